@@ -1,0 +1,195 @@
+// Data access for the text index: passages, the term statistics table and postings. Writing goes through
+// one `TextIndexWriter` per transaction so a passage, its postings and the df/cf it contributes are
+// committed together or not at all.
+import type { Database, Statement } from 'better-sqlite3';
+
+export interface PassageInput {
+  text: string;
+  /** Index term → frequency in this passage. */
+  termCounts: ReadonlyMap<string, number>;
+  /** Number of index terms (with repeats). */
+  length: number;
+}
+
+export interface TermStatistics {
+  id: number;
+  term: string;
+  df: number;
+  cf: number;
+}
+
+/** One term's postings joined with the passages' lengths and documents, as parallel arrays. */
+export interface PostingList {
+  passageIds: Int32Array;
+  termFrequencies: Int32Array;
+  passageLengths: Int32Array;
+  documentIds: Int32Array;
+}
+
+export interface CorpusTotals {
+  passages: number;
+  /** Sum of passage lengths: the denominator of p(w|C). */
+  tokens: number;
+}
+
+/** Term vectors are stored as little-endian uint32 pairs (term id, frequency). */
+export function encodeTermVector(pairs: ReadonlyArray<readonly [number, number]>): Buffer {
+  const buffer = Buffer.alloc(pairs.length * 8);
+  pairs.forEach(([termId, tf], index) => {
+    buffer.writeUInt32LE(termId, index * 8);
+    buffer.writeUInt32LE(tf, index * 8 + 4);
+  });
+  return buffer;
+}
+
+export function decodeTermVector(buffer: Buffer): Array<[number, number]> {
+  const pairs: Array<[number, number]> = [];
+  for (let offset = 0; offset + 8 <= buffer.length; offset += 8) pairs.push([buffer.readUInt32LE(offset), buffer.readUInt32LE(offset + 4)]);
+  return pairs;
+}
+
+/**
+ * Accumulates one transaction's index changes. df/cf deltas are summed in memory and written once per
+ * term by `flush()`, which the caller runs before committing (it is what makes bulk indexing fast).
+ */
+export class TextIndexWriter {
+  private readonly termIds = new Map<string, number>();
+  private readonly deltas = new Map<number, { df: number; cf: number }>();
+  private readonly selectTerm: Statement;
+  private readonly insertTerm: Statement;
+  private readonly insertPassage: Statement;
+  private readonly insertPosting: Statement;
+  private readonly deletePosting: Statement;
+  private readonly passagesOfDocument: Statement;
+  private readonly deletePassages: Statement;
+  private readonly updateTerm: Statement;
+  private readonly deleteUnusedTerm: Statement;
+
+  constructor(private readonly db: Database) {
+    this.selectTerm = db.prepare('SELECT id FROM terms WHERE term = ?').pluck();
+    this.insertTerm = db.prepare('INSERT INTO terms (term, df, cf) VALUES (?, 0, 0)');
+    this.insertPassage = db.prepare('INSERT INTO passages (document_id, ordinal, text, length, term_vector) VALUES (?, ?, ?, ?, ?)');
+    this.insertPosting = db.prepare('INSERT INTO postings (term_id, passage_id, tf) VALUES (?, ?, ?)');
+    this.deletePosting = db.prepare('DELETE FROM postings WHERE term_id = ? AND passage_id = ?');
+    this.passagesOfDocument = db.prepare('SELECT id, term_vector FROM passages WHERE document_id = ?');
+    this.deletePassages = db.prepare('DELETE FROM passages WHERE document_id = ?');
+    this.updateTerm = db.prepare('UPDATE terms SET df = df + ?, cf = cf + ? WHERE id = ?');
+    this.deleteUnusedTerm = db.prepare('DELETE FROM terms WHERE id = ? AND df <= 0');
+  }
+
+  addPassages(documentId: number, passages: readonly PassageInput[]): void {
+    passages.forEach((passage, ordinal) => {
+      const pairs: Array<[number, number]> = [];
+      for (const [term, tf] of passage.termCounts) pairs.push([this.termId(term), tf]);
+      const info = this.insertPassage.run(documentId, ordinal, passage.text, passage.length, encodeTermVector(pairs));
+      const passageId = Number(info.lastInsertRowid);
+      for (const [termId, tf] of pairs) {
+        this.insertPosting.run(termId, passageId, tf);
+        this.addDelta(termId, 1, tf);
+      }
+    });
+  }
+
+  /** Removes a document's passages and postings and takes their counts out of the statistics. */
+  removeDocumentText(documentId: number): void {
+    const rows = this.passagesOfDocument.all(documentId) as Array<{ id: number; term_vector: Buffer }>;
+    for (const row of rows) {
+      for (const [termId, tf] of decodeTermVector(row.term_vector)) {
+        this.deletePosting.run(termId, row.id);
+        this.addDelta(termId, -1, -tf);
+      }
+    }
+    this.deletePassages.run(documentId);
+  }
+
+  /** Writes the accumulated df/cf changes; terms no passage uses any more are deleted. */
+  flush(): void {
+    for (const [termId, delta] of this.deltas) {
+      this.updateTerm.run(delta.df, delta.cf, termId);
+      if (delta.df < 0) this.deleteUnusedTerm.run(termId);
+    }
+    this.deltas.clear();
+  }
+
+  private termId(term: string): number {
+    let id = this.termIds.get(term);
+    if (id === undefined) {
+      id = (this.selectTerm.get(term) as number | undefined) ?? Number(this.insertTerm.run(term).lastInsertRowid);
+      this.termIds.set(term, id);
+    }
+    return id;
+  }
+
+  private addDelta(termId: number, df: number, cf: number): void {
+    const delta = this.deltas.get(termId);
+    if (delta) {
+      delta.df += df;
+      delta.cf += cf;
+    } else this.deltas.set(termId, { df, cf });
+  }
+}
+
+/** Read side of the text index, for scoring, snippets and query expansion. */
+export class TextIndexReader {
+  private readonly selectTerm: Statement;
+  private readonly selectTermById: Statement;
+  private readonly selectPostings: Statement;
+  private readonly selectPassage: Statement;
+  private readonly selectTermVector: Statement;
+
+  constructor(private readonly db: Database) {
+    this.selectTerm = db.prepare('SELECT id, term, df, cf FROM terms WHERE term = ?');
+    this.selectTermById = db.prepare('SELECT id, term, df, cf FROM terms WHERE id = ?');
+    this.selectPostings = db
+      .prepare(
+        `SELECT p.passage_id, p.tf, s.length, s.document_id
+         FROM postings p JOIN passages s ON s.id = p.passage_id WHERE p.term_id = ?`,
+      )
+      .raw();
+    this.selectPassage = db.prepare('SELECT id, document_id AS documentId, ordinal, text FROM passages WHERE id = ?');
+    this.selectTermVector = db.prepare('SELECT term_vector FROM passages WHERE id = ?').pluck();
+  }
+
+  corpusTotals(): CorpusTotals {
+    const row = this.db.prepare('SELECT COUNT(*) AS passages, COALESCE(SUM(length), 0) AS tokens FROM passages').get() as CorpusTotals;
+    return row;
+  }
+
+  term(term: string): TermStatistics | undefined {
+    return this.selectTerm.get(term) as TermStatistics | undefined;
+  }
+
+  termById(id: number): TermStatistics | undefined {
+    return this.selectTermById.get(id) as TermStatistics | undefined;
+  }
+
+  postings(termId: number): PostingList {
+    const rows = this.selectPostings.all(termId) as number[][];
+    const list: PostingList = {
+      passageIds: new Int32Array(rows.length),
+      termFrequencies: new Int32Array(rows.length),
+      passageLengths: new Int32Array(rows.length),
+      documentIds: new Int32Array(rows.length),
+    };
+    rows.forEach((row, index) => {
+      list.passageIds[index] = row[0];
+      list.termFrequencies[index] = row[1];
+      list.passageLengths[index] = row[2];
+      list.documentIds[index] = row[3];
+    });
+    return list;
+  }
+
+  passage(id: number): { id: number; documentId: number; ordinal: number; text: string } | undefined {
+    return this.selectPassage.get(id) as { id: number; documentId: number; ordinal: number; text: string } | undefined;
+  }
+
+  termVectorBlob(passageId: number): Buffer {
+    return (this.selectTermVector.get(passageId) as Buffer | undefined) ?? Buffer.alloc(0);
+  }
+
+  termVector(passageId: number): Array<[number, number]> {
+    const blob = this.selectTermVector.get(passageId) as Buffer | undefined;
+    return blob ? decodeTermVector(blob) : [];
+  }
+}

@@ -1,0 +1,211 @@
+// The typed API of milens: every call and event that a shell (CLI, local web server, Electron) exposes.
+// Shells adapt this module mechanically: `API_METHODS` lists every call, and each shell maps it with a
+// `Record<ApiMethod, …>`, so a call without a handler is a compile error rather than a runtime surprise.
+// Pure types and constants: imported by the DOM renderer as well as by Node code.
+
+import type { SerializedError } from './errors.js';
+
+// ---------------------------------------------------------------- system
+
+export type BackendName = 'cpu' | 'cuda' | 'metal' | 'typescript';
+
+export interface BackendInfo {
+  name: BackendName;
+  built: boolean;
+  available: boolean;
+  /** The backend that kernels use now (MILENS_BACKEND or the best available). */
+  selected: boolean;
+  device?: string;
+  reason?: string;
+}
+
+export interface BackendsReport {
+  /** Whether the native addon loaded, and why not. */
+  addon: { loaded: boolean; path?: string; reason?: string };
+  backends: BackendInfo[];
+}
+
+export interface EnergyCounterInfo {
+  name: 'apple-ioreport' | 'linux-rapl' | 'nvidia-nvml';
+  available: boolean;
+  reason?: string;
+}
+
+export interface DoctorReport {
+  milensVersion: string;
+  platform: { os: string; release: string; arch: string; cpuModel: string; cpuCount: number; totalMemoryBytes: number };
+  versions: Record<string, string>;
+  database: { path: string; schemaVersion: number; sizeBytes: number; journalMode: string };
+  models: { folder: string; exists: boolean; installed: string[] };
+  onnxRuntime: { loaded: boolean; version?: string; executionProviders: string[]; reason?: string };
+  backends: BackendsReport;
+  accelerators: Array<{ kind: string; name: string; available: boolean; reason?: string }>;
+  energyCounters: EnergyCounterInfo[];
+}
+
+// ---------------------------------------------------------------- mutual information (tables)
+
+export type ColumnKind = 'discrete' | 'continuous';
+export type InformationUnit = 'nats' | 'bits';
+export type SelectionMethod = 'mrmr' | 'jmi' | 'cmim';
+
+export interface MiRequest {
+  /** Path of a CSV or Parquet file. */
+  table: string;
+  target: string;
+  k?: number;
+  targetKind?: ColumnKind;
+  /** Feature columns forced to be discrete / continuous. */
+  discrete?: string[];
+  continuous?: string[];
+  /** Feature columns to score; default every column except the target. */
+  features?: string[];
+  permutations?: number;
+  seed?: number;
+  unit?: InformationUnit;
+  /** Discrete–discrete estimator: plug-in (default, as scikit-learn) or Miller–Madow bias-corrected. */
+  discreteEstimator?: 'plugin' | 'miller-madow';
+}
+
+export interface MiFeatureResult {
+  name: string;
+  kind: ColumnKind;
+  /** Mutual information with the target, in the report's unit, clipped at 0. */
+  mi: number;
+  pearson: number | null;
+  spearman: number | null;
+  dcor: number | null;
+  /** Permutation-test p-value; null when no permutations were asked for. */
+  pValue: number | null;
+  /** Rows used for this pair (rows with a missing value in the pair are dropped). */
+  rows: number;
+  droppedRows: number;
+  warnings: string[];
+}
+
+export interface MiReport {
+  target: string;
+  targetKind: ColumnKind;
+  unit: InformationUnit;
+  k: number;
+  rows: number;
+  permutations: number;
+  seed: number;
+  features: MiFeatureResult[];
+  warnings: string[];
+}
+
+export interface SelectRequest extends Omit<MiRequest, 'permutations' | 'unit'> {
+  method: SelectionMethod;
+  count: number;
+}
+
+export interface SelectReport {
+  method: SelectionMethod;
+  target: string;
+  unit: InformationUnit;
+  selected: Array<{ name: string; score: number }>;
+  /** Problems met on the way (constant columns, dropped rows, a count above the number of features). */
+  warnings?: string[];
+}
+
+// ---------------------------------------------------------------- collections and search
+
+export interface Collection {
+  id: number;
+  path: string;
+  name: string;
+  addedAt: string;
+  lastIndexedAt: string | null;
+  documentCount: number;
+}
+
+export interface IndexReport {
+  collection: Collection;
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  skipped: Array<{ path: string; reason: string }>;
+  elapsedMs: number;
+}
+
+export type SearchKind = 'text' | 'image' | 'all';
+
+export interface SearchRequest {
+  query: string;
+  limit?: number;
+  kind?: SearchKind;
+}
+
+export interface SearchResult {
+  path: string;
+  /** The model's score (sum of per-term PMI in nats for text). */
+  score: number;
+  /** Pointwise mutual information between query and item, in bits. */
+  bits: number;
+  kind: 'text' | 'image';
+  title?: string;
+  snippet: string;
+}
+
+export interface SearchResponse {
+  query: string;
+  results: SearchResult[];
+  /** True when nothing cleared the "no match" threshold. */
+  noMatch?: boolean;
+  elapsedMs?: number;
+}
+
+export interface IndexProgressEvent {
+  collectionId: number;
+  path: string;
+  processed: number;
+  total: number | null;
+}
+
+// ---------------------------------------------------------------- the API
+
+export interface MilensApi {
+  listBackends(): Promise<BackendsReport>;
+  doctor(): Promise<DoctorReport>;
+
+  estimateMi(request: MiRequest): Promise<MiReport>;
+  selectFeatures(request: SelectRequest): Promise<SelectReport>;
+
+  listCollections(): Promise<Collection[]>;
+  addCollection(path: string): Promise<Collection>;
+  removeCollection(id: number): Promise<void>;
+  indexCollection(path: string): Promise<IndexReport>;
+  search(request: SearchRequest): Promise<SearchResponse>;
+}
+
+export type ApiMethod = keyof MilensApi;
+
+/** Every call, in one list that the compiler checks against MilensApi. */
+export const API_METHODS = [
+  'listBackends',
+  'doctor',
+  'estimateMi',
+  'selectFeatures',
+  'listCollections',
+  'addCollection',
+  'removeCollection',
+  'indexCollection',
+  'search',
+] as const satisfies readonly ApiMethod[];
+
+// Compile-time check that API_METHODS names every method: fails to compile if one is missing.
+type MissingMethods = Exclude<ApiMethod, (typeof API_METHODS)[number]>;
+const everyMethodListed: MissingMethods extends never ? true : never = true;
+void everyMethodListed;
+
+export interface MilensEvents {
+  indexProgress: IndexProgressEvent;
+}
+
+export type ApiRequest<M extends ApiMethod> = Parameters<MilensApi[M]>;
+export type ApiResponse<M extends ApiMethod> = Awaited<ReturnType<MilensApi[M]>>;
+
+/** The wire format of every shell's reply. */
+export type ApiReply<M extends ApiMethod> = { ok: true; value: ApiResponse<M> } | { ok: false; error: SerializedError };

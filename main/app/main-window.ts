@@ -1,0 +1,47 @@
+// The milens window: sandboxed, context-isolated, no Node in the page, only the preload's bridge; it
+// shows app://milens and nothing else (navigation and new windows are refused).
+import path from 'node:path';
+import { BrowserWindow, type WebContents } from 'electron';
+import { APP_START_URL, isAppUrl } from './app-protocol.js';
+
+export function createMainWindow(preloadPath: string): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1200,
+    height: 860,
+    minWidth: 720,
+    minHeight: 520,
+    title: 'milens',
+    show: false,
+    webPreferences: {
+      preload: path.resolve(preloadPath),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  });
+  // main.ts also locks down every web contents as it is created; doing it here keeps this window safe
+  // wherever it is opened from.
+  lockDown(window.webContents);
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(APP_START_URL);
+  return window;
+}
+
+/** Refuses every navigation away from the app and every new window. */
+export function lockDown(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}

@@ -1,0 +1,73 @@
+// Entry point of the Electron shell (the main process): one sandboxed window showing the renderer over
+// app://, the core opened on a database in the user's data folder, the API reachable only through the
+// preload's IPC bridge, and no remote content, permissions or extra windows.
+import path from 'node:path';
+import { app, session, type BrowserWindow, type WebContents } from 'electron';
+import { createMilensCore, type MilensCore } from '../core/api.js';
+import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
+import { installIpcBridge } from './ipc-bridge.js';
+import { createMainWindow, lockDown } from './main-window.js';
+
+// Tests and portable runs point the app at a throw-away folder (database included).
+if (process.env.MILENS_USER_DATA) app.setPath('userData', path.resolve(process.env.MILENS_USER_DATA));
+
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  // Another milens window is open: it gets focused (below) and this process leaves.
+  app.quit();
+} else {
+  let core: MilensCore | undefined;
+  let removeBridge: (() => void) | undefined;
+  const windows = new Set<BrowserWindow>();
+
+  const openWindow = () => {
+    const window = createMainWindow(path.join(app.getAppPath(), 'dist', 'preload', 'preload.cjs'));
+    windows.add(window);
+    window.on('closed', () => windows.delete(window));
+    return window;
+  };
+  const isOurWindow = (contents: WebContents) => [...windows].some((window) => !window.isDestroyed() && window.webContents === contents);
+
+  app.on('second-instance', () => {
+    const [window] = windows;
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+
+  // Every web contents, whoever creates it, gets the same locks as the main window.
+  app.on('web-contents-created', (_event, contents) => lockDown(contents));
+
+  void app.whenReady().then(() => {
+    const defaultSession = session.defaultSession;
+    // No camera, microphone, notifications, geolocation… milens asks for none of them.
+    defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    defaultSession.setPermissionCheckHandler(() => false);
+    // No remote content: the page is bundled and talks to the core over IPC only.
+    defaultSession.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_details, callback) =>
+      callback({ cancel: true }),
+    );
+
+    core = createMilensCore({ databasePath: path.join(app.getPath('userData'), 'milens.sqlite') });
+    handleAppProtocol(path.join(app.getAppPath(), 'dist', 'renderer'));
+    removeBridge = installIpcBridge(core.api, core.context, isOurWindow, () =>
+      [...windows].filter((window) => !window.isDestroyed()).map((window) => window.webContents),
+    );
+    openWindow();
+
+    app.on('activate', () => {
+      if (windows.size === 0) openWindow();
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  app.on('will-quit', () => {
+    removeBridge?.();
+    core?.close();
+    core = undefined;
+  });
+}

@@ -1,0 +1,33 @@
+// `milens index <folder>`: adds the folder as a collection if new, then brings its index up to date.
+import type { Command } from 'commander';
+import { createProgressReporter, formatTable, printJson, printText } from '../output.js';
+import { withApi, withDatabaseOption, withJsonOption, type CommonOptions } from '../shell.js';
+
+export function registerIndexFolder(program: Command): void {
+  withJsonOption(
+    withDatabaseOption(
+      program
+        .command('index')
+        .argument('<folder>', 'folder of notes and documents (indexed recursively; the files are only read)')
+        .description('add a folder as a collection if new, then index new, changed and deleted files'),
+    ),
+  ).action(async (folder: string, options: CommonOptions) => {
+    const report = await withApi(options, (api, core) => {
+      const progress = createProgressReporter(`indexing ${folder}`);
+      const stop = core.context.on('indexProgress', (event) => progress(event.processed, event.total));
+      return api.indexCollection(folder).finally(stop);
+    });
+    if (options.json) return printJson(report);
+    printText(`collection ${report.collection.id}: ${report.collection.path} (${report.collection.documentCount} documents)`);
+    printText(
+      formatTable(
+        ['added', 'updated', 'removed', 'unchanged', 'skipped', 'seconds'],
+        [[report.added, report.updated, report.removed, report.unchanged, report.skipped.length, Number((report.elapsedMs / 1000).toFixed(2))]],
+      ),
+    );
+    if (report.skipped.length > 0) {
+      printText('\nskipped:');
+      printText(formatTable(['path', 'reason'], report.skipped.map((entry) => [entry.path, entry.reason])));
+    }
+  });
+}

@@ -1,0 +1,52 @@
+// Shared plumbing of CLI commands: the common --db / --json options, opening the core, and turning
+// errors into a message on stderr and a non-zero exit code.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { MilensError, serializeError } from '../api/errors.js';
+import type { MilensApi } from '../api/contract.js';
+import { createMilensCore, type MilensCore } from '../core/api.js';
+import { defaultDatabasePath } from '../system/paths.js';
+import { printJson } from './output.js';
+
+export interface CommonOptions {
+  db?: string;
+  json?: boolean;
+}
+
+export function withDatabaseOption(command: Command): Command {
+  return command.option('--db <file>', `SQLite database file (default: ${defaultDatabasePath()})`);
+}
+
+export function withJsonOption(command: Command): Command {
+  return command.option('--json', 'print machine-readable JSON on stdout');
+}
+
+export function openCore(options: CommonOptions): MilensCore {
+  return createMilensCore({ databasePath: options.db ? path.resolve(options.db) : undefined });
+}
+
+/** Runs a command body against the API and closes the database afterwards, whatever happens. */
+export async function withApi<T>(options: CommonOptions, run: (api: MilensApi, core: MilensCore) => Promise<T>): Promise<T> {
+  const core = openCore(options);
+  try {
+    return await run(core.api, core);
+  } finally {
+    core.close();
+  }
+}
+
+/** Exit codes: 2 for a usage or argument problem, 1 for everything else. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof MilensError) return error.code === 'INVALID_ARGUMENT' ? 2 : 1;
+  if (error instanceof TypeError || error instanceof RangeError) return 2;
+  return 1;
+}
+
+export function reportError(error: unknown, json: boolean): void {
+  const serialized = serializeError(error);
+  if (json) printJson({ error: serialized });
+  process.stderr.write(`milens: ${serialized.message}\n`);
+  if (serialized.code === 'INTERNAL' && process.env.MILENS_DEBUG && error instanceof Error && error.stack) {
+    process.stderr.write(`${error.stack}\n`);
+  }
+}

@@ -1,0 +1,102 @@
+// The contract every compute backend fulfils: the native addon's CPU, CUDA and Metal backends and the
+// pure-TypeScript reference. Callers use `getCompute()` from ./index.ts, never a backend directly.
+//
+// Conventions: matrices are row-major; every kernel validates its arguments (TypeError / RangeError
+// naming the argument and the value received) before any work; results are new typed arrays; kernels
+// are asynchronous so that no heavy loop runs on the event loop.
+
+export type BackendName = 'cpu' | 'cuda' | 'metal' | 'typescript';
+
+/** Stored embeddings, one row per item. int8 rows are dequantised as value * scales[row]. */
+export type VectorStore =
+  | { dtype: 'f32'; data: Float32Array; count: number; dimension: number }
+  | { dtype: 'f16'; data: Uint16Array; count: number; dimension: number }
+  | { dtype: 'int8'; data: Int8Array; scales: Float32Array; count: number; dimension: number };
+
+/** Top-k inner-product scores per query, best first. Rows with fewer than k items are padded with index -1. */
+export interface TopKResult {
+  k: number;
+  queryCount: number;
+  /** queryCount × k item indices into the store. */
+  indices: Int32Array;
+  /** queryCount × k inner products, descending within each query. */
+  scores: Float32Array;
+}
+
+/**
+ * Per-point neighbour counts of the KSG estimator (Kraskov et al. 2004, estimator 1) for one feature x
+ * against the shared target y, exactly as scikit-learn computes them:
+ * eps_i = distance to the k-th nearest neighbour of point i in the joint (x, y) space, Chebyshev metric,
+ * the point itself excluded; countX_i = #{j ≠ i : |x_j − x_i| < eps_i}; countY_i likewise for y.
+ * I(X;Y) = ψ(n) + ψ(k) − mean(ψ(countX + 1) + ψ(countY + 1)).
+ *
+ * When eps_i = 0 (k or more exact duplicates of point i) the strict counts are 0. (scikit-learn itself
+ * would count the x- or y-duplicates there, since nextafter(0, 0) = 0; its estimator jitters the data
+ * with tiny noise first, so the case does not arise in it.)
+ */
+export interface KsgCounts {
+  countX: Int32Array;
+  countY: Int32Array;
+}
+
+/**
+ * Per-point counts of Ross's (2014) estimator for a continuous x and discrete labels, as scikit-learn:
+ * for a point whose label occurs labelCount_i > 1 times, k_i = min(k, labelCount_i − 1), d_i = distance
+ * to its k_i-th nearest neighbour among points with the same label, and neighbourCount_i = the number of
+ * points of any label (itself included) with |x_j − x_i| < d_i. Points whose label is unique get
+ * labelCount 1, kUsed 0 and neighbourCount 0; the estimator drops them.
+ * I(X;L) = ψ(n') + mean ψ(k_i) − mean ψ(labelCount_i) − mean ψ(neighbourCount_i), over the n' kept points.
+ *
+ * Precisely as scikit-learn counts them: neighbourCount_i runs over the kept points only (those whose
+ * label is not unique), and "< d_i" is scikit-learn's "≤ nextafter(d_i, 0)", so when d_i = 0 it counts
+ * the kept points equal to x_i, the point itself included (never 0 for a kept point).
+ */
+export interface RossCounts {
+  neighbourCount: Int32Array;
+  kUsed: Int32Array;
+  labelCount: Int32Array;
+}
+
+export interface BackendCapabilities {
+  /** Dtypes the similarity kernel accepts natively. */
+  similarityDtypes: ReadonlyArray<VectorStore['dtype']>;
+  /** True where buffers are shared between CPU and accelerator without copies (Apple unified memory). */
+  unifiedMemory: boolean;
+  threads: number;
+}
+
+export interface ComputeBackend {
+  readonly name: BackendName;
+  readonly capabilities: BackendCapabilities;
+
+  /** Scores `queryCount` queries (row-major, `store.dimension` wide) against every stored row; fused top-k. */
+  similarityTopK(queries: Float32Array, queryCount: number, store: VectorStore, k: number): Promise<TopKResult>;
+
+  /**
+   * Numerically stable log Σ exp over each row (axis 'rows': one value per row) or each column
+   * (axis 'columns': one value per column) of a rows × columns matrix. Natural logarithm.
+   */
+  logSumExp(matrix: Float32Array, rows: number, columns: number, axis: 'rows' | 'columns'): Promise<Float64Array>;
+
+  /** KSG counts of each feature against one target; every array has the target's length. NaN is rejected. */
+  ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
+
+  /** Ross counts of each continuous feature against one labelled target (integer codes ≥ 0). */
+  rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
+
+  /** Joint histogram of two code arrays: counts[a * bLevels + b]. Codes must lie in [0, levels). */
+  jointHistogram(a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;
+}
+
+/** What the registry knows about one backend, for `milens backends` and `milens doctor`. */
+export interface BackendStatus {
+  name: BackendName;
+  /** Compiled into the addon (always true for 'typescript'). */
+  built: boolean;
+  /** Initialised successfully on this machine. */
+  available: boolean;
+  /** Device description when available, e.g. "NVIDIA H200" or "Apple M3 Pro". */
+  device?: string;
+  /** Why it is not built or not available. */
+  reason?: string;
+}

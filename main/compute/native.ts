@@ -1,0 +1,153 @@
+// Loads the native compute addon (built by node-gyp or shipped as a prebuild, found by node-gyp-build
+// from the package root) and wraps each of its backends in the ComputeBackend contract. Arguments are
+// validated here first, with the product's error messages; the addon checks them again in C++.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unavailable } from '../api/errors.js';
+import type { BackendCapabilities, BackendName, ComputeBackend, KsgCounts, RossCounts, TopKResult, VectorStore } from './kernels.js';
+import {
+  validateJointHistogramArguments,
+  validateKsgArguments,
+  validateLogSumExpArguments,
+  validateRossArguments,
+  validateSimilarityArguments,
+} from './validate.js';
+
+export type NativeBackendName = Exclude<BackendName, 'typescript'>;
+
+/** One backend as the addon's registry describes it. */
+export interface NativeBackendInfo {
+  name: NativeBackendName;
+  built: boolean;
+  available: boolean;
+  device?: string;
+  reason?: string;
+  threads: number;
+  unifiedMemory: boolean;
+  similarityDtypes: VectorStore['dtype'][];
+}
+
+/** The functions the addon exports (native/src/addon.cc). Every kernel takes the backend name first. */
+export interface NativeAddon {
+  backends(): NativeBackendInfo[];
+  similarityTopK(
+    backend: string,
+    queries: Float32Array,
+    queryCount: number,
+    dtype: string,
+    data: Float32Array | Uint16Array | Int8Array,
+    scales: Float32Array | null,
+    count: number,
+    dimension: number,
+    k: number,
+  ): Promise<{ indices: Int32Array; scores: Float32Array }>;
+  logSumExp(backend: string, matrix: Float32Array, rows: number, columns: number, overRows: boolean): Promise<Float64Array>;
+  ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
+  rossCounts(backend: string, labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
+  jointHistogram(backend: string, a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;
+  /** Benchmark helper: a multithreaded sum over every byte of `data`, the floor for any kernel reading it. */
+  readBandwidthSum(backend: string, data: ArrayBufferView): Promise<number>;
+}
+
+export type AddonLoadResult = { addon: NativeAddon; root: string; path?: string } | { error: string; root?: string };
+
+/** The directory holding milens's package.json, found by walking up from this module (src or dist). */
+export function findPackageRoot(start: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  for (let directory = start; ; directory = dirname(directory)) {
+    const manifest = join(directory, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'milens') return directory;
+      } catch {
+        // An unreadable package.json on the way up is not ours; keep walking.
+      }
+    }
+    if (dirname(directory) === directory) return undefined;
+  }
+}
+
+let loaded: AddonLoadResult | undefined;
+
+/** Loads the addon from a package root, uncached; a failure says what was tried and the remedy. */
+export function loadAddonFrom(root: string): AddonLoadResult {
+  const require = createRequire(join(root, 'package.json'));
+  try {
+    const nodeGypBuild = require('node-gyp-build') as ((directory: string) => unknown) & { resolve?: (directory: string) => string };
+    const addon = nodeGypBuild(root) as NativeAddon;
+    const path = nodeGypBuild.resolve?.(root);
+    return path === undefined ? { addon, root } : { addon, root, path };
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    return {
+      root,
+      error:
+        `the native addon did not load (${cause.split('\n')[0]}); node-gyp-build looked in ${join(root, 'build', 'Release')} ` +
+        `and ${join(root, 'prebuilds', `${process.platform}-${process.arch}`)}. ` +
+        'Build it with `npm run build:native` (needs python3, make and a C++17 compiler) or install a release with prebuilds.',
+    };
+  }
+}
+
+/** Loads the addon once from milens's package root; the outcome is kept for listBackends(). */
+export function loadAddon(): AddonLoadResult {
+  if (loaded) return loaded;
+  const root = findPackageRoot();
+  loaded = root
+    ? loadAddonFrom(root)
+    : { error: `the milens package root (a package.json named "milens") was not found above ${fileURLToPath(import.meta.url)}` };
+  return loaded;
+}
+
+/** Wraps one initialised native backend in the ComputeBackend contract. */
+export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo): ComputeBackend {
+  if (!info.available) throw unavailable(`The ${info.name} backend is not available: ${info.reason ?? 'unknown reason'}`);
+  const name = info.name;
+  const capabilities: BackendCapabilities = {
+    similarityDtypes: info.similarityDtypes,
+    unifiedMemory: info.unifiedMemory,
+    threads: info.threads,
+  };
+  return {
+    name,
+    capabilities,
+
+    async similarityTopK(queries: Float32Array, queryCount: number, store: VectorStore, k: number): Promise<TopKResult> {
+      validateSimilarityArguments(queries, queryCount, store, k);
+      const scales = store.dtype === 'int8' ? store.scales : null;
+      const { indices, scores } = await addon.similarityTopK(
+        name,
+        queries,
+        queryCount,
+        store.dtype,
+        store.data,
+        scales,
+        store.count,
+        store.dimension,
+        k,
+      );
+      return { k, queryCount, indices, scores };
+    },
+
+    async logSumExp(matrix: Float32Array, rows: number, columns: number, axis: 'rows' | 'columns'): Promise<Float64Array> {
+      validateLogSumExpArguments(matrix, rows, columns, axis);
+      return addon.logSumExp(name, matrix, rows, columns, axis === 'rows');
+    },
+
+    async ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]> {
+      validateKsgArguments(target, features, k);
+      return addon.ksgCounts(name, target, features, k);
+    },
+
+    async rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]> {
+      validateRossArguments(labels, features, k);
+      return addon.rossCounts(name, labels, features, k);
+    },
+
+    async jointHistogram(a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array> {
+      validateJointHistogramArguments(a, b, aLevels, bLevels);
+      return addon.jointHistogram(name, a, b, aLevels, bLevels);
+    },
+  };
+}

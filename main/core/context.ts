@@ -1,0 +1,47 @@
+// What every core service receives: where the database and models live, a lazily opened database
+// connection, and the event channel that shells forward (index progress and the like).
+import { EventEmitter } from 'node:events';
+import { openDatabase, type Database } from '../../db/database.js';
+import type { MilensEvents } from '../api/contract.js';
+import { defaultDatabasePath, defaultModelsFolder } from '../system/paths.js';
+
+export interface CoreOptions {
+  databasePath?: string;
+  modelsFolder?: string;
+}
+
+export class CoreContext {
+  readonly databasePath: string;
+  readonly modelsFolder: string;
+  private readonly emitter = new EventEmitter();
+  private connection: Database | undefined;
+
+  constructor(options: CoreOptions = {}) {
+    this.databasePath = options.databasePath ?? defaultDatabasePath();
+    this.modelsFolder = options.modelsFolder ?? defaultModelsFolder();
+  }
+
+  /** Opens (creating and migrating if needed) the database on first use. */
+  database(): Database {
+    this.connection ??= openDatabase(this.databasePath);
+    return this.connection;
+  }
+
+  get databaseOpened(): boolean {
+    return this.connection !== undefined;
+  }
+
+  emit<E extends keyof MilensEvents>(event: E, payload: MilensEvents[E]): void {
+    this.emitter.emit(event, payload);
+  }
+
+  on<E extends keyof MilensEvents>(event: E, listener: (payload: MilensEvents[E]) => void): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+
+  close(): void {
+    this.connection?.close();
+    this.connection = undefined;
+  }
+}

@@ -1,0 +1,33 @@
+// Table calls: mutual information and feature selection over CSV / Parquet files. The table is loaded
+// into typed columns (main/table), the estimators run on the compute backend (native when built).
+import type { MilensApi, MiReport, MiRequest, SelectReport, SelectRequest } from '../api/contract.js';
+import { invalidArgument } from '../api/errors.js';
+import { getCompute } from '../compute/index.js';
+import { estimateMutualInformation } from '../mi/estimate.js';
+import { selectFeatures } from '../select/select.js';
+import { loadTable } from '../table/load.js';
+import type { CoreContext } from './context.js';
+
+function requireTableRequest(request: { table?: unknown; target?: unknown }): void {
+  if (typeof request.table !== 'string' || request.table.length === 0) throw invalidArgument('A table file is required');
+  if (typeof request.target !== 'string' || request.target.length === 0) throw invalidArgument('A --target column is required');
+}
+
+export async function estimateMi(request: MiRequest): Promise<MiReport> {
+  requireTableRequest(request);
+  const table = await loadTable(request.table);
+  return estimateMutualInformation(await getCompute(), table, request.target, request);
+}
+
+export async function selectTableFeatures(request: SelectRequest): Promise<SelectReport> {
+  requireTableRequest(request);
+  const table = await loadTable(request.table);
+  return selectFeatures(await getCompute(), table, request.target, request);
+}
+
+export function tableCalls(_context: CoreContext): Pick<MilensApi, 'estimateMi' | 'selectFeatures'> {
+  return {
+    estimateMi,
+    selectFeatures: selectTableFeatures,
+  };
+}

@@ -1,0 +1,55 @@
+// Which extractor reads which file: by extension, with extension-less files sniffed as plain text.
+// Files of other types are not text documents and are left to other indexers (images) or ignored.
+import path from 'node:path';
+import { extractDocx } from './docx.js';
+import { extractHtml } from './html.js';
+import { extractMarkdown } from './markdown.js';
+import { extractPdf } from './pdf.js';
+import { extractPlainText } from './plain-text.js';
+import type { ExtractedText } from './types.js';
+
+export type TextFormat = 'text' | 'markdown' | 'html' | 'pdf' | 'docx';
+
+const FORMATS_BY_EXTENSION: Record<string, TextFormat> = {
+  '.txt': 'text',
+  '.text': 'text',
+  '.log': 'text',
+  '.rst': 'text',
+  '.org': 'text',
+  '.tex': 'text',
+  '.csv': 'text',
+  '.tsv': 'text',
+  '': 'text',
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.mdown': 'markdown',
+  '.html': 'html',
+  '.htm': 'html',
+  '.xhtml': 'html',
+  '.pdf': 'pdf',
+  '.docx': 'docx',
+};
+
+/** The format milens reads a file as, or undefined when it does not index that type as text. */
+export function textFormatOf(file: string): TextFormat | undefined {
+  const base = path.basename(file);
+  if (base.startsWith('.')) return undefined; // dot files: settings, not documents
+  return FORMATS_BY_EXTENSION[path.extname(base).toLowerCase()];
+}
+
+export async function extractText(format: TextFormat, bytes: Uint8Array): Promise<ExtractedText> {
+  switch (format) {
+    case 'text':
+      return extractPlainText(bytes);
+    case 'markdown':
+      return extractMarkdown(bytes);
+    case 'html':
+      return extractHtml(bytes);
+    case 'pdf':
+      return extractPdf(bytes);
+    case 'docx':
+      return extractDocx(bytes);
+  }
+}
+
+export { ExtractionRefused, type ExtractedText } from './types.js';

@@ -1,0 +1,60 @@
+// Which columns take part in an MI request and with which kind: the target, the features (every other
+// column unless a list is given) and the --discrete / --continuous / --target-kind overrides. Errors
+// name the column and the file.
+import type { ColumnKind } from '../api/contract.js';
+import { invalidArgument, notFound } from '../api/errors.js';
+import type { Table, TableColumn } from '../table/columns.js';
+import { inferKind, requireKindAllowed } from '../table/kinds.js';
+
+export interface KindOptions {
+  targetKind?: ColumnKind;
+  discrete?: string[];
+  continuous?: string[];
+  features?: string[];
+}
+
+export interface ResolvedColumns {
+  target: TableColumn;
+  targetKind: ColumnKind;
+  features: Array<{ column: TableColumn; kind: ColumnKind }>;
+}
+
+export function findColumn(table: Table, name: string): TableColumn {
+  const column = table.columns.find((candidate) => candidate.name === name);
+  if (!column) {
+    const names = table.columns.map((candidate) => candidate.name);
+    const listed = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
+    throw notFound(`Column "${name}" not found in ${table.path} (columns: ${listed})`, { column: name, path: table.path });
+  }
+  return column;
+}
+
+export function resolveColumns(table: Table, targetName: string, options: KindOptions): ResolvedColumns {
+  if (options.targetKind !== undefined && options.targetKind !== 'discrete' && options.targetKind !== 'continuous') {
+    throw invalidArgument(`Unknown target kind "${String(options.targetKind)}": expected discrete or continuous`, {
+      argument: 'targetKind',
+    });
+  }
+  const target = findColumn(table, targetName);
+  const discrete = new Set(options.discrete ?? []);
+  const continuous = new Set(options.continuous ?? []);
+  for (const name of [...discrete, ...continuous]) findColumn(table, name);
+  for (const name of discrete) {
+    if (continuous.has(name)) throw invalidArgument(`Column "${name}" is listed as both discrete and continuous`, { column: name });
+  }
+  const kindOf = (column: TableColumn, forced: ColumnKind | undefined): ColumnKind => {
+    const kind = forced ?? (discrete.has(column.name) ? 'discrete' : continuous.has(column.name) ? 'continuous' : inferKind(column));
+    requireKindAllowed(column, kind);
+    return kind;
+  };
+  const targetKind = kindOf(target, options.targetKind);
+  const featureColumns = options.features
+    ? options.features.map((name) => findColumn(table, name))
+    : table.columns.filter((column) => column.name !== target.name);
+  const features = featureColumns
+    .filter((column) => column.name !== target.name)
+    .map((column) => ({ column, kind: kindOf(column, undefined) }));
+  if (features.length === 0)
+    throw invalidArgument(`${table.path} has no feature columns besides the target "${target.name}"`, { path: table.path });
+  return { target, targetKind, features };
+}

@@ -1,0 +1,252 @@
+// Dependence measures reported beside MI: Pearson's r, Spearman's ρ (Pearson of average ranks) and the
+// distance correlation of Székely, Rizzo & Bakirov (2007), the V-statistic form, computed for
+// one-dimensional columns in O(n log n) after Huo & Székely (2016): the double sum Σ|xi−xj||yi−yj| is
+// accumulated in x order with four Fenwick trees indexed by the rank of y.
+
+/** Pearson correlation; null when either column has no spread. */
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  const n = x.length;
+  if (n < 2) return null;
+  let meanX = 0,
+    meanY = 0;
+  for (let i = 0; i < n; i++) {
+    meanX += x[i]!;
+    meanY += y[i]!;
+  }
+  meanX /= n;
+  meanY /= n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i]! - meanX,
+      dy = y[i]! - meanY;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (!(sxx > 0 && syy > 0)) return null;
+  return clampUnit(sxy / Math.sqrt(sxx * syy));
+}
+
+function clampUnit(value: number): number {
+  return Math.max(-1, Math.min(1, value));
+}
+
+/** Indices 0..n−1 ordered by value (equal values in index order). */
+export function argsort(values: ArrayLike<number>): Uint32Array {
+  return argsortFloat(values instanceof Float64Array ? values : Float64Array.from(values));
+}
+
+/** Average ranks (1-based), ties sharing the mean of their positions. */
+export function averageRanks(values: ArrayLike<number>, order: Uint32Array = argsort(values)): Float64Array {
+  const n = values.length;
+  const ranks = new Float64Array(n);
+  for (let start = 0; start < n;) {
+    let end = start + 1;
+    while (end < n && values[order[end]!] === values[order[start]!]) end++;
+    const rank = (start + end + 1) / 2;
+    for (let p = start; p < end; p++) ranks[order[p]!] = rank;
+    start = end;
+  }
+  return ranks;
+}
+
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>, xRanks?: Float64Array, yRanks?: Float64Array): number | null {
+  if (x.length < 2) return null;
+  return pearson(xRanks ?? averageRanks(x), yRanks ?? averageRanks(y));
+}
+
+/** Σ_i Σ_j |v_i − v_j| per i (the row sums of the distance matrix), from the sorted order. */
+function distanceRowSums(values: ArrayLike<number>, order: Uint32Array): Float64Array {
+  const n = values.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += values[i]!;
+  const sums = new Float64Array(n);
+  let below = 0;
+  for (let p = 0; p < n; p++) {
+    const index = order[p]!;
+    const value = values[index]!;
+    // p values are ≤ value (sum `below`), n − p − 1 are ≥ value.
+    sums[index] = value * p - below + (total - below - value) - value * (n - p - 1);
+    below += value;
+  }
+  return sums;
+}
+
+/** Σ_{i,j} |x_i − x_j| |y_i − y_j| in O(n log n). */
+function distanceProductSum(x: ArrayLike<number>, y: ArrayLike<number>, xOrder: Uint32Array, yOrder: Uint32Array): number {
+  const n = x.length;
+  // Dense ranks of y, so equal y values share a Fenwick slot.
+  const yRank = new Int32Array(n);
+  let levels = 0;
+  for (let p = 0; p < n; p++) {
+    if (p > 0 && y[yOrder[p]!] !== y[yOrder[p - 1]!]) levels++;
+    yRank[yOrder[p]!] = levels;
+  }
+  levels++;
+  const count = new Float64Array(levels + 1),
+    sumY = new Float64Array(levels + 1);
+  const sumX = new Float64Array(levels + 1),
+    sumXY = new Float64Array(levels + 1);
+  let totalCount = 0,
+    totalY = 0,
+    totalX = 0,
+    totalXY = 0;
+  let result = 0;
+  for (let p = 0; p < n; p++) {
+    const i = xOrder[p]!;
+    const xi = x[i]!,
+      yi = y[i]!;
+    // Points already inserted have x_j ≤ x_i; split them by y_j < y_i (Fenwick prefix) and the rest.
+    let lowCount = 0,
+      lowY = 0,
+      lowX = 0,
+      lowXY = 0;
+    for (let slot = yRank[i]!; slot > 0; slot -= slot & -slot) {
+      lowCount += count[slot]!;
+      lowY += sumY[slot]!;
+      lowX += sumX[slot]!;
+      lowXY += sumXY[slot]!;
+    }
+    const highCount = totalCount - lowCount,
+      highY = totalY - lowY,
+      highX = totalX - lowX,
+      highXY = totalXY - lowXY;
+    // Σ (x_i − x_j)(y_i − y_j) over low minus the same over high (sign of y_i − y_j); ties give 0 either way.
+    const low = xi * yi * lowCount - xi * lowY - yi * lowX + lowXY;
+    const high = xi * yi * highCount - xi * highY - yi * highX + highXY;
+    result += low - high;
+    for (let slot = yRank[i]! + 1; slot <= levels; slot += slot & -slot) {
+      count[slot]!++;
+      sumY[slot]! += yi;
+      sumX[slot]! += xi;
+      sumXY[slot]! += xi * yi;
+    }
+    totalCount++;
+    totalY += yi;
+    totalX += xi;
+    totalXY += xi * yi;
+  }
+  return 2 * result;
+}
+
+/** One column's share of the correlation work, computed once and reused against every partner. */
+export interface CorrelationColumn {
+  /** (v − mean) / sd */
+  standardised: Float64Array;
+  order: Uint32Array;
+  ranks: Float64Array;
+  /** Row sums of the distance matrix |v_i − v_j|. */
+  rowSums: Float64Array;
+  /** Squared distance variance (V-statistic). */
+  distanceVariance: number;
+}
+
+/** Null when the column has fewer than two values or no spread. */
+export function prepareCorrelationColumn(values: ArrayLike<number>): CorrelationColumn | null {
+  const n = values.length;
+  if (n < 2) return null;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += values[i]!;
+  mean /= n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (values[i]! - mean) ** 2;
+  const deviation = Math.sqrt(variance / n);
+  if (!(deviation > 0)) return null;
+  const standardised = new Float64Array(n);
+  for (let i = 0; i < n; i++) standardised[i] = (values[i]! - mean) / deviation;
+  const order = argsortFloat(standardised);
+  const rowSums = distanceRowSums(standardised, order);
+  // Σ_ij (v_i − v_j)² = 2nΣv² − 2(Σv)²; with mean 0 and variance 1 that is 2n².
+  let sumSquares = 0,
+    rowSquares = 0,
+    total = 0;
+  for (let i = 0; i < n; i++) {
+    sumSquares += standardised[i]! * standardised[i]!;
+    rowSquares += rowSums[i]! * rowSums[i]!;
+    total += rowSums[i]!;
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += standardised[i]!;
+  const squaredDistances = 2 * n * sumSquares - 2 * sum * sum;
+  const distanceVariance = squaredDistances / (n * n) - (2 * rowSquares) / (n * n * n) + (total * total) / (n * n * n * n);
+  return { standardised, order, ranks: averageRanks(standardised, order), rowSums, distanceVariance };
+}
+
+export interface Correlations {
+  pearson: number | null;
+  spearman: number | null;
+  dcor: number | null;
+}
+
+/** Pearson, Spearman and distance correlation of two prepared columns of equal length. */
+export function correlationsOf(a: CorrelationColumn | null, b: CorrelationColumn | null): Correlations {
+  if (!a || !b) return { pearson: null, spearman: null, dcor: null };
+  const n = a.standardised.length;
+  let product = 0;
+  for (let i = 0; i < n; i++) product += a.standardised[i]! * b.standardised[i]!;
+  const products = distanceProductSum(a.standardised, b.standardised, a.order, b.order);
+  let rowProducts = 0,
+    aTotal = 0,
+    bTotal = 0;
+  for (let i = 0; i < n; i++) {
+    rowProducts += a.rowSums[i]! * b.rowSums[i]!;
+    aTotal += a.rowSums[i]!;
+    bTotal += b.rowSums[i]!;
+  }
+  const covariance = products / (n * n) - (2 * rowProducts) / (n * n * n) + (aTotal * bTotal) / (n * n * n * n);
+  const dcorSquared =
+    a.distanceVariance > 0 && b.distanceVariance > 0 ? covariance / Math.sqrt(a.distanceVariance * b.distanceVariance) : Number.NaN;
+  return {
+    pearson: clampUnit(product / n),
+    spearman: pearson(a.ranks, b.ranks),
+    dcor: dcorSquared === dcorSquared ? Math.sqrt(Math.max(0, Math.min(1, dcorSquared))) : null,
+  };
+}
+
+/** Distance correlation in [0, 1]; null when either column has no spread. */
+export function distanceCorrelation(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  return correlationsOf(prepareCorrelationColumn(x), prepareCorrelationColumn(y)).dcor;
+}
+
+/**
+ * argsort for a Float64Array via a typed sort of (value, index) keys: values are sorted in a copy and
+ * equal values keep index order. O(n log n) without a JavaScript comparator per comparison.
+ */
+export function argsortFloat(values: Float64Array): Uint32Array {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  // Position of each distinct value's first slot; assign indices in index order.
+  const order = new Uint32Array(n);
+  const next = new Map<number, number>();
+  let canUseMap = false;
+  for (let p = 1; p < n; p++)
+    if (sorted[p] === sorted[p - 1]) {
+      canUseMap = true;
+      break;
+    }
+  if (!canUseMap) {
+    for (let i = 0; i < n; i++) order[lowerBoundFloat(sorted, values[i]!)] = i;
+    return order;
+  }
+  for (let i = 0; i < n; i++) {
+    const value = values[i]!;
+    let slot = next.get(value);
+    if (slot === undefined) slot = lowerBoundFloat(sorted, value);
+    order[slot] = i;
+    next.set(value, slot + 1);
+  }
+  return order;
+}
+
+function lowerBoundFloat(sorted: Float64Array, value: number): number {
+  let from = 0,
+    to = sorted.length;
+  while (from < to) {
+    const middle = (from + to) >>> 1;
+    if (sorted[middle]! < value) from = middle + 1;
+    else to = middle;
+  }
+  return from;
+}

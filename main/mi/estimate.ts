@@ -1,0 +1,252 @@
+// The MI engine behind `milens mi`: every feature column against one target, with the estimator that
+// fits the pair's kinds (KSG-1, Ross, plug-in or Miller–Madow), per-pair dropping of missing rows,
+// constant-column handling, Pearson / Spearman / distance correlation, and seeded permutation-test
+// p-values. All estimates are computed in nats, clipped at 0, and converted to the requested unit last.
+import type { ColumnKind, InformationUnit, MiFeatureResult, MiReport } from '../api/contract.js';
+import { outOfRange, requireInteger } from '../api/errors.js';
+import type { ComputeBackend } from '../compute/kernels.js';
+import type { Table } from '../table/columns.js';
+import { correlationsOf, prepareCorrelationColumn, type CorrelationColumn, type Correlations } from './correlation.js';
+import { discreteMutualInformation, type DiscreteEstimator } from './discrete.js';
+import { ksgMutualInformation, rossMutualInformation } from './knn-estimators.js';
+import { resolveColumns, type KindOptions } from './columns-resolve.js';
+import { deriveSeed, SeededRandom } from './random.js';
+import { completeRows, denseCodes, pickCodes, pickFloat, toEngineVariable, type EngineVariable } from './variables.js';
+
+export const DEFAULT_K = 3;
+export const DEFAULT_SEED = 0;
+/** Features handed to one kernel call: enough to keep every native thread busy, bounded memory. */
+const KERNEL_BATCH = 16;
+
+export interface MiEngineOptions extends KindOptions {
+  k?: number;
+  seed?: number;
+  permutations?: number;
+  unit?: InformationUnit;
+  discreteEstimator?: DiscreteEstimator;
+  /** Skip Pearson / Spearman / dCor (they are reported as null). */
+  correlations?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const NATS_PER_BIT = Math.LN2;
+
+export function toUnit(nats: number, unit: InformationUnit): number {
+  return unit === 'bits' ? nats / NATS_PER_BIT : nats;
+}
+
+/**
+ * One estimator call covering one or more features that share the same rows: `run` returns raw MI in
+ * nats per feature, with the target's rows shuffled by `shuffle` when given (permutation test).
+ */
+interface EstimationJob {
+  featureIndexes: number[];
+  run(shuffle: SeededRandom | null): Promise<number[]>;
+}
+
+function shuffledFloat(values: Float64Array, shuffle: SeededRandom | null): Float64Array {
+  return shuffle ? shuffle.shuffle(Float64Array.from(values)) : values;
+}
+
+function shuffledCodes(codes: Int32Array, shuffle: SeededRandom | null): Int32Array {
+  return shuffle ? shuffle.shuffle(Int32Array.from(codes)) : codes;
+}
+
+function planJobs(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  features: EngineVariable[],
+  skip: boolean[],
+  k: number,
+  discreteEstimator: DiscreteEstimator,
+): EstimationJob[] {
+  const jobs: EstimationJob[] = [];
+  const batchable: number[] = [];
+  features.forEach((feature, index) => {
+    if (skip[index]) return;
+    const rows = completeRows(feature, target);
+    if (rows === null && feature.kind === 'continuous') {
+      batchable.push(index);
+      return;
+    }
+    jobs.push({
+      featureIndexes: [index],
+      run: (shuffle) => estimatePair(compute, target, feature, rows, k, discreteEstimator, shuffle).then((mi) => [mi]),
+    });
+  });
+  for (let start = 0; start < batchable.length; start += KERNEL_BATCH) {
+    const featureIndexes = batchable.slice(start, start + KERNEL_BATCH);
+    const prepared = featureIndexes.map((index) => features[index]!.prepared!);
+    jobs.push({
+      featureIndexes,
+      run: (shuffle) =>
+        target.kind === 'continuous'
+          ? ksgMutualInformation(compute, shuffledFloat(target.prepared!, shuffle), prepared, k)
+          : rossMutualInformation(compute, shuffledCodes(target.codes!, shuffle), prepared, k),
+    });
+  }
+  return jobs;
+}
+
+async function estimatePair(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  feature: EngineVariable,
+  rows: Int32Array | null,
+  k: number,
+  discreteEstimator: DiscreteEstimator,
+  shuffle: SeededRandom | null,
+): Promise<number> {
+  if (rows !== null && rows.length < 2) return 0;
+  if (target.kind === 'continuous' && feature.kind === 'continuous') {
+    const [mi] = await ksgMutualInformation(
+      compute,
+      shuffledFloat(pickFloat(target.prepared!, rows), shuffle),
+      [pickFloat(feature.prepared!, rows)],
+      k,
+    );
+    return mi!;
+  }
+  if (target.kind === 'discrete' && feature.kind === 'continuous') {
+    const [mi] = await rossMutualInformation(
+      compute,
+      shuffledCodes(denseCodes(pickCodes(target.codes!, rows)), shuffle),
+      [pickFloat(feature.prepared!, rows)],
+      k,
+    );
+    return mi!;
+  }
+  if (target.kind === 'continuous') {
+    const [mi] = await rossMutualInformation(
+      compute,
+      denseCodes(pickCodes(feature.codes!, rows)),
+      [shuffledFloat(pickFloat(target.prepared!, rows), shuffle)],
+      k,
+    );
+    return mi!;
+  }
+  return discreteMutualInformation(
+    pickCodes(feature.codes!, rows),
+    shuffledCodes(pickCodes(target.codes!, rows), shuffle),
+    discreteEstimator,
+  );
+}
+
+/** Scores every feature of the table against the target. */
+export async function estimateMutualInformation(
+  compute: ComputeBackend,
+  table: Table,
+  targetName: string,
+  options: MiEngineOptions = {},
+): Promise<MiReport> {
+  const k = options.k ?? DEFAULT_K;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const permutations = options.permutations ?? 0;
+  const unit = options.unit ?? 'nats';
+  const discreteEstimator = options.discreteEstimator ?? 'plugin';
+  requireInteger('k', k, 1);
+  requireInteger('seed', seed, 0, 0xffffffff);
+  requireInteger('permutations', permutations, 0);
+  if (unit !== 'nats' && unit !== 'bits') throw outOfRange('unit', '"nats" or "bits"', unit);
+  if (discreteEstimator !== 'plugin' && discreteEstimator !== 'miller-madow')
+    throw outOfRange('discreteEstimator', '"plugin" or "miller-madow"', discreteEstimator);
+  const resolved = resolveColumns(table, targetName, options);
+  const target = toEngineVariable(resolved.target, resolved.targetKind, seed);
+  const features = resolved.features.map(({ column, kind }) => toEngineVariable(column, kind, seed));
+  const warnings: string[] = [];
+  const featureWarnings = features.map(() => [] as string[]);
+  if (target.constant) warnings.push(`target "${target.name}" is constant: every MI is 0`);
+  if (target.missingRows > 0)
+    warnings.push(`target "${target.name}" is missing in ${target.missingRows} rows; they are dropped from every pair`);
+  if (target.rankFallback)
+    warnings.push(`target "${target.name}": ties too close for float64 spreading; dense ranks were used (see docs/mi.md)`);
+  const skip = features.map((feature, index) => {
+    if (feature.constant) featureWarnings[index]!.push(`column "${feature.name}" is constant: MI is 0`);
+    if (feature.rankFallback)
+      featureWarnings[index]!.push(`column "${feature.name}": ties too close for float64 spreading; dense ranks were used`);
+    return target.constant || feature.constant;
+  });
+
+  const jobs = planJobs(compute, target, features, skip, k, discreteEstimator);
+  const observed = new Float64Array(features.length);
+  const exceedances = new Int32Array(features.length);
+  const totalSteps = jobs.length * (1 + permutations);
+  let done = 0;
+  const runJobs = async (): Promise<void> => {
+    for (const job of jobs) {
+      const values = await job.run(null);
+      job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
+      options.onProgress?.(++done, totalSteps);
+      for (let permutation = 0; permutation < permutations; permutation++) {
+        const shuffle = new SeededRandom(deriveSeed(seed, `permutation:${permutation}:${job.featureIndexes[0]}`));
+        const shuffled = await job.run(shuffle);
+        job.featureIndexes.forEach((index, position) => {
+          if (Math.max(0, shuffled[position]!) >= observed[index]!) exceedances[index]!++;
+        });
+        options.onProgress?.(++done, totalSteps);
+      }
+    }
+  };
+  // The first kernel call starts (on native threads) before the correlations run on this thread.
+  const estimation = runJobs();
+  const correlations = options.correlations !== false ? computeCorrelations(target, features) : features.map(() => null);
+  await estimation;
+
+  const results: MiFeatureResult[] = features.map((feature, index) => {
+    const rows = completeRows(feature, target);
+    const used = rows ? rows.length : table.rowCount;
+    if (rows && rows.length < table.rowCount)
+      featureWarnings[index]!.push(`${table.rowCount - rows.length} rows with a missing value dropped`);
+    return {
+      name: feature.name,
+      kind: feature.kind,
+      mi: toUnit(observed[index]!, unit),
+      pearson: correlations[index]?.pearson ?? null,
+      spearman: correlations[index]?.spearman ?? null,
+      dcor: correlations[index]?.dcor ?? null,
+      pValue: permutations > 0 && !skip[index] ? (1 + exceedances[index]!) / (1 + permutations) : permutations > 0 ? 1 : null,
+      rows: used,
+      droppedRows: table.rowCount - used,
+      warnings: featureWarnings[index]!,
+    };
+  });
+  results.sort((a, b) => b.mi - a.mi || a.name.localeCompare(b.name));
+  return {
+    target: target.name,
+    targetKind: target.kind,
+    unit,
+    k,
+    rows: table.rowCount,
+    permutations,
+    seed,
+    features: results,
+    warnings: [...warnings, ...results.flatMap((result) => result.warnings.map((warning) => `${result.name}: ${warning}`))].filter(
+      (warning, index, all) => all.indexOf(warning) === index,
+    ),
+  };
+}
+
+/** Correlations need numbers on both sides (text columns have none); the target's share is reused. */
+function computeCorrelations(target: EngineVariable, features: EngineVariable[]): Array<Correlations | null> {
+  if (!target.numeric || target.constant) return features.map(() => null);
+  let fullTarget: CorrelationColumn | null | undefined;
+  return features.map((feature) => {
+    if (!feature.numeric || feature.constant) return null;
+    const rows = completeRowsNumeric(target.numeric!, feature.numeric);
+    let targetColumn: CorrelationColumn | null;
+    if (rows === null) targetColumn = fullTarget === undefined ? (fullTarget = prepareCorrelationColumn(target.numeric!)) : fullTarget;
+    else targetColumn = prepareCorrelationColumn(pickFloat(target.numeric!, rows));
+    return correlationsOf(prepareCorrelationColumn(pickFloat(feature.numeric, rows)), targetColumn);
+  });
+}
+
+function completeRowsNumeric(a: Float64Array, b: Float64Array): Int32Array | null {
+  let complete = true;
+  for (let i = 0; i < a.length && complete; i++) complete = Number.isFinite(a[i]!) && Number.isFinite(b[i]!);
+  if (complete) return null;
+  const rows: number[] = [];
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && Number.isFinite(b[i]!)) rows.push(i);
+  return Int32Array.from(rows);
+}
+
+export type { ColumnKind };

@@ -1,0 +1,54 @@
+// The k-nearest-neighbour MI estimators, as digamma sums over the per-point neighbour counts that the
+// compute backend returns (native kernels carry the O(n log n) searches):
+// - KSG estimator 1 (Kraskov, Stögbauer & Grassberger 2004) for two continuous variables;
+// - Ross (2014) for a continuous variable against a discrete one.
+// Both exactly as scikit-learn's _compute_mi_cc / _compute_mi_cd, in nats, not clipped (callers clip).
+import type { ComputeBackend } from '../compute/kernels.js';
+import { digammaTable, meanDigammaOfCounts } from './digamma.js';
+
+/** KSG-1 MI of each feature with the shared target. Inputs must be free of NaN and of equal length. */
+export async function ksgMutualInformation(
+  compute: ComputeBackend,
+  target: Float64Array,
+  features: readonly Float64Array[],
+  k: number,
+): Promise<number[]> {
+  const n = target.length;
+  if (features.length === 0) return [];
+  if (n <= k) return features.map(() => 0);
+  const counts = await compute.ksgCounts(target, features, k);
+  const table = digammaTable(n + 1);
+  return counts.map(({ countX, countY }) => table[n]! + table[k]! - meanDigammaOfCounts(countX, 1) - meanDigammaOfCounts(countY, 1));
+}
+
+/** Ross MI of each continuous feature with the shared labels (codes ≥ 0). */
+export async function rossMutualInformation(
+  compute: ComputeBackend,
+  labels: Int32Array,
+  features: readonly Float64Array[],
+  k: number,
+): Promise<number[]> {
+  if (features.length === 0) return [];
+  if (labels.length < 2) return features.map(() => 0);
+  const counts = await compute.rossCounts(labels, features, k);
+  return counts.map(({ neighbourCount, kUsed, labelCount }) => {
+    const n = labelCount.length;
+    let maximum = 0;
+    for (let i = 0; i < n; i++) maximum = Math.max(maximum, labelCount[i]!, neighbourCount[i]!);
+    const table = digammaTable(maximum + 1);
+    // Points whose label is unique are dropped, as scikit-learn does.
+    let kept = 0,
+      sumK = 0,
+      sumLabel = 0,
+      sumNeighbour = 0;
+    for (let i = 0; i < n; i++) {
+      if (labelCount[i]! <= 1) continue;
+      kept++;
+      sumK += table[kUsed[i]!]!;
+      sumLabel += table[labelCount[i]!]!;
+      sumNeighbour += table[neighbourCount[i]!]!;
+    }
+    if (kept === 0) return 0;
+    return digammaTable(kept)[kept]! + (sumK - sumLabel - sumNeighbour) / kept;
+  });
+}

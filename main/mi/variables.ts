@@ -1,0 +1,130 @@
+// A table column turned into what the estimators consume: integer codes for a discrete column, the
+// tie-ruled, scaled values for a continuous one, plus the raw numbers for the correlation measures and
+// the rows where the value is missing.
+import type { ColumnKind } from '../api/contract.js';
+import type { TableColumn } from '../table/columns.js';
+import { deriveSeed } from './random.js';
+import { lowerBound, prepareContinuous } from './tie-rule.js';
+
+export interface EngineVariable {
+  name: string;
+  kind: ColumnKind;
+  rowCount: number;
+  /** Codes ≥ 0 (discrete only); −1 where missing. */
+  codes: Int32Array | null;
+  /** Estimator input (continuous only); NaN where missing. */
+  prepared: Float64Array | null;
+  /** Raw numbers for Pearson / Spearman / dCor; null for text. NaN where missing. */
+  numeric: Float64Array | null;
+  /** Rows whose value is missing (or not a finite number). */
+  missingRows: number;
+  /** One distinct value (or none) among the present rows. */
+  constant: boolean;
+  tiedRows: number;
+  rankFallback: boolean;
+}
+
+export function isMissing(variable: EngineVariable, row: number): boolean {
+  if (variable.codes) return variable.codes[row]! < 0;
+  const value = variable.prepared![row]!;
+  return value !== value;
+}
+
+export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: number): EngineVariable {
+  const base = { name: column.name, kind, rowCount: column.type === 'text' ? column.codes.length : column.values.length };
+  if (column.type === 'text') {
+    const { codes, levels } = compactCodes(column.codes);
+    const missingRows = countBelowZero(codes);
+    return { ...base, codes, prepared: null, numeric: null, missingRows, constant: levels <= 1, tiedRows: 0, rankFallback: false };
+  }
+  const values = column.values;
+  if (kind === 'discrete') {
+    const { codes, levels } = codesOfNumbers(values);
+    return {
+      ...base,
+      codes,
+      prepared: null,
+      numeric: values,
+      missingRows: countBelowZero(codes),
+      constant: levels <= 1,
+      tiedRows: 0,
+      rankFallback: false,
+    };
+  }
+  const prepared = prepareContinuous(values, deriveSeed(seed, column.name));
+  let missingRows = 0;
+  for (let i = 0; i < prepared.values.length; i++) if (prepared.values[i] !== prepared.values[i]) missingRows++;
+  return {
+    ...base,
+    codes: null,
+    prepared: prepared.values,
+    numeric: values,
+    missingRows,
+    constant: prepared.constant,
+    tiedRows: prepared.tiedRows,
+    rankFallback: prepared.rankFallback,
+  };
+}
+
+function countBelowZero(codes: Int32Array): number {
+  let count = 0;
+  for (let i = 0; i < codes.length; i++) if (codes[i]! < 0) count++;
+  return count;
+}
+
+/** Renumbers codes to 0..levels−1 in order of first appearance among used codes (−1 stays missing). */
+function compactCodes(raw: Int32Array): { codes: Int32Array; levels: number } {
+  const mapping = new Map<number, number>();
+  const codes = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw[i]!;
+    if (code < 0) {
+      codes[i] = -1;
+      continue;
+    }
+    let mapped = mapping.get(code);
+    if (mapped === undefined) mapping.set(code, (mapped = mapping.size));
+    codes[i] = mapped;
+  }
+  return { codes, levels: mapping.size };
+}
+
+/** Codes of numbers by rank among the distinct finite values; missing or non-finite → −1. */
+export function codesOfNumbers(values: Float64Array): { codes: Int32Array; levels: number } {
+  const present: number[] = [];
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) present.push(values[i]!);
+  const sorted = Float64Array.from(present).sort();
+  const distinct: number[] = [];
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
+  const table = Float64Array.from(distinct);
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) codes[i] = Number.isFinite(values[i]!) ? lowerBound(table, values[i]!) : -1;
+  return { codes, levels: table.length };
+}
+
+/** Rows where both variables are present, or null when that is every row. */
+export function completeRows(a: EngineVariable, b: EngineVariable): Int32Array | null {
+  if (a.missingRows === 0 && b.missingRows === 0) return null;
+  const rows: number[] = [];
+  for (let i = 0; i < a.rowCount; i++) if (!isMissing(a, i) && !isMissing(b, i)) rows.push(i);
+  return Int32Array.from(rows);
+}
+
+export function pickFloat(values: Float64Array, rows: Int32Array | null): Float64Array {
+  if (!rows) return values;
+  const result = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) result[i] = values[rows[i]!]!;
+  return result;
+}
+
+export function pickCodes(codes: Int32Array, rows: Int32Array | null): Int32Array {
+  if (!rows) return codes;
+  const result = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) result[i] = codes[rows[i]!]!;
+  return result;
+}
+
+/** Codes renumbered densely (needed after dropping rows, so label counts stay meaningful). */
+export function denseCodes(codes: Int32Array): Int32Array {
+  return compactCodes(codes).codes;
+}

@@ -1,0 +1,256 @@
+// The serve shell: the milens interface and API over HTTP on 127.0.0.1, for browsers and for machines
+// where Electron cannot run. Every request must present the access token and a Host header naming this
+// server; API calls must carry the token in an Authorization header, which a page on another origin
+// cannot send without a CORS preflight that this server never grants.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MilensApi } from '../api/contract.js';
+import { createAccessToken, presentedTokens, tokenCookieName, tokensMatch, type TokenSource } from './access-token.js';
+import { allowedHostHeaders, assertBindable, DEFAULT_HOST, formatHostName, isLoopbackAddress } from './bind-address.js';
+import { dispatchApiCall, httpStatusFor, isApiMethod } from './api-dispatch.js';
+import { EventStreamHub, type MilensEventSource } from './event-stream.js';
+import { setCommonHeaders } from './security-headers.js';
+import { defaultRendererFolder, serveStaticFile } from './static-files.js';
+
+/** API bodies are small JSON requests; anything bigger is a mistake or an attack. */
+export const MAXIMUM_BODY_BYTES = 1024 * 1024;
+
+export interface ServeOptions {
+  api: MilensApi;
+  events: MilensEventSource;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  allowRemote?: boolean;
+  rendererFolder?: string;
+  /** A fixed token (tests); a fresh random one otherwise. */
+  token?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** The address to open, token included. */
+  url: string;
+  origin: string;
+  host: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  assertBindable(host, options.allowRemote ?? false);
+  const token = options.token ?? createAccessToken();
+  const rendererFolder = options.rendererFolder ?? defaultRendererFolder();
+  const log = options.log ?? (() => {});
+  const hub = new EventStreamHub(options.events);
+
+  // Filled in once listening: the Host check needs the real port.
+  let allowedHosts = new Set<string>();
+  let cookieName = '';
+
+  const server = http.createServer((request, response) => {
+    handleRequest(request, response).catch((error: unknown) => {
+      log(`serve: ${request.method} ${stripQuery(request.url)} failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!response.headersSent)
+        sendJson(response, 500, { ok: false, error: { name: 'Error', code: 'INTERNAL', message: 'Internal server error' } });
+      else response.destroy();
+    });
+  });
+  // Slow-loris defence; SSE responses are long-lived but their requests complete at once.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+
+  async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    setCommonHeaders(response);
+    const hostHeader = (request.headers.host ?? '').toLowerCase();
+    if (!allowedHosts.has(hostHeader)) {
+      log(`serve: refused ${request.method} ${stripQuery(request.url)} for Host ${JSON.stringify(request.headers.host ?? '')}`);
+      return sendText(response, 403, 'Forbidden: this server answers only to its own address (Host header check).');
+    }
+    const url = new URL(request.url ?? '/', `http://${hostHeader}`);
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+
+    const denial = authenticate(request, url, isApi ? ['header'] : ['header', 'cookie', 'query']);
+    if (denial) {
+      log(`serve: ${denial.status} ${request.method} ${url.pathname} (${denial.reason})`);
+      if (denial.status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="milens"');
+      return isApi
+        ? sendJson(response, denial.status, { ok: false, error: { name: 'MilensError', code: 'UNAUTHORIZED', message: denial.reason } })
+        : sendText(response, denial.status, `${denial.reason}. Open the address that \`milens serve\` printed (it ends with ?token=…).`);
+    }
+
+    if (isApi) return handleApi(request, response, url);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD');
+      return sendText(response, 405, 'Method not allowed');
+    }
+    const queryToken = url.searchParams.get('token');
+    const result = await serveStaticFile(rendererFolder, url.pathname, response, request.method === 'HEAD', () => {
+      // The page itself reads the token from its URL for API calls; the cookie lets the browser fetch
+      // the page's scripts and styles, which it requests without any header of ours.
+      if (queryToken !== null && tokensMatch(token, queryToken)) {
+        response.setHeader('Set-Cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      }
+    });
+    if (result.status !== 200) log(`serve: ${result.status} GET ${url.pathname}`);
+  }
+
+  function authenticate(request: IncomingMessage, url: URL, accepted: TokenSource[]): { status: 401 | 403; reason: string } | undefined {
+    const all = presentedTokens(request, url, cookieName);
+    const usable = all.filter((presented) => accepted.includes(presented.source));
+    if (usable.some((presented) => tokensMatch(token, presented.value))) return undefined;
+    if (usable.length > 0) return { status: 403, reason: 'Forbidden: wrong access token' };
+    if (all.length > 0)
+      return { status: 401, reason: 'Unauthorized: API requests must send the access token in an Authorization: Bearer header' };
+    return { status: 401, reason: 'Unauthorized: an access token is required' };
+  }
+
+  async function handleApi(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    if (url.pathname === '/api/events') {
+      if (request.method !== 'GET') {
+        response.setHeader('Allow', 'GET');
+        return sendText(response, 405, 'Method not allowed');
+      }
+      return hub.attach(request, response);
+    }
+    const method = url.pathname.slice('/api/'.length);
+    if (!isApiMethod(method)) {
+      return sendJson(response, 404, {
+        ok: false,
+        error: { name: 'MilensError', code: 'NOT_FOUND', message: `Unknown API method ${JSON.stringify(method)}` },
+      });
+    }
+    if (request.method !== 'POST') {
+      response.setHeader('Allow', 'POST');
+      return sendJson(response, 405, {
+        ok: false,
+        error: { name: 'MilensError', code: 'INVALID_ARGUMENT', message: `${method} must be called with POST` },
+      });
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== `http://${request.headers.host?.toLowerCase()}`) {
+      return sendJson(response, 403, {
+        ok: false,
+        error: { name: 'MilensError', code: 'FORBIDDEN', message: `Cross-origin call refused (Origin ${origin})` },
+      });
+    }
+    const body = await readBody(request, MAXIMUM_BODY_BYTES);
+    if (body === 'too-large') {
+      response.setHeader('Connection', 'close');
+      return sendJson(response, 413, {
+        ok: false,
+        error: { name: 'MilensError', code: 'INVALID_ARGUMENT', message: `Request body larger than ${MAXIMUM_BODY_BYTES} bytes` },
+      });
+    }
+    let args: unknown = [];
+    if (body.length > 0) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return sendJson(response, 400, {
+          ok: false,
+          error: { name: 'MilensError', code: 'INVALID_ARGUMENT', message: 'Request body is not valid JSON' },
+        });
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return sendJson(response, 400, {
+          ok: false,
+          error: {
+            name: 'MilensError',
+            code: 'INVALID_ARGUMENT',
+            message: 'Expected the request body to be a JSON object {"args": [...]}',
+          },
+        });
+      }
+      args = (parsed as { args?: unknown }).args ?? [];
+    }
+    const reply = await dispatchApiCall(options.api, method, args);
+    sendJson(response, reply.ok ? 200 : httpStatusFor(reply.error.code), reply);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  allowedHosts = allowedHostHeaders(address.address, address.port);
+  cookieName = tokenCookieName(address.port);
+  const urlHost =
+    isLoopbackAddress(address.address) || address.address === '0.0.0.0' || address.address === '::'
+      ? '127.0.0.1'
+      : formatHostName(address.address);
+  const origin = `http://${urlHost}:${address.port}`;
+  if (address.address === '::1') allowedHosts.add(`[::1]:${address.port}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${origin}/?token=${token}`,
+    origin: address.address === '::1' ? `http://[::1]:${address.port}` : origin,
+    host: address.address,
+    port: address.port,
+    token,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        hub.close();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Keep-alive sockets of a browser would hold the server open for minutes otherwise.
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
+      });
+      return closing;
+    },
+  };
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<string | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      request.resume();
+      resolve('too-large');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop keeping the data but drain it, so that the 413 still reaches the client.
+        request.removeAllListeners('data');
+        request.resume();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.statusCode = status;
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.setHeader('Cache-Control', 'no-store');
+  response.setHeader('Content-Length', Buffer.byteLength(text));
+  response.end(text);
+}
+
+function sendText(response: ServerResponse, status: number, text: string): void {
+  response.statusCode = status;
+  response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  response.setHeader('Cache-Control', 'no-store');
+  response.end(text);
+}
+
+/** Never log a token: drop the query string. */
+function stripQuery(url: string | undefined): string {
+  return (url ?? '').split('?')[0];
+}

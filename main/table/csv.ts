@@ -1,0 +1,170 @@
+// CSV loading into typed columns. The header row names the columns; the delimiter (comma, semicolon or
+// tab) is detected from the header. Files with quoted fields go through csv-parse; files without a
+// single quote character take a fast path that splits lines and cells directly (the same grammar minus
+// quoting), which is what keeps loading a 100,000-row file far below the time of the MI estimation.
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { parse } from 'csv-parse';
+import { unreadable } from '../api/errors.js';
+import { ColumnBuilder, type Table } from './columns.js';
+
+export type Delimiter = ',' | ';' | '\t';
+
+const READ_CHUNK_BYTES = 1 << 20;
+const QUOTE = 0x22;
+
+/** Raised inside the fast path when a quote shows up: the file is re-read with csv-parse. */
+class QuotedFieldFound extends Error {}
+
+export async function loadCsv(path: string): Promise<Table> {
+  try {
+    return await loadCsvFast(path);
+  } catch (error) {
+    if (error instanceof QuotedFieldFound) return loadCsvWithParser(path);
+    throw error;
+  }
+}
+
+/** The delimiter that occurs most often outside quotes in the header line (comma on a tie). */
+export function detectDelimiter(headerLine: string): Delimiter {
+  const counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const character of headerLine) {
+    if (character === '"') quoted = !quoted;
+    else if (!quoted && (character === ',' || character === ';' || character === '\t')) counts[character]++;
+  }
+  let best: Delimiter = ',';
+  for (const candidate of [';', '\t'] as const) if (counts[candidate] > counts[best]) best = candidate;
+  return best;
+}
+
+function headerNames(cells: string[], path: string): string[] {
+  const names = cells.map((cell, index) => cell.trim() || `column${index + 1}`);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw unreadable(path, `the header names column "${name}" twice`);
+    seen.add(name);
+  }
+  return names;
+}
+
+function finish(path: string, builders: ColumnBuilder[], rowCount: number): Table {
+  if (builders.length === 0) throw unreadable(path, 'the file is empty (a header row is required)');
+  return { path, format: 'csv', rowCount, columns: builders.map((builder) => builder.build()) };
+}
+
+function wrongCellCount(path: string, line: number, found: number, expected: number): Error {
+  return unreadable(path, `line ${line} has ${found} cells but the header has ${expected}`);
+}
+
+async function loadCsvFast(path: string): Promise<Table> {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const decoder = new StringDecoder('utf8');
+  let builders: ColumnBuilder[] | undefined;
+  let delimiter: Delimiter = ',';
+  let pending = '';
+  let line = 0;
+  let rows = 0;
+  const consumeLine = (text: string, start: number, end: number): void => {
+    line++;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
+    if (end === start) return; // blank line
+    if (builders === undefined) {
+      let header = text.slice(start, end);
+      if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
+      delimiter = detectDelimiter(header);
+      builders = headerNames(header.split(delimiter), path).map((name) => new ColumnBuilder(name));
+      return;
+    }
+    const columns = builders.length;
+    let cellStart = start;
+    for (let column = 0; ; column++) {
+      let cellEnd = text.indexOf(delimiter, cellStart);
+      if (cellEnd < 0 || cellEnd > end) cellEnd = end;
+      if (column >= columns) throw wrongCellCount(path, line, countCells(text, start, end, delimiter), columns);
+      builders[column]!.pushCell(text.slice(cellStart, cellEnd));
+      if (cellEnd === end) {
+        if (column !== columns - 1) throw wrongCellCount(path, line, column + 1, columns);
+        break;
+      }
+      cellStart = cellEnd + 1;
+    }
+    rows++;
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (chunk.indexOf(QUOTE) >= 0) throw new QuotedFieldFound();
+      const text = pending + decoder.write(chunk);
+      let start = 0;
+      for (;;) {
+        const newline = text.indexOf('\n', start);
+        if (newline < 0) break;
+        consumeLine(text, start, newline);
+        start = newline + 1;
+      }
+      pending = text.slice(start);
+    }
+    const rest = pending + decoder.end();
+    if (rest.length > 0) consumeLine(rest, 0, rest.length);
+  } catch (error) {
+    stream.destroy();
+    throw toReadError(path, error);
+  }
+  return finish(path, builders ?? [], rows);
+}
+
+function countCells(text: string, start: number, end: number, delimiter: string): number {
+  let count = 1;
+  for (let at = text.indexOf(delimiter, start); at >= 0 && at < end; at = text.indexOf(delimiter, at + 1)) count++;
+  return count;
+}
+
+async function readHeaderLine(path: string): Promise<string> {
+  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+  let text = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    text += chunk.toString('utf8');
+    const newline = text.indexOf('\n');
+    if (newline >= 0) {
+      stream.destroy();
+      return text.slice(0, newline);
+    }
+  }
+  return text;
+}
+
+async function loadCsvWithParser(path: string): Promise<Table> {
+  let delimiter: Delimiter;
+  try {
+    delimiter = detectDelimiter(await readHeaderLine(path));
+  } catch (error) {
+    throw toReadError(path, error);
+  }
+  const parser = createReadStream(path).pipe(parse({ delimiter, bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  let builders: ColumnBuilder[] | undefined;
+  let rows = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (builders === undefined) {
+        builders = headerNames(record, path).map((name) => new ColumnBuilder(name));
+        continue;
+      }
+      if (record.length !== builders.length) throw wrongCellCount(path, info.lines, record.length, builders.length);
+      for (let column = 0; column < record.length; column++) builders[column]!.pushCell(record[column]!);
+      rows++;
+    }
+  } catch (error) {
+    throw toReadError(path, error);
+  }
+  return finish(path, builders ?? [], rows);
+}
+
+function toReadError(path: string, error: unknown): Error {
+  if (error instanceof QuotedFieldFound) return error;
+  if (error instanceof Error && 'code' in error && error.name === 'MilensError') return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return unreadable(path, 'no such file');
+  if (code === 'EISDIR') return unreadable(path, 'it is a folder, not a file');
+  if (code === 'EACCES') return unreadable(path, 'permission denied');
+  return unreadable(path, error instanceof Error ? error.message : String(error));
+}

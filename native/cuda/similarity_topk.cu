@@ -1,0 +1,166 @@
+// CUDA similarity kernel with top-k: rows are streamed to the device in chunks; one warp scores one row
+// against every query (shuffle reduction), then one block per (query, 256-row segment) selects that
+// segment's best min(k, 256) by repeated block arg-max, and the host merges the few candidates per
+// query. NaN scores are flagged with an atomic minimum over (row, query) so the reported pair matches
+// the CPU and TypeScript backends.
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "../cpu/cpu_kernels.h"
+#include "cuda_kernels.h"
+#include "device_buffer.cuh"
+
+namespace milens::cuda {
+namespace {
+
+constexpr int kWarp = 32;
+constexpr int kRowsPerBlock = 8;  // one warp per row
+constexpr int kSegment = 256;     // rows per selection block (= its thread count)
+
+__device__ inline float load_value(const float* row, int64_t i) { return row[i]; }
+__device__ inline float load_value(const __half* row, int64_t i) { return __half2float(row[i]); }
+__device__ inline float load_value(const int8_t* row, int64_t i) { return static_cast<float>(row[i]); }
+
+template <class T>
+__global__ void score_rows(const float* queries, int64_t query_count, const T* rows, const float* scales, int64_t row_count,
+                           int64_t dimension, int64_t first_row, float* scores, unsigned long long* first_nan) {
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
+  const int lane = threadIdx.x % kWarp;
+  if (row >= row_count) return;
+  const T* vector = rows + row * dimension;
+  for (int64_t q = 0; q < query_count; ++q) {
+    const float* query = queries + q * dimension;
+    float partial = 0.f;
+    for (int64_t i = lane; i < dimension; i += kWarp) partial += query[i] * load_value(vector, i);
+    for (int offset = kWarp / 2; offset > 0; offset /= 2) partial += __shfl_down_sync(0xffffffffu, partial, offset);
+    if (lane == 0) {
+      float score = partial;
+      if (scales) score *= scales[row];
+      scores[q * row_count + row] = score;
+      if (score != score) atomicMin(first_nan, static_cast<unsigned long long>((first_row + row) * query_count + q));
+    }
+  }
+}
+
+struct Candidate {
+  float score;
+  int32_t index;
+};
+
+__device__ inline bool better(float score_a, int32_t index_a, float score_b, int32_t index_b) {
+  return score_a > score_b || (score_a == score_b && index_a < index_b);
+}
+
+__global__ void segment_top_k(const float* scores, int64_t row_count, int64_t first_row, int32_t keep, Candidate* out) {
+  __shared__ float best_score[kSegment];
+  __shared__ int32_t best_slot[kSegment];
+  __shared__ bool taken[kSegment];
+  const int64_t q = blockIdx.y;
+  const int64_t start = static_cast<int64_t>(blockIdx.x) * kSegment;
+  const int slot = threadIdx.x;
+  const bool present = start + slot < row_count;
+  const float own = present ? scores[q * row_count + start + slot] : 0.f;
+  taken[slot] = !present || own != own;
+  const int64_t remaining = row_count - start;
+  const int32_t length = static_cast<int32_t>(remaining < kSegment ? remaining : kSegment);
+  const int32_t rounds = keep < length ? keep : length;
+  Candidate* destination = out + (q * gridDim.x + blockIdx.x) * keep;
+  __syncthreads();
+  for (int32_t round = 0; round < rounds; ++round) {
+    best_score[slot] = taken[slot] ? -INFINITY : own;
+    best_slot[slot] = taken[slot] ? -1 : slot;
+    __syncthreads();
+    for (int stride = kSegment / 2; stride > 0; stride /= 2) {
+      if (slot < stride) {
+        const int other = slot + stride;
+        const bool take_other = best_slot[other] >= 0 &&
+                                (best_slot[slot] < 0 || better(best_score[other], best_slot[other], best_score[slot], best_slot[slot]));
+        if (take_other) {
+          best_score[slot] = best_score[other];
+          best_slot[slot] = best_slot[other];
+        }
+      }
+      __syncthreads();
+    }
+    if (slot == 0) {
+      const int32_t winner = best_slot[0];
+      destination[round] = winner >= 0 ? Candidate{best_score[0], static_cast<int32_t>(first_row + start + winner)} : Candidate{-INFINITY, -1};
+      if (winner >= 0) taken[winner] = true;
+    }
+    __syncthreads();
+  }
+  if (slot == 0) {
+    for (int32_t round = rounds; round < keep; ++round) destination[round] = Candidate{-INFINITY, -1};
+  }
+}
+
+template <class T>
+void run_chunks(const SimilarityInput& input, TopKOutput& output, size_t element_bytes) {
+  const int64_t q_count = input.query_count, dimension = input.dimension;
+  const int32_t keep = std::min<int32_t>(input.k, kSegment);
+  const int64_t chunk_rows = std::max<int64_t>(kSegment, ((int64_t{256} << 20) / std::max<int64_t>(1, dimension * static_cast<int64_t>(element_bytes))) / kSegment * kSegment);
+  DeviceBuffer<float> queries(q_count * dimension);
+  check(cudaMemcpy(queries.get(), input.queries, q_count * dimension * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy queries");
+  const int64_t rows_here_max = std::min<int64_t>(chunk_rows, input.count);
+  DeviceBuffer<T> rows(rows_here_max * dimension);
+  DeviceBuffer<float> scales(input.scales ? rows_here_max : 0);
+  DeviceBuffer<float> scores(rows_here_max * q_count);
+  const int64_t segments_max = (rows_here_max + kSegment - 1) / kSegment;
+  DeviceBuffer<Candidate> candidates(segments_max * q_count * keep);
+  DeviceBuffer<unsigned long long> first_nan(1);
+  const unsigned long long no_nan = std::numeric_limits<unsigned long long>::max();
+  check(cudaMemcpy(first_nan.get(), &no_nan, sizeof no_nan, cudaMemcpyHostToDevice), "cudaMemcpy flag");
+
+  std::vector<std::vector<cpu::ScoredItem>> kept(q_count);
+  std::vector<Candidate> host(segments_max * q_count * keep);
+  for (int64_t first = 0; first < input.count; first += chunk_rows) {
+    const int64_t rows_here = std::min<int64_t>(chunk_rows, input.count - first);
+    const char* source = static_cast<const char*>(input.data) + first * dimension * element_bytes;
+    check(cudaMemcpy(rows.get(), source, rows_here * dimension * element_bytes, cudaMemcpyHostToDevice), "cudaMemcpy rows");
+    if (input.scales) check(cudaMemcpy(scales.get(), input.scales + first, rows_here * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy scales");
+    const unsigned blocks = static_cast<unsigned>((rows_here + kRowsPerBlock - 1) / kRowsPerBlock);
+    score_rows<T><<<blocks, kRowsPerBlock * kWarp>>>(queries.get(), q_count, rows.get(), input.scales ? scales.get() : nullptr, rows_here, dimension,
+                                                    first, scores.get(), first_nan.get());
+    check(cudaGetLastError(), "score_rows launch");
+    const unsigned segments = static_cast<unsigned>((rows_here + kSegment - 1) / kSegment);
+    segment_top_k<<<dim3(segments, static_cast<unsigned>(q_count)), kSegment>>>(scores.get(), rows_here, first, keep, candidates.get());
+    check(cudaGetLastError(), "segment_top_k launch");
+    const size_t candidate_count = static_cast<size_t>(segments) * q_count * keep;
+    check(cudaMemcpy(host.data(), candidates.get(), candidate_count * sizeof(Candidate), cudaMemcpyDeviceToHost), "cudaMemcpy candidates");
+    for (int64_t q = 0; q < q_count; ++q) {
+      for (size_t c = q * static_cast<size_t>(segments) * keep; c < (q + 1) * static_cast<size_t>(segments) * keep; ++c) {
+        if (host[c].index >= 0) kept[q].push_back(cpu::ScoredItem{host[c].score, host[c].index});
+      }
+      // Bound host memory: keep only the best k after each chunk.
+      if (static_cast<int64_t>(kept[q].size()) > 4 * input.k) {
+        std::partial_sort(kept[q].begin(), kept[q].begin() + input.k, kept[q].end(),
+                          [](const cpu::ScoredItem& a, const cpu::ScoredItem& b) { return cpu::ranks_below(b, a); });
+        kept[q].resize(input.k);
+      }
+    }
+  }
+  unsigned long long nan_at = no_nan;
+  check(cudaMemcpy(&nan_at, first_nan.get(), sizeof nan_at, cudaMemcpyDeviceToHost), "cudaMemcpy flag");
+  if (nan_at != no_nan) cpu::throw_nan_score(static_cast<int64_t>(nan_at % q_count), static_cast<int64_t>(nan_at / q_count));
+  for (int64_t q = 0; q < q_count; ++q) {
+    cpu::write_top_k(kept[q].data(), static_cast<int64_t>(kept[q].size()), input.k, output.indices + q * input.k, output.scores + q * input.k);
+  }
+}
+
+}  // namespace
+
+void similarity_topk(const SimilarityInput& input, TopKOutput& output) {
+  if (input.query_count == 0) return;
+  switch (input.dtype) {
+    case Dtype::F32: return run_chunks<float>(input, output, sizeof(float));
+    case Dtype::F16: return run_chunks<__half>(input, output, sizeof(__half));
+    case Dtype::Int8: return run_chunks<int8_t>(input, output, sizeof(int8_t));
+  }
+}
+
+}  // namespace milens::cuda

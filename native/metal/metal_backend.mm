@@ -1,0 +1,225 @@
+// The Metal backend (macOS): the similarity scores run on the GPU; top-k selection, log-sum-exp, KSG,
+// Ross and histograms use the CPU kernels. Apple GPUs share memory with the CPU, so inputs are wrapped
+// without a copy (newBufferWithBytesNoCopy) when the typed array is page-aligned, scores are written to a
+// MTLResourceStorageModeShared buffer, and the CPU selects the top k straight from it.
+// The kernels are embedded as source and compiled on first use with newLibraryWithSource.
+#import <Foundation/Foundation.h>
+#import <Metal/Metal.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "../cpu/cpu_kernels.h"
+#include "../cpu/parallel.h"
+
+namespace milens {
+namespace {
+
+const char* kShaderSource = R"METAL(
+#include <metal_stdlib>
+using namespace metal;
+
+struct Params {
+  uint query_count;
+  uint dimension;
+  uint row_count;
+};
+
+template <typename T>
+inline void score_row(device const float* queries, device const T* rows, float scale, device float* scores, constant Params& p, uint row) {
+  device const T* vector = rows + ulong(row) * p.dimension;
+  for (uint q = 0; q < p.query_count; ++q) {
+    device const float* query = queries + ulong(q) * p.dimension;
+    float sum = 0.0f;
+    for (uint i = 0; i < p.dimension; ++i) sum = fma(query[i], float(vector[i]), sum);
+    scores[ulong(q) * p.row_count + row] = sum * scale;
+  }
+}
+
+kernel void score_f32(device const float* queries [[buffer(0)]], device const float* rows [[buffer(1)]],
+                      device const float* scales [[buffer(2)]], device float* scores [[buffer(3)]],
+                      constant Params& p [[buffer(4)]], uint row [[thread_position_in_grid]]) {
+  if (row < p.row_count) score_row(queries, rows, 1.0f, scores, p, row);
+}
+
+kernel void score_f16(device const float* queries [[buffer(0)]], device const half* rows [[buffer(1)]],
+                      device const float* scales [[buffer(2)]], device float* scores [[buffer(3)]],
+                      constant Params& p [[buffer(4)]], uint row [[thread_position_in_grid]]) {
+  if (row < p.row_count) score_row(queries, rows, 1.0f, scores, p, row);
+}
+
+kernel void score_int8(device const float* queries [[buffer(0)]], device const char* rows [[buffer(1)]],
+                       device const float* scales [[buffer(2)]], device float* scores [[buffer(3)]],
+                       constant Params& p [[buffer(4)]], uint row [[thread_position_in_grid]]) {
+  if (row < p.row_count) score_row(queries, rows, scales[row], scores, p, row);
+}
+)METAL";
+
+struct Params {
+  uint32_t query_count;
+  uint32_t dimension;
+  uint32_t row_count;
+};
+
+struct MetalState {
+  id<MTLDevice> device = nil;
+  id<MTLCommandQueue> queue = nil;
+  id<MTLComputePipelineState> pipelines[3] = {nil, nil, nil};
+  std::string error;
+};
+
+MetalState& state() {
+  static MetalState shared;
+  return shared;
+}
+
+/** Compiles the embedded kernels once; later calls reuse the pipelines (or the first error). */
+bool compile_pipelines() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    @autoreleasepool {
+      MetalState& s = state();
+      NSError* error = nil;
+      MTLCompileOptions* options = [MTLCompileOptions new];
+      // Fast math may drop NaN, and a NaN score must be reported, not ranked. (Deprecated in the macOS 15
+      // SDK in favour of mathMode, which older SDKs lack; still honoured.)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+      options.fastMathEnabled = NO;
+#pragma clang diagnostic pop
+      id<MTLLibrary> library = [s.device newLibraryWithSource:[NSString stringWithUTF8String:kShaderSource] options:options error:&error];
+      if (library == nil) {
+        s.error = std::string("Metal shader compilation failed: ") + (error ? [[error localizedDescription] UTF8String] : "unknown error");
+        return;
+      }
+      NSString* names[3] = {@"score_f32", @"score_f16", @"score_int8"};
+      for (int i = 0; i < 3; ++i) {
+        id<MTLFunction> function = [library newFunctionWithName:names[i]];
+        s.pipelines[i] = function ? [s.device newComputePipelineStateWithFunction:function error:&error] : nil;
+        if (s.pipelines[i] == nil) {
+          s.error = std::string("Metal pipeline creation failed for ") + [names[i] UTF8String];
+          return;
+        }
+      }
+    }
+  });
+  return state().error.empty();
+}
+
+bool metal_init(std::string& device_name, std::string& reason) {
+  @autoreleasepool {
+    MetalState& s = state();
+    s.device = MTLCreateSystemDefaultDevice();
+    if (s.device == nil) {
+      reason = "no Metal device (MTLCreateSystemDefaultDevice returned nil)";
+      return false;
+    }
+    s.queue = [s.device newCommandQueue];
+    if (s.queue == nil) {
+      reason = "the Metal device did not create a command queue";
+      return false;
+    }
+    device_name = [[s.device name] UTF8String];
+    return true;
+  }
+}
+
+Capabilities metal_capabilities() { return Capabilities{true, true, true, true, cpu::hardware_threads()}; }
+
+/** Wraps host memory without a copy when it is page-aligned, else copies it into a shared buffer. */
+id<MTLBuffer> shared_buffer(const void* data, size_t bytes) {
+  id<MTLDevice> device = state().device;
+  const size_t page = static_cast<size_t>(getpagesize());
+  const size_t length = std::max<size_t>(bytes, 1);
+  if (reinterpret_cast<uintptr_t>(data) % page == 0 && bytes > 0) {
+    // The length must be a whole number of pages; the last page is mapped because the data ends in it.
+    const size_t rounded = (length + page - 1) / page * page;
+    id<MTLBuffer> buffer = [device newBufferWithBytesNoCopy:const_cast<void*>(data) length:rounded options:MTLResourceStorageModeShared deallocator:nil];
+    if (buffer != nil) return buffer;
+  }
+  if (bytes == 0) return [device newBufferWithLength:page options:MTLResourceStorageModeShared];
+  return [device newBufferWithBytes:data length:bytes options:MTLResourceStorageModeShared];
+}
+
+void metal_similarity_topk(const SimilarityInput& input, TopKOutput& output) {
+  if (!compile_pipelines()) throw KernelError(ErrorKind::Generic, state().error);
+  if (input.query_count == 0) return;
+  @autoreleasepool {
+    MetalState& s = state();
+    const int pipeline_index = input.dtype == Dtype::F32 ? 0 : input.dtype == Dtype::F16 ? 1 : 2;
+    id<MTLComputePipelineState> pipeline = s.pipelines[pipeline_index];
+    const size_t element_bytes = input.dtype == Dtype::F32 ? 4 : input.dtype == Dtype::F16 ? 2 : 1;
+    // Score in chunks of rows so the score buffer stays near 256 MB whatever the query count.
+    const int64_t chunk_rows = std::max<int64_t>(1, (int64_t{64} << 20) / input.query_count);
+    id<MTLBuffer> queries = shared_buffer(input.queries, input.query_count * input.dimension * sizeof(float));
+    std::vector<std::vector<cpu::ScoredItem>> kept(input.query_count);
+    int64_t nan_row = -1, nan_query = 0;
+    for (int64_t first = 0; first < input.count && nan_row < 0; first += chunk_rows) {
+      const int64_t rows_here = std::min(chunk_rows, input.count - first);
+      const char* row_data = static_cast<const char*>(input.data) + first * input.dimension * element_bytes;
+      id<MTLBuffer> rows = shared_buffer(row_data, rows_here * input.dimension * element_bytes);
+      id<MTLBuffer> scales = input.scales ? shared_buffer(input.scales + first, rows_here * sizeof(float)) : queries;
+      id<MTLBuffer> scores = [s.device newBufferWithLength:std::max<size_t>(4, rows_here * input.query_count * sizeof(float))
+                                                   options:MTLResourceStorageModeShared];
+      if (rows == nil || scores == nil) throw KernelError(ErrorKind::Generic, "Metal buffer allocation failed");
+      const Params params{static_cast<uint32_t>(input.query_count), static_cast<uint32_t>(input.dimension), static_cast<uint32_t>(rows_here)};
+      id<MTLCommandBuffer> command = [s.queue commandBuffer];
+      id<MTLComputeCommandEncoder> encoder = [command computeCommandEncoder];
+      [encoder setComputePipelineState:pipeline];
+      [encoder setBuffer:queries offset:0 atIndex:0];
+      [encoder setBuffer:rows offset:0 atIndex:1];
+      [encoder setBuffer:scales offset:0 atIndex:2];
+      [encoder setBuffer:scores offset:0 atIndex:3];
+      [encoder setBytes:&params length:sizeof params atIndex:4];
+      const NSUInteger width = std::min<NSUInteger>(256, pipeline.maxTotalThreadsPerThreadgroup);
+      [encoder dispatchThreads:MTLSizeMake(static_cast<NSUInteger>(rows_here), 1, 1) threadsPerThreadgroup:MTLSizeMake(width, 1, 1)];
+      [encoder endEncoding];
+      [command commit];
+      [command waitUntilCompleted];
+      if (command.status != MTLCommandBufferStatusCompleted) {
+        throw KernelError(ErrorKind::Generic, std::string("Metal command failed: ") +
+                                                  (command.error ? [[command.error localizedDescription] UTF8String] : "unknown error"));
+      }
+      const float* values = static_cast<const float*>([scores contents]);
+      // The first NaN in (row, query) order, as the CPU and TypeScript backends report it.
+      for (int64_t row = 0; row < rows_here && nan_row < 0; ++row) {
+        for (int64_t q = 0; q < input.query_count; ++q) {
+          const float score = values[q * rows_here + row];
+          if (score != score) {
+            nan_row = first + row;
+            nan_query = q;
+            break;
+          }
+        }
+      }
+      if (nan_row >= 0) break;
+      cpu::parallel_for(0, input.query_count, 1, [&](int, int64_t from, int64_t to) {
+        for (int64_t q = from; q < to; ++q) {
+          std::vector<cpu::ScoredItem>& items = kept[q];
+          for (int64_t row = 0; row < rows_here; ++row) items.push_back(cpu::ScoredItem{values[q * rows_here + row], static_cast<int32_t>(first + row)});
+          if (static_cast<int64_t>(items.size()) > input.k) {
+            std::nth_element(items.begin(), items.begin() + input.k - 1, items.end(),
+                             [](const cpu::ScoredItem& a, const cpu::ScoredItem& b) { return cpu::ranks_below(b, a); });
+            items.resize(input.k);
+          }
+        }
+      });
+    }
+    if (nan_row >= 0) cpu::throw_nan_score(nan_query, nan_row);
+    for (int64_t q = 0; q < input.query_count; ++q) {
+      cpu::write_top_k(kept[q].data(), static_cast<int64_t>(kept[q].size()), input.k, output.indices + q * input.k, output.scores + q * input.k);
+    }
+  }
+}
+
+}  // namespace
+
+const Backend metal_backend{
+    "metal",          metal_capabilities, metal_init, metal_similarity_topk, cpu::log_sum_exp, cpu::ksg_counts,
+    cpu::ross_counts, cpu::joint_histogram, cpu::read_sum,
+};
+
+}  // namespace milens

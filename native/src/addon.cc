@@ -1,0 +1,513 @@
+// The N-API surface of the compute addon (node-addon-api, C++ exceptions on). Each kernel call checks
+// its arguments with guard clauses (so a direct call from JavaScript can never crash the process),
+// allocates its result typed arrays on the main thread, keeps references to the input and output
+// arrays, and runs the kernel in a Napi::AsyncWorker; the returned promise settles on the main thread.
+// Inputs are read in place: no copy of the stored vectors is made per query.
+#include <napi.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+
+namespace milens {
+namespace {
+
+std::string describe(const Napi::Value& value) {
+  if (value.IsUndefined()) return "undefined";
+  if (value.IsNull()) return "null";
+  if (value.IsNumber()) {
+    const double number = value.As<Napi::Number>().DoubleValue();
+    if (std::isnan(number)) return "NaN";
+    if (std::isinf(number)) return number > 0 ? "Infinity" : "-Infinity";
+    return value.ToString().Utf8Value();
+  }
+  if (value.IsString()) return "\"" + value.As<Napi::String>().Utf8Value() + "\"";
+  if (value.IsBoolean()) return value.As<Napi::Boolean>().Value() ? "true" : "false";
+  if (value.IsTypedArray()) {
+    const Napi::TypedArray array = value.As<Napi::TypedArray>();
+    const Napi::Value constructor = array.Get("constructor");
+    std::string name = "TypedArray";
+    if (constructor.IsFunction()) name = constructor.As<Napi::Object>().Get("name").ToString().Utf8Value();
+    return name + "(" + std::to_string(array.ElementLength()) + ")";
+  }
+  if (value.IsArray()) return "Array(" + std::to_string(value.As<Napi::Array>().Length()) + ")";
+  if (value.IsFunction()) return "a function";
+  return "an object";
+}
+
+[[noreturn]] void throw_type(const Napi::Env& env, const std::string& argument, const std::string& expected, const Napi::Value& received) {
+  throw Napi::TypeError::New(env, "Expected " + argument + " to be " + expected + " but received " + describe(received));
+}
+
+[[noreturn]] void throw_range(const Napi::Env& env, const std::string& argument, const std::string& expected, const Napi::Value& received) {
+  throw Napi::RangeError::New(env, "Expected " + argument + " to be " + expected + " but received " + describe(received));
+}
+
+int64_t integer_argument(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t minimum, int64_t maximum) {
+  const Napi::Value value = info[index];
+  if (!value.IsNumber()) throw_type(info.Env(), name, "an integer", value);
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (std::isnan(number)) throw_type(info.Env(), name, "an integer", value);
+  if (std::floor(number) != number || number < static_cast<double>(minimum) || number > static_cast<double>(maximum)) {
+    throw_range(info.Env(), name, "an integer from " + std::to_string(minimum) + " to " + std::to_string(maximum), value);
+  }
+  return static_cast<int64_t>(number);
+}
+
+template <class T>
+Napi::TypedArrayOf<T> typed_argument(const Napi::CallbackInfo& info, size_t index, const char* name, napi_typedarray_type type,
+                                     const char* type_name) {
+  const Napi::Value value = info[index];
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
+    throw_type(info.Env(), name, std::string("a ") + type_name, value);
+  }
+  return value.As<Napi::TypedArrayOf<T>>();
+}
+
+template <class T>
+void require_length(const Napi::Env& env, const Napi::TypedArrayOf<T>& array, const char* name, int64_t expected) {
+  if (static_cast<int64_t>(array.ElementLength()) != expected) {
+    throw_range(env, name, "of length " + std::to_string(expected), array);
+  }
+}
+
+std::string backend_argument(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw_type(info.Env(), "backend", "a string", info[0]);
+  return info[0].As<Napi::String>().Utf8Value();
+}
+
+/** Guards shared by every kernel: the backend exists and initialised (else a JS error saying why). */
+const Backend& backend_for(const Napi::Env& env, const std::string& name) {
+  try {
+    return require_backend(name);
+  } catch (const KernelError& error) {
+    if (error.kind == ErrorKind::Range) throw Napi::RangeError::New(env, error.what());
+    throw Napi::Error::New(env, error.what());
+  }
+}
+
+/** A promise-returning worker that pins its input and output arrays until it settles. */
+class KernelWorker : public Napi::AsyncWorker {
+ public:
+  explicit KernelWorker(Napi::Env env, const char* resource) : Napi::AsyncWorker(env, resource), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise Queue() {
+    Napi::Promise promise = deferred_.Promise();
+    Napi::AsyncWorker::Queue();
+    return promise;
+  }
+
+  /** Keeps `value` alive (and its buffer attached to it) while the worker runs. */
+  void Keep(const Napi::Value& value) { kept_.push_back(Napi::Persistent(value.As<Napi::Object>())); }
+
+ protected:
+  virtual void Run() = 0;
+  virtual Napi::Value Result(Napi::Env env) = 0;
+
+  void Execute() override {
+    try {
+      Run();
+    } catch (const KernelError& error) {
+      kind_ = error.kind;
+      SetError(error.what());
+    } catch (const std::bad_alloc&) {
+      SetError("out of memory in the native compute addon");
+    } catch (const std::exception& error) {
+      SetError(error.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    deferred_.Resolve(Result(Env()));
+  }
+
+  void OnError(const Napi::Error& error) override {
+    Napi::HandleScope scope(Env());
+    const std::string message = error.Message();
+    Napi::Error typed = kind_ == ErrorKind::Range  ? static_cast<Napi::Error>(Napi::RangeError::New(Env(), message))
+                        : kind_ == ErrorKind::Type ? static_cast<Napi::Error>(Napi::TypeError::New(Env(), message))
+                                                   : Napi::Error::New(Env(), message);
+    deferred_.Reject(typed.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::ObjectReference> kept_;
+  ErrorKind kind_ = ErrorKind::Generic;
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+class SimilarityWorker : public KernelWorker {
+ public:
+  SimilarityWorker(Napi::Env env, const Backend& backend, SimilarityInput input, Napi::Int32Array indices, Napi::Float32Array scores)
+      : KernelWorker(env, "milens.similarityTopK"), backend_(backend), input_(input), output_{indices.Data(), scores.Data()},
+        indices_(Napi::Persistent(indices)), scores_(Napi::Persistent(scores)) {}
+
+ protected:
+  void Run() override { backend_.similarity_topk(input_, output_); }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("indices", indices_.Value());
+    result.Set("scores", scores_.Value());
+    return result;
+  }
+
+ private:
+  const Backend& backend_;
+  SimilarityInput input_;
+  TopKOutput output_;
+  Napi::Reference<Napi::Int32Array> indices_;
+  Napi::Reference<Napi::Float32Array> scores_;
+};
+
+Napi::Value SimilarityTopK(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 9) throw Napi::TypeError::New(env, "similarityTopK expects 9 arguments but received " + std::to_string(info.Length()));
+  const Backend& backend = backend_for(env, backend_argument(info));
+  Napi::Float32Array queries = typed_argument<float>(info, 1, "queries", napi_float32_array, "Float32Array");
+  const int64_t query_count = integer_argument(info, 2, "queryCount", 0, INT32_MAX);
+  if (!info[3].IsString()) throw_type(env, "store.dtype", "a string", info[3]);
+  const std::string dtype_name = info[3].As<Napi::String>().Utf8Value();
+  const int64_t count = integer_argument(info, 6, "store.count", 0, INT32_MAX);
+  const int64_t dimension = integer_argument(info, 7, "store.dimension", 1, 65536);
+  const int64_t k = integer_argument(info, 8, "k", 1, 4096);
+  SimilarityInput input{};
+  input.query_count = query_count;
+  input.count = count;
+  input.dimension = dimension;
+  input.k = static_cast<int32_t>(k);
+  input.scales = nullptr;
+  require_length(env, queries, "queries", query_count * dimension);
+  input.queries = queries.Data();
+  for (int64_t i = 0; i < query_count * dimension; ++i) {
+    if (!std::isfinite(input.queries[i])) throw_range(env, "queries[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, input.queries[i]));
+  }
+  Napi::Value data = info[4];
+  if (dtype_name == "f32") {
+    Napi::Float32Array array = typed_argument<float>(info, 4, "store.data", napi_float32_array, "Float32Array for dtype \"f32\"");
+    require_length(env, array, "store.data", count * dimension);
+    input.dtype = Dtype::F32;
+    input.data = array.Data();
+  } else if (dtype_name == "f16") {
+    Napi::Uint16Array array = typed_argument<uint16_t>(info, 4, "store.data", napi_uint16_array, "Uint16Array for dtype \"f16\"");
+    require_length(env, array, "store.data", count * dimension);
+    input.dtype = Dtype::F16;
+    input.data = array.Data();
+  } else if (dtype_name == "int8") {
+    Napi::Int8Array array = typed_argument<int8_t>(info, 4, "store.data", napi_int8_array, "Int8Array for dtype \"int8\"");
+    require_length(env, array, "store.data", count * dimension);
+    Napi::Float32Array scales = typed_argument<float>(info, 5, "store.scales", napi_float32_array, "Float32Array");
+    require_length(env, scales, "store.scales", count);
+    input.dtype = Dtype::Int8;
+    input.data = array.Data();
+    input.scales = scales.Data();
+  } else {
+    throw_range(env, "store.dtype", "\"f32\", \"f16\" or \"int8\"", info[3]);
+  }
+  Napi::Int32Array indices = Napi::Int32Array::New(env, static_cast<size_t>(query_count * k));
+  Napi::Float32Array scores = Napi::Float32Array::New(env, static_cast<size_t>(query_count * k));
+  auto* worker = new SimilarityWorker(env, backend, input, indices, scores);
+  worker->Keep(queries);
+  worker->Keep(data);
+  if (input.dtype == Dtype::Int8) worker->Keep(info[5]);
+  return worker->Queue();
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+class LogSumExpWorker : public KernelWorker {
+ public:
+  LogSumExpWorker(Napi::Env env, const Backend& backend, const float* matrix, int64_t rows, int64_t columns, bool over_rows, Napi::Float64Array result)
+      : KernelWorker(env, "milens.logSumExp"), backend_(backend), matrix_(matrix), rows_(rows), columns_(columns), over_rows_(over_rows),
+        result_(Napi::Persistent(result)), out_(result.Data()) {}
+
+ protected:
+  void Run() override { backend_.log_sum_exp(matrix_, rows_, columns_, over_rows_, out_); }
+  Napi::Value Result(Napi::Env) override { return result_.Value(); }
+
+ private:
+  const Backend& backend_;
+  const float* matrix_;
+  int64_t rows_, columns_;
+  bool over_rows_;
+  Napi::Reference<Napi::Float64Array> result_;
+  double* out_;
+};
+
+Napi::Value LogSumExp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 5) throw Napi::TypeError::New(env, "logSumExp expects 5 arguments but received " + std::to_string(info.Length()));
+  const Backend& backend = backend_for(env, backend_argument(info));
+  Napi::Float32Array matrix = typed_argument<float>(info, 1, "matrix", napi_float32_array, "Float32Array");
+  const int64_t rows = integer_argument(info, 2, "rows", 0, INT32_MAX);
+  const int64_t columns = integer_argument(info, 3, "columns", 0, INT32_MAX);
+  if (!info[4].IsBoolean()) throw_type(env, "overRows", "a boolean", info[4]);
+  const bool over_rows = info[4].As<Napi::Boolean>().Value();
+  require_length(env, matrix, "matrix", rows * columns);
+  Napi::Float64Array result = Napi::Float64Array::New(env, static_cast<size_t>(over_rows ? rows : columns));
+  auto* worker = new LogSumExpWorker(env, backend, matrix.Data(), rows, columns, over_rows, result);
+  worker->Keep(matrix);
+  return worker->Queue();
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** Reads the features array: each a Float64Array of length n; pointers stay valid while kept. */
+std::vector<const double*> feature_pointers(const Napi::CallbackInfo& info, size_t index, int64_t n, KernelWorker* keep_in) {
+  Napi::Env env = info.Env();
+  if (!info[index].IsArray()) throw_type(env, "features", "an array of Float64Array", info[index]);
+  Napi::Array array = info[index].As<Napi::Array>();
+  std::vector<const double*> pointers;
+  for (uint32_t f = 0; f < array.Length(); ++f) {
+    Napi::Value value = array.Get(f);
+    const std::string name = "features[" + std::to_string(f) + "]";
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, name, "a Float64Array", value);
+    Napi::Float64Array feature = value.As<Napi::Float64Array>();
+    if (static_cast<int64_t>(feature.ElementLength()) != n) throw_range(env, name, "a Float64Array of " + std::to_string(n) + " values (the target's length)", value);
+    for (int64_t i = 0; i < n; ++i) {
+      if (!std::isfinite(feature.Data()[i])) throw_range(env, name + "[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, feature.Data()[i]));
+    }
+    pointers.push_back(feature.Data());
+    if (keep_in) keep_in->Keep(feature);
+  }
+  return pointers;
+}
+
+Napi::Array split_counts(Napi::Env env, const std::vector<std::pair<const char*, Napi::Int32Array>>& outputs, int64_t feature_count, int64_t n) {
+  Napi::Array result = Napi::Array::New(env, static_cast<size_t>(feature_count));
+  for (int64_t f = 0; f < feature_count; ++f) {
+    Napi::Object entry = Napi::Object::New(env);
+    for (const auto& [name, array] : outputs) {
+      // Views into one buffer per output kind: no copy, each feature gets its own n-long Int32Array.
+      entry.Set(name, Napi::Int32Array::New(env, static_cast<size_t>(n), array.ArrayBuffer(), static_cast<size_t>(f * n * 4)));
+    }
+    result.Set(static_cast<uint32_t>(f), entry);
+  }
+  return result;
+}
+
+class KsgWorker : public KernelWorker {
+ public:
+  KsgWorker(Napi::Env env, const Backend& backend) : KernelWorker(env, "milens.ksgCounts"), backend_(backend) {}
+  const Backend& backend_;
+  const double* target_ = nullptr;
+  int64_t n_ = 0;
+  int32_t k_ = 1;
+  std::vector<const double*> features_;
+  Napi::Reference<Napi::Int32Array> count_x_, count_y_;
+  int32_t *count_x_data_ = nullptr, *count_y_data_ = nullptr;  // raw pointers: no N-API calls off the main thread
+
+ protected:
+  void Run() override {
+    backend_.ksg_counts(target_, n_, features_.data(), static_cast<int64_t>(features_.size()), k_, count_x_data_, count_y_data_);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    return split_counts(env, {{"countX", count_x_.Value()}, {"countY", count_y_.Value()}}, static_cast<int64_t>(features_.size()), n_);
+  }
+};
+
+Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 4) throw Napi::TypeError::New(env, "ksgCounts expects 4 arguments but received " + std::to_string(info.Length()));
+  const Backend& backend = backend_for(env, backend_argument(info));
+  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(target.ElementLength());
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(target.Data()[i])) throw_range(env, "target[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, target.Data()[i]));
+  }
+  auto* worker = new KsgWorker(env, backend);
+  try {
+    worker->features_ = feature_pointers(info, 2, n, worker);
+    const int64_t k = integer_argument(info, 3, "k", 1, INT32_MAX);
+    if (!worker->features_.empty() && k > n - 1) {
+      throw_range(env, "k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", info[3]);
+    }
+    worker->k_ = static_cast<int32_t>(k);
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  const size_t total = worker->features_.size() * static_cast<size_t>(n);
+  worker->target_ = target.Data();
+  worker->n_ = n;
+  Napi::Int32Array count_x = Napi::Int32Array::New(env, total), count_y = Napi::Int32Array::New(env, total);
+  worker->count_x_ = Napi::Persistent(count_x);
+  worker->count_y_ = Napi::Persistent(count_y);
+  worker->count_x_data_ = count_x.Data();
+  worker->count_y_data_ = count_y.Data();
+  worker->Keep(target);
+  return worker->Queue();
+}
+
+class RossWorker : public KernelWorker {
+ public:
+  RossWorker(Napi::Env env, const Backend& backend) : KernelWorker(env, "milens.rossCounts"), backend_(backend) {}
+  const Backend& backend_;
+  const int32_t* labels_ = nullptr;
+  int64_t n_ = 0;
+  int32_t k_ = 1;
+  std::vector<const double*> features_;
+  Napi::Reference<Napi::Int32Array> neighbour_, k_used_, label_count_;
+  int32_t *neighbour_data_ = nullptr, *k_used_data_ = nullptr, *label_count_data_ = nullptr;
+
+ protected:
+  void Run() override {
+    backend_.ross_counts(labels_, n_, features_.data(), static_cast<int64_t>(features_.size()), k_, neighbour_data_, k_used_data_, label_count_data_);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    return split_counts(env, {{"neighbourCount", neighbour_.Value()}, {"kUsed", k_used_.Value()}, {"labelCount", label_count_.Value()}},
+                        static_cast<int64_t>(features_.size()), n_);
+  }
+};
+
+Napi::Value RossCounts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 4) throw Napi::TypeError::New(env, "rossCounts expects 4 arguments but received " + std::to_string(info.Length()));
+  const Backend& backend = backend_for(env, backend_argument(info));
+  Napi::Int32Array labels = typed_argument<int32_t>(info, 1, "labels", napi_int32_array, "Int32Array");
+  const int64_t n = static_cast<int64_t>(labels.ElementLength());
+  for (int64_t i = 0; i < n; ++i) {
+    if (labels.Data()[i] < 0) throw_range(env, "labels[" + std::to_string(i) + "]", "an integer code of at least 0", Napi::Number::New(env, labels.Data()[i]));
+  }
+  auto* worker = new RossWorker(env, backend);
+  try {
+    worker->features_ = feature_pointers(info, 2, n, worker);
+    worker->k_ = static_cast<int32_t>(integer_argument(info, 3, "k", 1, INT32_MAX));
+  } catch (...) {
+    delete worker;
+    throw;
+  }
+  const size_t total = worker->features_.size() * static_cast<size_t>(n);
+  worker->labels_ = labels.Data();
+  worker->n_ = n;
+  Napi::Int32Array neighbour = Napi::Int32Array::New(env, total), k_used = Napi::Int32Array::New(env, total),
+                   label_count = Napi::Int32Array::New(env, total);
+  worker->neighbour_ = Napi::Persistent(neighbour);
+  worker->k_used_ = Napi::Persistent(k_used);
+  worker->label_count_ = Napi::Persistent(label_count);
+  worker->neighbour_data_ = neighbour.Data();
+  worker->k_used_data_ = k_used.Data();
+  worker->label_count_data_ = label_count.Data();
+  worker->Keep(labels);
+  return worker->Queue();
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+class HistogramWorker : public KernelWorker {
+ public:
+  HistogramWorker(Napi::Env env, const Backend& backend) : KernelWorker(env, "milens.jointHistogram"), backend_(backend) {}
+  const Backend& backend_;
+  const int32_t *a_ = nullptr, *b_ = nullptr;
+  int64_t n_ = 0, a_levels_ = 1, b_levels_ = 1;
+  Napi::Reference<Napi::Float64Array> counts_;
+  double* out_ = nullptr;
+
+ protected:
+  void Run() override { backend_.joint_histogram(a_, b_, n_, a_levels_, b_levels_, out_); }
+  Napi::Value Result(Napi::Env) override { return counts_.Value(); }
+};
+
+Napi::Value JointHistogram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 5) throw Napi::TypeError::New(env, "jointHistogram expects 5 arguments but received " + std::to_string(info.Length()));
+  const Backend& backend = backend_for(env, backend_argument(info));
+  Napi::Int32Array a = typed_argument<int32_t>(info, 1, "a", napi_int32_array, "Int32Array");
+  Napi::Int32Array b = typed_argument<int32_t>(info, 2, "b", napi_int32_array, "Int32Array");
+  require_length(env, b, "b", static_cast<int64_t>(a.ElementLength()));
+  const int64_t a_levels = integer_argument(info, 3, "aLevels", 1, INT32_MAX);
+  const int64_t b_levels = integer_argument(info, 4, "bLevels", 1, INT32_MAX);
+  if (a_levels * b_levels > (int64_t{1} << 26)) throw_range(env, "bLevels", "an integer with aLevels × bLevels at most 67108864", info[4]);
+  Napi::Float64Array counts = Napi::Float64Array::New(env, static_cast<size_t>(a_levels * b_levels));
+  auto* worker = new HistogramWorker(env, backend);
+  worker->a_ = a.Data();
+  worker->b_ = b.Data();
+  worker->n_ = static_cast<int64_t>(a.ElementLength());
+  worker->a_levels_ = a_levels;
+  worker->b_levels_ = b_levels;
+  worker->out_ = counts.Data();
+  worker->counts_ = Napi::Persistent(counts);
+  worker->Keep(a);
+  worker->Keep(b);
+  return worker->Queue();
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+class ReadSumWorker : public KernelWorker {
+ public:
+  ReadSumWorker(Napi::Env env, const Backend& backend, const void* data, int64_t bytes)
+      : KernelWorker(env, "milens.readBandwidthSum"), backend_(backend), data_(data), bytes_(bytes) {}
+
+ protected:
+  void Run() override { sum_ = backend_.read_sum(data_, bytes_); }
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, sum_); }
+
+ private:
+  const Backend& backend_;
+  const void* data_;
+  int64_t bytes_;
+  double sum_ = 0;
+};
+
+Napi::Value ReadBandwidthSum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2) throw Napi::TypeError::New(env, "readBandwidthSum expects 2 arguments but received " + std::to_string(info.Length()));
+  const Backend& backend = backend_for(env, backend_argument(info));
+  if (!info[1].IsTypedArray()) throw_type(env, "data", "a typed array", info[1]);
+  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+  const uint8_t* base = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  auto* worker = new ReadSumWorker(env, backend, base, static_cast<int64_t>(array.ByteLength()));
+  worker->Keep(array);
+  return worker->Queue();
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+Napi::Value Backends(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<RegistryEntry>& entries = registry();
+  Napi::Array result = Napi::Array::New(env, entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const RegistryEntry& entry = entries[i];
+    Napi::Object object = Napi::Object::New(env);
+    object.Set("name", entry.name);
+    object.Set("built", entry.built);
+    object.Set("available", entry.available);
+    if (!entry.device.empty()) object.Set("device", entry.device);
+    if (!entry.reason.empty()) object.Set("reason", entry.reason);
+    const Capabilities capabilities = entry.backend ? entry.backend->capabilities() : Capabilities{false, false, false, false, 0};
+    object.Set("threads", capabilities.threads);
+    object.Set("unifiedMemory", capabilities.unified_memory);
+    Napi::Array dtypes = Napi::Array::New(env);
+    uint32_t at = 0;
+    if (capabilities.f32) dtypes.Set(at++, "f32");
+    if (capabilities.f16) dtypes.Set(at++, "f16");
+    if (capabilities.int8) dtypes.Set(at++, "int8");
+    object.Set("similarityDtypes", dtypes);
+    result.Set(static_cast<uint32_t>(i), object);
+  }
+  return result;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("backends", Napi::Function::New(env, Backends, "backends"));
+  exports.Set("similarityTopK", Napi::Function::New(env, SimilarityTopK, "similarityTopK"));
+  exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
+  exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
+  exports.Set("rossCounts", Napi::Function::New(env, RossCounts, "rossCounts"));
+  exports.Set("jointHistogram", Napi::Function::New(env, JointHistogram, "jointHistogram"));
+  exports.Set("readBandwidthSum", Napi::Function::New(env, ReadBandwidthSum, "readBandwidthSum"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace milens
+
+static Napi::Object InitComputeAddon(Napi::Env env, Napi::Object exports) { return milens::Init(env, exports); }
+
+NODE_API_MODULE(milens_compute, InitComputeAddon)

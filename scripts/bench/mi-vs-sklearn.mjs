@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// Times `milens mi` against scikit-learn's mutual_info_regression on the same CSV, whole process
+// against whole process (start-up, CSV parsing and estimation on both sides), alternating runs, and
+// prints the median times, their ratio and the largest MI difference.
+//
+//   node scripts/bench/mi-vs-sklearn.mjs --rows 100000 --features 10 [--runs 3] [--keep]
+//   node scripts/bench/mi-vs-sklearn.mjs --rows 1000000 --features 1
+//
+// Needs `npm run build` and Debian's python3-sklearn + python3-pandas (/usr/bin/python3). The data:
+// y = sin(x0) + Σ 0.3·x_j·[j odd] + noise, x_j standard normal, seeded, written with 17 digits.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const argument = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+};
+const rows = Number(argument('rows', '100000'));
+const features = Number(argument('features', '10'));
+const runs = Number(argument('runs', '3'));
+const python = argument('python', '/usr/bin/python3');
+
+/** Seeded normal draws (xorshift + Box–Muller): the same CSV for the same sizes. */
+function* normals(seed) {
+  let state = seed >>> 0 || 1;
+  const uniform = () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return (state + 0.5) / 4294967296;
+  };
+  for (;;) {
+    const radius = Math.sqrt(-2 * Math.log(uniform()));
+    const angle = 2 * Math.PI * uniform();
+    yield radius * Math.cos(angle);
+    yield radius * Math.sin(angle);
+  }
+}
+
+function writeCsv(file) {
+  const draw = normals(20250205);
+  const lines = [['y', ...Array.from({ length: features }, (_, j) => `x${j}`)].join(',')];
+  const chunk = [];
+  const flush = () => {
+    lines.push(chunk.join('\n'));
+    chunk.length = 0;
+  };
+  for (let i = 0; i < rows; i++) {
+    const x = Array.from({ length: features }, () => draw.next().value);
+    let y = Math.sin(x[0]) + 0.5 * draw.next().value;
+    for (let j = 1; j < features; j += 2) y += 0.3 * x[j];
+    chunk.push([y, ...x].map((v) => v.toPrecision(17)).join(','));
+    if (chunk.length === 10000) flush();
+  }
+  flush();
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+function timed(command, args) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
+  return { seconds, stdout: result.stdout };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const folder = mkdtempSync(path.join(os.tmpdir(), 'milens-bench-'));
+const csv = path.join(folder, `bench-${rows}x${features}.csv`);
+try {
+  writeCsv(csv);
+  const milensTimes = [],
+    sklearnTimes = [],
+    sklearnEstimate = [];
+  let milensReport, sklearnReport;
+  for (let run = 0; run < runs; run++) {
+    // Alternate which side goes first, so neither always enjoys a warm page cache.
+    const order = run % 2 === 0 ? ['milens', 'sklearn'] : ['sklearn', 'milens'];
+    for (const side of order) {
+      if (side === 'milens') {
+        const { seconds, stdout } = timed(process.execPath, [path.join(repo, 'bin', 'milens.js'), 'mi', csv, '--target', 'y', '--json']);
+        milensTimes.push(seconds);
+        milensReport = JSON.parse(stdout);
+      } else {
+        const { seconds, stdout } = timed(python, [path.join(repo, 'scripts', 'bench', 'mi_sklearn.py'), csv, 'y']);
+        sklearnTimes.push(seconds);
+        sklearnReport = JSON.parse(stdout);
+        sklearnEstimate.push(sklearnReport.estimateSeconds);
+      }
+    }
+  }
+  let largest = 0;
+  for (const feature of milensReport.features) largest = Math.max(largest, Math.abs(feature.mi - sklearnReport.features[feature.name]));
+  const m = median(milensTimes),
+    s = median(sklearnTimes);
+  console.log(`${rows} rows × ${features} features, ${runs} alternating runs each`);
+  console.log(`milens        ${m.toFixed(3)} s (whole process; runs: ${milensTimes.map((t) => t.toFixed(3)).join(', ')})`);
+  console.log(`scikit-learn  ${s.toFixed(3)} s (whole process; estimation alone ${median(sklearnEstimate).toFixed(3)} s)`);
+  console.log(`ratio         ${(s / m).toFixed(1)}× faster`);
+  console.log(`largest |Δ MI| ${largest.toExponential(2)} nats`);
+} finally {
+  if (!process.argv.includes('--keep')) rmSync(folder, { recursive: true, force: true });
+  else console.log(`kept ${csv}`);
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# One command for a machine with an NVIDIA GPU (or a Mac): builds the addon with its GPU backend,
+# shows what initialised, runs the kernel conformance tests (every available backend against the
+# TypeScript reference) and the benchmarks. Usage: bash test/gpu/run-on-gpu.sh [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export MILENS_REQUIRE_NATIVE=1
+npx node-gyp rebuild -j max
+node -e "require('node-gyp-build')('.').backends().forEach((b) => console.log(b.name, b.available ? 'available: ' + b.device : 'unavailable: ' + b.reason))"
+npx vitest run test/native test/main/compute
+if [ "${1:-}" = "--quick" ]; then
+  node scripts/bench/similarity.mjs --count 200000
+  node scripts/bench/ksg-scaling.mjs --max 100000
+else
+  node scripts/bench/similarity.mjs
+  node scripts/bench/ksg-scaling.mjs
+fi

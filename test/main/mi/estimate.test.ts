@@ -1,0 +1,103 @@
+// The MI engine end to end on in-memory tables: kinds, missing values, constants, permutation
+// p-values, determinism and errors.
+import { describe, expect, it } from 'vitest';
+import { getCompute } from '../../../main/compute/index.js';
+import { estimateMutualInformation } from '../../../main/mi/estimate.js';
+import { SeededRandom } from '../../../main/mi/random.js';
+import { gaussianPair, numericColumn, tableOf, textColumn } from './helpers.js';
+
+function mixedTable(n = 2000) {
+  const random = new SeededRandom(21);
+  const { x, y } = gaussianPair(n, 0.8, 2);
+  const noise = Float64Array.from({ length: n }, () => random.nextNormal());
+  const colour = Array.from({ length: n }, (_, i) => (y[i]! > 0.5 ? 'red' : y[i]! < -0.5 ? 'blue' : 'green'));
+  const code = Float64Array.from({ length: n }, (_, i) => (x[i]! > 0 ? 1 : 0));
+  return tableOf([
+    numericColumn('y', y),
+    numericColumn('x', x),
+    numericColumn('noise', noise),
+    textColumn('colour', colour),
+    numericColumn('code', code),
+  ]);
+}
+
+describe('estimateMutualInformation', () => {
+  it('infers kinds, sorts by MI and fills every field', async () => {
+    const report = await estimateMutualInformation(await getCompute(), mixedTable(), 'y');
+    expect(report).toMatchObject({ target: 'y', targetKind: 'continuous', unit: 'nats', k: 3, rows: 2000, seed: 0, permutations: 0 });
+    expect(report.features.map((f) => f.name)).toEqual(['colour', 'x', 'code', 'noise']);
+    const kinds = Object.fromEntries(report.features.map((f) => [f.name, f.kind]));
+    expect(kinds).toEqual({ colour: 'discrete', x: 'continuous', code: 'discrete', noise: 'continuous' });
+    const x = report.features.find((f) => f.name === 'x')!;
+    expect(x.pearson!).toBeGreaterThan(0.75);
+    expect(x.spearman!).toBeGreaterThan(0.7);
+    expect(x.dcor!).toBeGreaterThan(0.7);
+    expect(x.pValue).toBeNull();
+    expect(report.features.find((f) => f.name === 'colour')!.pearson).toBeNull();
+    for (let i = 1; i < report.features.length; i++) expect(report.features[i - 1]!.mi).toBeGreaterThanOrEqual(report.features[i]!.mi);
+  });
+
+  it('drops rows with a missing value per pair and reports the count', async () => {
+    const table = mixedTable(500);
+    const x = (table.columns[1] as { values: Float64Array }).values;
+    for (let i = 0; i < 40; i++) x[i * 7] = Number.NaN;
+    const report = await estimateMutualInformation(await getCompute(), table, 'y');
+    const result = report.features.find((f) => f.name === 'x')!;
+    expect(result.droppedRows).toBe(40);
+    expect(result.rows).toBe(460);
+    expect(result.warnings.join()).toMatch(/40 rows/);
+    expect(report.features.find((f) => f.name === 'noise')!.droppedRows).toBe(0);
+    expect(result.mi).toBeGreaterThan(0.3);
+  });
+
+  it('gives permutation p-values that separate signal from noise, reproducibly for a seed', async () => {
+    const compute = await getCompute();
+    const table = mixedTable(600);
+    const first = await estimateMutualInformation(compute, table, 'y', { permutations: 49, seed: 5 });
+    const again = await estimateMutualInformation(compute, table, 'y', { permutations: 49, seed: 5 });
+    expect(again).toEqual(first);
+    expect(first.features.find((f) => f.name === 'x')!.pValue).toBeCloseTo(1 / 50, 12);
+    expect(first.features.find((f) => f.name === 'noise')!.pValue!).toBeGreaterThan(0.05);
+  });
+
+  it('is deterministic without a seed (seed 0 by default, reported)', async () => {
+    const compute = await getCompute();
+    const a = await estimateMutualInformation(compute, mixedTable(300), 'y');
+    const b = await estimateMutualInformation(compute, mixedTable(300), 'y');
+    expect(a).toEqual(b);
+    expect(a.seed).toBe(0);
+  });
+
+  it('warns about a constant target and scores 0', async () => {
+    const table = tableOf([
+      numericColumn('t', new Float64Array(100).fill(3)),
+      numericColumn(
+        'x',
+        Float64Array.from({ length: 100 }, (_, i) => i),
+      ),
+    ]);
+    const report = await estimateMutualInformation(await getCompute(), table, 't');
+    expect(report.features[0]!.mi).toBe(0);
+    expect(report.warnings.join()).toMatch(/constant/);
+  });
+
+  it('applies overrides and the Miller–Madow option', async () => {
+    const compute = await getCompute();
+    const table = mixedTable(400);
+    const report = await estimateMutualInformation(compute, table, 'code', { discrete: ['x'], targetKind: 'discrete' });
+    expect(report.features.find((f) => f.name === 'x')!.kind).toBe('discrete');
+    const plugin = await estimateMutualInformation(compute, table, 'colour', { discrete: ['code'] });
+    const corrected = await estimateMutualInformation(compute, table, 'colour', { discrete: ['code'], discreteEstimator: 'miller-madow' });
+    const pick = (r: typeof plugin) => r.features.find((f) => f.name === 'code')!.mi;
+    expect(pick(corrected)).toBeLessThan(pick(plugin));
+  });
+
+  it('rejects an unknown column and a text column forced continuous, naming them', async () => {
+    const compute = await getCompute();
+    await expect(estimateMutualInformation(compute, mixedTable(50), 'nope')).rejects.toThrow(/Column "nope" not found in memory.csv/);
+    await expect(estimateMutualInformation(compute, mixedTable(50), 'y', { discrete: ['missing'] })).rejects.toThrow(/"missing"/);
+    await expect(estimateMutualInformation(compute, mixedTable(50), 'y', { continuous: ['colour'] })).rejects.toThrow(
+      /"colour" holds text/,
+    );
+  });
+});
