@@ -36,7 +36,9 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     return db;
   } catch (error) {
     db.close();
-    throw error;
+    if (error instanceof MilensError) throw error;
+    // SQLite's own messages ("file is not a database") do not say which file.
+    throw new MilensError('UNREADABLE', `Cannot open database ${file}: ${(error as Error).message}`, { path: file });
   }
 }
 

@@ -13,6 +13,8 @@ import type { Migration } from './index.js';
  * - `postings`: term id, passage id, term frequency, clustered by term so one term's postings are one
  *   range scan. Rows are only ever written and removed by the passage repository, inside the same
  *   transaction as the passage and the `terms` statistics, so they never disagree.
+ * - `text_index_totals`: one row of running totals (passages, tokens, postings = Σ df) kept in the same
+ *   transactions as the rows they count, so μ and p(w|C) never need a scan.
  * - `skipped_files`: what a scan could not index, and why.
  */
 export const collectionsSchema: Migration = {
@@ -66,6 +68,14 @@ export const collectionsSchema: Migration = {
         tf INTEGER NOT NULL,
         PRIMARY KEY (term_id, passage_id)
       ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE text_index_totals (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        passages INTEGER NOT NULL,
+        tokens INTEGER NOT NULL,
+        postings INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO text_index_totals (id, passages, tokens, postings) VALUES (1, 0, 0, 0);
 
       CREATE TABLE skipped_files (
         collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,

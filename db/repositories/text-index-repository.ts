@@ -28,8 +28,10 @@ export interface PostingList {
 
 export interface CorpusTotals {
   passages: number;
-  /** Sum of passage lengths: the denominator of p(w|C). */
+  /** Sum of passage lengths. */
   tokens: number;
+  /** Number of postings, Σ df over all terms: the denominator of the background model p(w|C) = df / Σ df. */
+  postings: number;
 }
 
 /** Term vectors are stored as little-endian uint32 pairs (term id, frequency). */
@@ -64,6 +66,8 @@ export class TextIndexWriter {
   private readonly deletePassages: Statement;
   private readonly updateTerm: Statement;
   private readonly deleteUnusedTerm: Statement;
+  private readonly updateTotals: Statement;
+  private readonly totals = { passages: 0, tokens: 0, postings: 0 };
 
   constructor(private readonly db: Database) {
     this.selectTerm = db.prepare('SELECT id FROM terms WHERE term = ?').pluck();
@@ -71,10 +75,11 @@ export class TextIndexWriter {
     this.insertPassage = db.prepare('INSERT INTO passages (document_id, ordinal, text, length, term_vector) VALUES (?, ?, ?, ?, ?)');
     this.insertPosting = db.prepare('INSERT INTO postings (term_id, passage_id, tf) VALUES (?, ?, ?)');
     this.deletePosting = db.prepare('DELETE FROM postings WHERE term_id = ? AND passage_id = ?');
-    this.passagesOfDocument = db.prepare('SELECT id, term_vector FROM passages WHERE document_id = ?');
+    this.passagesOfDocument = db.prepare('SELECT id, length, term_vector FROM passages WHERE document_id = ?');
     this.deletePassages = db.prepare('DELETE FROM passages WHERE document_id = ?');
     this.updateTerm = db.prepare('UPDATE terms SET df = df + ?, cf = cf + ? WHERE id = ?');
     this.deleteUnusedTerm = db.prepare('DELETE FROM terms WHERE id = ? AND df <= 0');
+    this.updateTotals = db.prepare('UPDATE text_index_totals SET passages = passages + ?, tokens = tokens + ?, postings = postings + ? WHERE id = 1');
   }
 
   addPassages(documentId: number, passages: readonly PassageInput[]): void {
@@ -83,6 +88,9 @@ export class TextIndexWriter {
       for (const [term, tf] of passage.termCounts) pairs.push([this.termId(term), tf]);
       const info = this.insertPassage.run(documentId, ordinal, passage.text, passage.length, encodeTermVector(pairs));
       const passageId = Number(info.lastInsertRowid);
+      this.totals.passages++;
+      this.totals.tokens += passage.length;
+      this.totals.postings += pairs.length;
       for (const [termId, tf] of pairs) {
         this.insertPosting.run(termId, passageId, tf);
         this.addDelta(termId, 1, tf);
@@ -92,9 +100,13 @@ export class TextIndexWriter {
 
   /** Removes a document's passages and postings and takes their counts out of the statistics. */
   removeDocumentText(documentId: number): void {
-    const rows = this.passagesOfDocument.all(documentId) as Array<{ id: number; term_vector: Buffer }>;
+    const rows = this.passagesOfDocument.all(documentId) as Array<{ id: number; length: number; term_vector: Buffer }>;
     for (const row of rows) {
-      for (const [termId, tf] of decodeTermVector(row.term_vector)) {
+      const pairs = decodeTermVector(row.term_vector);
+      this.totals.passages--;
+      this.totals.tokens -= row.length;
+      this.totals.postings -= pairs.length;
+      for (const [termId, tf] of pairs) {
         this.deletePosting.run(termId, row.id);
         this.addDelta(termId, -1, -tf);
       }
@@ -109,6 +121,9 @@ export class TextIndexWriter {
       if (delta.df < 0) this.deleteUnusedTerm.run(termId);
     }
     this.deltas.clear();
+    const { passages, tokens, postings } = this.totals;
+    if (passages !== 0 || tokens !== 0 || postings !== 0) this.updateTotals.run(passages, tokens, postings);
+    this.totals.passages = this.totals.tokens = this.totals.postings = 0;
   }
 
   private termId(term: string): number {
@@ -151,8 +166,7 @@ export class TextIndexReader {
   }
 
   corpusTotals(): CorpusTotals {
-    const row = this.db.prepare('SELECT COUNT(*) AS passages, COALESCE(SUM(length), 0) AS tokens FROM passages').get() as CorpusTotals;
-    return row;
+    return this.db.prepare('SELECT passages, tokens, postings FROM text_index_totals WHERE id = 1').get() as CorpusTotals;
   }
 
   term(term: string): TermStatistics | undefined {

@@ -37,7 +37,15 @@ export interface DoctorReport {
   versions: Record<string, string>;
   database: { path: string; schemaVersion: number; sizeBytes: number; journalMode: string };
   models: { folder: string; exists: boolean; installed: string[] };
-  onnxRuntime: { loaded: boolean; version?: string; executionProviders: string[]; reason?: string };
+  onnxRuntime: {
+    loaded: boolean;
+    version?: string;
+    /** Execution providers whose libraries are present (the GPU itself is checked when a model loads). */
+    executionProviders: string[];
+    /** Providers the onnxruntime build lists but that cannot run here, with the reason. */
+    unusableProviders?: Array<{ name: string; reason: string }>;
+    reason?: string;
+  };
   backends: BackendsReport;
   accelerators: Array<{ kind: string; name: string; available: boolean; reason?: string }>;
   energyCounters: EnergyCounterInfo[];

@@ -51,7 +51,11 @@ export function isAppUrl(url: string): boolean {
 
 /** Must run before the app is ready: app:// behaves like https (standard, secure origin). */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  // corsEnabled lets Chromium fetch the page's module scripts (Vite marks them `crossorigin`) in CORS
+  // mode; the handler sends no Access-Control headers, so no other origin can read these files.
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+  ]);
 }
 
 /** Resolves an app:// URL to a file inside `rendererFolder`, or undefined if it points elsewhere. */

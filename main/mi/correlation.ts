@@ -85,10 +85,8 @@ function distanceProductSum(x: ArrayLike<number>, y: ArrayLike<number>, xOrder: 
     yRank[yOrder[p]!] = levels;
   }
   levels++;
-  const count = new Float64Array(levels + 1),
-    sumY = new Float64Array(levels + 1);
-  const sumX = new Float64Array(levels + 1),
-    sumXY = new Float64Array(levels + 1);
+  // One interleaved Fenwick tree: [count, Σy, Σx, Σxy] per slot, for locality.
+  const tree = new Float64Array(4 * (levels + 1));
   let totalCount = 0,
     totalY = 0,
     totalX = 0,
@@ -104,29 +102,30 @@ function distanceProductSum(x: ArrayLike<number>, y: ArrayLike<number>, xOrder: 
       lowX = 0,
       lowXY = 0;
     for (let slot = yRank[i]!; slot > 0; slot -= slot & -slot) {
-      lowCount += count[slot]!;
-      lowY += sumY[slot]!;
-      lowX += sumX[slot]!;
-      lowXY += sumXY[slot]!;
+      const at = 4 * slot;
+      lowCount += tree[at]!;
+      lowY += tree[at + 1]!;
+      lowX += tree[at + 2]!;
+      lowXY += tree[at + 3]!;
     }
     const highCount = totalCount - lowCount,
       highY = totalY - lowY,
       highX = totalX - lowX,
       highXY = totalXY - lowXY;
     // Σ (x_i − x_j)(y_i − y_j) over low minus the same over high (sign of y_i − y_j); ties give 0 either way.
-    const low = xi * yi * lowCount - xi * lowY - yi * lowX + lowXY;
-    const high = xi * yi * highCount - xi * highY - yi * highX + highXY;
-    result += low - high;
+    const xy = xi * yi;
+    result += xy * lowCount - xi * lowY - yi * lowX + lowXY - (xy * highCount - xi * highY - yi * highX + highXY);
     for (let slot = yRank[i]! + 1; slot <= levels; slot += slot & -slot) {
-      count[slot]!++;
-      sumY[slot]! += yi;
-      sumX[slot]! += xi;
-      sumXY[slot]! += xi * yi;
+      const at = 4 * slot;
+      tree[at]!++;
+      tree[at + 1]! += yi;
+      tree[at + 2]! += xi;
+      tree[at + 3]! += xy;
     }
     totalCount++;
     totalY += yi;
     totalX += xi;
-    totalXY += xi * yi;
+    totalXY += xy;
   }
   return 2 * result;
 }
@@ -211,42 +210,55 @@ export function distanceCorrelation(x: ArrayLike<number>, y: ArrayLike<number>):
 }
 
 /**
- * argsort for a Float64Array via a typed sort of (value, index) keys: values are sorted in a copy and
- * equal values keep index order. O(n log n) without a JavaScript comparator per comparison.
+ * argsort for a Float64Array without NaN: a stable LSD radix sort (11-bit digits) on order-preserving
+ * 64-bit keys, so equal values keep index order. O(n) passes instead of a comparator sort, which is what
+ * keeps Spearman and distance correlation cheap beside the MI kernels.
  */
 export function argsortFloat(values: Float64Array): Uint32Array {
   const n = values.length;
-  const sorted = Float64Array.from(values).sort();
-  // Position of each distinct value's first slot; assign indices in index order.
-  const order = new Uint32Array(n);
-  const next = new Map<number, number>();
-  let canUseMap = false;
-  for (let p = 1; p < n; p++)
-    if (sorted[p] === sorted[p - 1]) {
-      canUseMap = true;
-      break;
-    }
-  if (!canUseMap) {
-    for (let i = 0; i < n; i++) order[lowerBoundFloat(sorted, values[i]!)] = i;
-    return order;
-  }
+  const copy = Float64Array.from(values); // aligned copy; −0 becomes +0 so that it ties with 0
+  for (let i = 0; i < n; i++) if (copy[i] === 0) copy[i] = 0;
+  const words = new Uint32Array(copy.buffer);
+  const keys = new Uint32Array(2 * n); // [low, high] per index
   for (let i = 0; i < n; i++) {
-    const value = values[i]!;
-    let slot = next.get(value);
-    if (slot === undefined) slot = lowerBoundFloat(sorted, value);
-    order[slot] = i;
-    next.set(value, slot + 1);
+    const low = words[2 * i]!,
+      high = words[2 * i + 1]!;
+    const negative = high >>> 31 === 1;
+    keys[2 * i] = negative ? ~low >>> 0 : low;
+    keys[2 * i + 1] = negative ? ~high >>> 0 : (high | 0x80000000) >>> 0;
+  }
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const counts = new Uint32Array(2048);
+  for (const [word, shift, width] of RADIX_PASSES) {
+    const mask = (1 << width) - 1;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(keys[2 * i + word]! >>> shift) & mask]!++;
+    if (n === 0 || counts[(keys[word]! >>> shift) & mask] === n) continue; // every key shares this digit
+    let total = 0;
+    for (let digit = 0; digit <= mask; digit++) {
+      const count = counts[digit]!;
+      counts[digit] = total;
+      total += count;
+    }
+    for (let p = 0; p < n; p++) {
+      const index = order[p]!;
+      next[counts[(keys[2 * index + word]! >>> shift) & mask]!++] = index;
+    }
+    const swap = order;
+    order = next;
+    next = swap;
   }
   return order;
 }
 
-function lowerBoundFloat(sorted: Float64Array, value: number): number {
-  let from = 0,
-    to = sorted.length;
-  while (from < to) {
-    const middle = (from + to) >>> 1;
-    if (sorted[middle]! < value) from = middle + 1;
-    else to = middle;
-  }
-  return from;
-}
+/** [word (0 low, 1 high), shift, width] of each pass, least significant first. */
+const RADIX_PASSES: ReadonlyArray<readonly [number, number, number]> = [
+  [0, 0, 11],
+  [0, 11, 11],
+  [0, 22, 10],
+  [1, 0, 11],
+  [1, 11, 11],
+  [1, 22, 10],
+];

@@ -178,7 +178,7 @@ export async function estimateMutualInformation(
       job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
       options.onProgress?.(++done, totalSteps);
       for (let permutation = 0; permutation < permutations; permutation++) {
-        const shuffle = new SeededRandom(deriveSeed(seed, `permutation:${permutation}:${job.featureIndexes[0]}`));
+        const shuffle = new SeededRandom(deriveSeed(seed, `permutation:${permutation}:${features[job.featureIndexes[0]!]!.name}`));
         const shuffled = await job.run(shuffle);
         job.featureIndexes.forEach((index, position) => {
           if (Math.max(0, shuffled[position]!) >= observed[index]!) exceedances[index]!++;

@@ -10,15 +10,16 @@ export interface SearchParameters {
   /** Pseudo-relevance feedback; null disables it. */
   expansion: ExpansionParameters | null;
   /**
-   * "No match" threshold in bits: a result must make the query more likely than the collection does,
-   * log2 p(q|d)/p(q|C) > minimumBits. 0 drops what is no more likely than an average document.
+   * Optional stricter cut in bits: when set, a result must also have log2 p(q|d)/p(q|C) > minimumBits
+   * for the original query (0: more likely under the document than under the collection). Every result
+   * must in any case carry positive evidence: a query term with positive PMI (see docs/search.md).
    */
-  minimumBits: number;
+  minimumBits: number | null;
 }
 
 export const DEFAULT_SEARCH_PARAMETERS: SearchParameters = {
-  muPerAverageLength: 4,
-  queryNoise: 0,
-  expansion: { feedbackPassages: 10, terms: 20, feedbackWeight: 0.5, minimumFeedbackPassages: 2 },
-  minimumBits: 0,
+  muPerAverageLength: 2,
+  queryNoise: 0.65,
+  expansion: { feedbackPassages: 10, terms: 30, feedbackWeight: 0.2, minimumFeedbackPassages: 2 },
+  minimumBits: null,
 };

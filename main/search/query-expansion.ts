@@ -1,7 +1,10 @@
-// Query expansion learned from the collection itself (pseudo-relevance feedback). The passages that
-// best match the query form a feedback set F; a candidate term t is weighted by its positive pointwise
-// mutual information with F, p(t|F) · max(0, log p(t|F)/p(t|C)): frequent in the feedback set and
-// rarer in the collection at large. The top terms, normalised, are mixed with the original query.
+// Query expansion learned from the collection itself (pseudo-relevance feedback, a relevance model).
+// The passages that best match the query form a feedback set F, each weighted by its posterior
+// p(d|q) ∝ p(q|d) (the exponentiated PMI score). The feedback model is
+// p(t|F) = Σ_d p(d|q) tf(t,d)/|d|. Candidate terms must have positive pointwise mutual information with
+// the feedback set, log p(t|F)/p(t|C) > 0 (PPMI: they are more typical of what the query found than of
+// the collection) and occur in at least two feedback passages; the most probable of them under p(t|F)
+// are kept, renormalised, and mixed with the original query.
 import { decodeTermVector } from '../../db/repositories/text-index-repository.js';
 
 export interface ExpansionParameters {
@@ -47,7 +50,7 @@ export function feedbackTermWeights(
   for (const [termId, probability] of feedbackProbability) {
     if ((passageCounts.get(termId) ?? 0) < parameters.minimumFeedbackPassages) continue;
     const pmi = Math.log(probability / collectionProbability(termId));
-    if (pmi > 0) scored.push([termId, probability * pmi]);
+    if (pmi > 0) scored.push([termId, probability]);
   }
   scored.sort((a, b) => b[1] - a[1]);
   const kept = scored.slice(0, parameters.terms);

@@ -14,15 +14,16 @@
 // word costs at log λ, which is what long, verbose queries need.
 //
 // Only passages containing at least one query term are enumerated; for every other passage each term
-// contributes the same "absent" value log((1 − λ) μ/(|d| + μ) + λ) < 0, so they can never clear the
-// "no match" threshold of 0.
+// contributes the same "absent" value log((1 − λ) μ/(|d| + μ) + λ) < 0: it carries no evidence for the
+// query and is never a result. A present term has positive PMI exactly when it is used more in the
+// passage than in the collection, tf/|d| > p(w|C); `positiveTerms` counts those (the "no match" rule).
 import type { PostingList } from '../../db/repositories/text-index-repository.js';
 
 export interface WeightedTerm {
   termId: number;
   /** Query weight: the term's frequency in the query, or an expansion weight. */
   weight: number;
-  /** p(w|C): collection frequency over total tokens. */
+  /** p(w|C), the background model (see search-service.ts for its estimate). */
   collectionProbability: number;
   postings: PostingList;
 }
@@ -40,6 +41,8 @@ export interface PassageScore {
   length: number;
   /** log p(q|d) / p(q|C) in nats. */
   score: number;
+  /** Query terms with positive PMI in this passage (used more here than in the collection). */
+  positiveTerms: number;
 }
 
 /** PMI of a term absent from a passage of this length. */
@@ -65,16 +68,18 @@ export function scoreDocuments(terms: readonly WeightedTerm[], smoothing: Smooth
         const length = passageLengths[index];
         const absent = absentTermPmi(length, smoothing);
         // Start as if every term were absent; each present term then replaces its absent value.
-        entry = { passageId, documentId: documentIds[index], length, absent, score: totalWeight * absent };
+        entry = { passageId, documentId: documentIds[index], length, absent, score: totalWeight * absent, positiveTerms: 0 };
         passages.set(passageId, entry);
       }
-      entry.score += term.weight * (termPmi(termFrequencies[index], entry.length, term.collectionProbability, smoothing) - entry.absent);
+      const pmi = termPmi(termFrequencies[index], entry.length, term.collectionProbability, smoothing);
+      entry.score += term.weight * (pmi - entry.absent);
+      if (pmi > 0) entry.positiveTerms++;
     }
   }
   const documents = new Map<number, PassageScore>();
-  for (const { passageId, documentId, length, score } of passages.values()) {
+  for (const { passageId, documentId, length, score, positiveTerms } of passages.values()) {
     const best = documents.get(documentId);
-    if (!best || score > best.score) documents.set(documentId, { passageId, documentId, length, score });
+    if (!best || score > best.score) documents.set(documentId, { passageId, documentId, length, score, positiveTerms });
   }
   return documents;
 }

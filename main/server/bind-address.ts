@@ -25,20 +25,17 @@ export function assertBindable(host: string, allowRemote: boolean): void {
   );
 }
 
-/** The Host header values (`name:port`) that this server answers. */
+/** The Host header values (`name:port`) that this server answers: its own address and the loopback names. */
 export function allowedHostHeaders(boundHost: string, port: number): Set<string> {
-  const names = new Set(['127.0.0.1', 'localhost']);
   const bare = stripBrackets(boundHost);
-  if (bare === '::1' || bare === '::') names.add('[::1]');
-  if (!isLoopbackAddress(bare)) {
-    names.add(formatHostName(bare));
-    if (bare === '0.0.0.0' || bare === '::') {
-      // Listening on every interface: each interface's address is a legitimate way in.
-      for (const addresses of Object.values(os.networkInterfaces())) {
-        for (const address of addresses ?? []) names.add(formatHostName(address.address));
-      }
-      names.add(os.hostname().toLowerCase());
+  const names = new Set(['127.0.0.1', 'localhost', formatHostName(bare)]);
+  if (bare === '::') names.add('[::1]');
+  if (bare === '0.0.0.0' || bare === '::') {
+    // Listening on every interface: each interface's address is a legitimate way in.
+    for (const addresses of Object.values(os.networkInterfaces())) {
+      for (const address of addresses ?? []) names.add(formatHostName(address.address));
     }
+    names.add(os.hostname().toLowerCase());
   }
   return new Set([...names].map((name) => `${name.toLowerCase()}:${port}`));
 }

@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MilensApi } from '../api/contract.js';
 import { createAccessToken, presentedTokens, tokenCookieName, tokensMatch, type TokenSource } from './access-token.js';
-import { allowedHostHeaders, assertBindable, DEFAULT_HOST, formatHostName, isLoopbackAddress } from './bind-address.js';
+import { allowedHostHeaders, assertBindable, DEFAULT_HOST, formatHostName } from './bind-address.js';
 import { dispatchApiCall, httpStatusFor, isApiMethod } from './api-dispatch.js';
 import { EventStreamHub, type MilensEventSource } from './event-stream.js';
 import { setCommonHeaders } from './security-headers.js';
@@ -181,17 +181,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const address = server.address() as AddressInfo;
   allowedHosts = allowedHostHeaders(address.address, address.port);
   cookieName = tokenCookieName(address.port);
-  const urlHost =
-    isLoopbackAddress(address.address) || address.address === '0.0.0.0' || address.address === '::'
-      ? '127.0.0.1'
-      : formatHostName(address.address);
-  const origin = `http://${urlHost}:${address.port}`;
-  if (address.address === '::1') allowedHosts.add(`[::1]:${address.port}`);
+  // A wildcard address is reached through loopback; anything else through itself.
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const origin = `http://${wildcard ? '127.0.0.1' : formatHostName(address.address)}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {
     url: `${origin}/?token=${token}`,
-    origin: address.address === '::1' ? `http://[::1]:${address.port}` : origin,
+    origin,
     host: address.address,
     port: address.port,
     token,

@@ -9,12 +9,12 @@ import { probeEnergyCounters } from './energy-counters.js';
 import { probeOnnxRuntime } from './onnx-runtime.js';
 import { packageVersion } from './package-info.js';
 
-function describeDatabase(context: CoreContext): DoctorReport['database'] {
+function describeDatabase(context: CoreContext): { database: DoctorReport['database']; sqliteVersion: string } {
   const db = context.database();
   const sqliteVersion = (db.prepare('SELECT sqlite_version() AS version').get() as { version: string }).version;
   const journalMode = String(db.pragma('journal_mode', { simple: true }));
   const sizeBytes = existsSync(context.databasePath) ? statSync(context.databasePath).size : 0;
-  return { path: context.databasePath, schemaVersion: schemaVersion(db), sizeBytes, journalMode, ...{ sqliteVersion } };
+  return { database: { path: context.databasePath, schemaVersion: schemaVersion(db), sizeBytes, journalMode }, sqliteVersion };
 }
 
 function describeModels(folder: string): DoctorReport['models'] {
@@ -39,13 +39,13 @@ function describeAccelerators(backends: DoctorReport['backends']): DoctorReport[
 
 export async function runDoctor(context: CoreContext): Promise<DoctorReport> {
   const [backends, onnxRuntime] = await Promise.all([describeBackends(), probeOnnxRuntime()]);
-  const database = describeDatabase(context);
+  const { database, sqliteVersion } = describeDatabase(context);
   const cpus = os.cpus();
   const versions: Record<string, string> = {
     node: process.versions.node,
     v8: process.versions.v8,
     napi: process.versions.napi ?? 'unknown',
-    sqlite: (database as DoctorReport['database'] & { sqliteVersion: string }).sqliteVersion,
+    sqlite: sqliteVersion,
   };
   if (process.versions.electron) versions.electron = process.versions.electron;
   if (onnxRuntime.version) versions.onnxruntime = onnxRuntime.version;

@@ -115,8 +115,8 @@ def main():
         value = mutual_info_classif(feature, target, random_state=SKLEARN_SEED)[0]
         ties['constantVsRare'].append({'rows': size, 'rareCount': int(target.sum()), 'sklearnNats': float(value)})
         print('constant vs rare', size, value)
-    # Independent, heavily tied columns: x takes 3 values, y is a rare binary label (1% ones); rows i
-    # get x = i mod 3 and y = 1 when i mod 100 == 0 and i mod 3... built as below, identically in the test.
+    # Independent, heavily tied columns: x takes 3 values (i·7919 mod 3), y is a rare label
+    # ((i·104729 mod 101) == 0, about 1%); test/main/mi/ties.test.ts builds the same columns.
     for size in [1000, 10000, 100000]:
         i = np.arange(size)
         x = ((i * 7919) % 3).astype(float)

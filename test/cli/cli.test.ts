@@ -3,7 +3,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BackendsReport, DoctorReport } from '../../main/api/contract.js';
-import { runMilens } from '../helpers/cli.js';
+import { REPO_ROOT, runMilens } from '../helpers/cli.js';
 import { makeTempFolder } from '../helpers/temp.js';
 
 describe('milens CLI', () => {
@@ -56,6 +56,9 @@ describe('milens CLI', () => {
     expect(existsSync(db)).toBe(true);
     expect(report.onnxRuntime.loaded).toBe(true);
     expect(report.onnxRuntime.executionProviders).toContain('cpu');
+    // CUDA is offered only where its provider library was really downloaded.
+    const cudaLibrary = path.join(REPO_ROOT, 'node_modules/onnxruntime-node/bin/napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+    expect(report.onnxRuntime.executionProviders.includes('cuda')).toBe(existsSync(cudaLibrary));
     expect(report.energyCounters.map((counter) => counter.name).sort()).toEqual(['apple-ioreport', 'linux-rapl', 'nvidia-nvml']);
     for (const counter of report.energyCounters.filter((c) => !c.available)) expect(counter.reason).toBeTruthy();
   });

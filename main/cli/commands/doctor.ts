@@ -17,7 +17,12 @@ export function registerDoctor(program: Command): void {
       ...Object.entries(report.versions).map(([name, version]): [string, string] => [name, version]),
       ['database', `${database.path} (schema ${database.schemaVersion}, ${database.journalMode}, ${database.sizeBytes} bytes)`],
       ['models', `${models.folder}${models.exists ? ` (${models.installed.length} installed)` : ' (not created yet)'}`],
-      ['onnxruntime', onnxRuntime.loaded ? `${onnxRuntime.version}: ${onnxRuntime.executionProviders.join(', ')}` : `not loaded: ${onnxRuntime.reason}`],
+      [
+        'onnx providers',
+        onnxRuntime.loaded
+          ? [onnxRuntime.executionProviders.join(', '), ...(onnxRuntime.unusableProviders ?? []).map((p) => `${p.name} unusable: ${p.reason}`)].join('; ')
+          : `onnxruntime not loaded: ${onnxRuntime.reason}`,
+      ],
       ...report.backends.backends.map((b): [string, string] => [`backend ${b.name}`, `${b.available ? 'available' : 'unavailable'}${b.selected ? ' (in use)' : ''}${b.device ? `: ${b.device}` : ''}${b.reason ? `: ${b.reason}` : ''}`]),
       ...report.energyCounters.map((c): [string, string] => [`energy ${c.name}`, c.available ? 'readable' : `unavailable: ${c.reason}`]),
     ];

@@ -1,6 +1,6 @@
 // Pearson, Spearman and the O(n log n) distance correlation against direct O(n²) definitions.
 import { describe, expect, it } from 'vitest';
-import { averageRanks, distanceCorrelation, pearson, spearman } from '../../../main/mi/correlation.js';
+import { argsortFloat, averageRanks, distanceCorrelation, pearson, spearman } from '../../../main/mi/correlation.js';
 import { SeededRandom } from '../../../main/mi/random.js';
 
 /** Székely–Rizzo–Bakirov distance correlation from double-centred distance matrices. */
@@ -45,5 +45,19 @@ describe('correlations', () => {
     expect(spearman([1, 2, 3, 4, 5], [1, 8, 27, 64, 125])).toBeCloseTo(1, 12);
     expect(Array.from(averageRanks([10, 20, 10, 30]))).toEqual([1.5, 3, 1.5, 4]);
     expect(pearson([1, 1, 1], [1, 2, 3])).toBeNull();
+  });
+});
+
+describe('argsortFloat', () => {
+  it('orders like a stable comparator sort, negatives, zeros, ties and extremes included', () => {
+    const random = new SeededRandom(17);
+    const values = Float64Array.from({ length: 5000 }, (_, i) =>
+      i % 10 === 0 ? Math.round(random.nextNormal()) : i % 7 === 0 ? -0 : random.nextNormal() * 10 ** (random.nextInt(20) - 10),
+    );
+    values[3] = Number.MAX_VALUE;
+    values[4] = -Number.MAX_VALUE;
+    values[5] = Number.MIN_VALUE;
+    const expected = Array.from(values.keys()).sort((a, b) => values[a]! - values[b]! || a - b);
+    expect(Array.from(argsortFloat(values))).toEqual(expected);
   });
 });

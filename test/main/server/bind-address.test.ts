@@ -21,5 +21,7 @@ describe('assertBindable', () => {
 describe('allowedHostHeaders', () => {
   it('allows the loopback names on the bound port only', () => {
     expect([...allowedHostHeaders('127.0.0.1', 4000)].sort()).toEqual(['127.0.0.1:4000', 'localhost:4000']);
+    expect([...allowedHostHeaders('::1', 4000)].sort()).toEqual(['127.0.0.1:4000', '[::1]:4000', 'localhost:4000']);
+    expect(allowedHostHeaders('127.0.0.2', 4000).has('127.0.0.2:4000')).toBe(true);
   });
 });

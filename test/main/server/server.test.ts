@@ -53,6 +53,25 @@ describe('the address it listens on', () => {
     await expect(startServer({ api: core.api, events: core.context, host: '192.168.1.20', port: 0 })).rejects.toThrow(/--allow-remote/);
   });
 
+  it('prints a URL that reaches the server when bound to IPv6 loopback', async (context) => {
+    const v6 = await startServer({ api: core.api, events: core.context, host: '::1', port: 0 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT') return undefined;
+      throw error;
+    });
+    if (!v6) return context.skip('this machine has no IPv6 loopback');
+    try {
+      expect(v6.url).toBe(`http://[::1]:${v6.port}/?token=${v6.token}`);
+      const response = await fetch(`http://[::1]:${v6.port}/api/listBackends`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${v6.token}` },
+        body: '{"args":[]}',
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await v6.close();
+    }
+  });
+
   it('draws a fresh token for every server', async () => {
     const other = await startServer({ api: core.api, events: core.context, port: 0 });
     try {
