@@ -1,14 +1,12 @@
 // The preload of the milens window: exposes `window.milens` with exactly two functions, `invoke`
 // (call one API method over IPC) and `on` (subscribe to one core event). Sandboxed preloads run as
 // CommonJS and may only require 'electron', so this file stands alone and imports types only.
-// Keep its shape in step with renderer/src/lib/bridge.ts (MilensBridge).
+// Its shape is checked against MilensBridge from the typed API.
 import electron = require('electron');
-import type { ApiMethod, ApiReply, ApiRequest, MilensEvents } from '../main/api/contract.js';
+import type { ApiMethod, ApiReply, ApiRequest, EventName, MilensBridge, MilensEvents } from '../main/api/contract.js';
 
 const { contextBridge, ipcRenderer } = electron;
 type IpcRendererEvent = electron.IpcRendererEvent;
-
-type EventName = keyof MilensEvents;
 
 const EVENT_CHANNEL = 'milens:event';
 /** API method names are plain identifiers; anything else never reaches ipcRenderer. */
@@ -18,7 +16,7 @@ function errorReply<M extends ApiMethod>(message: string): ApiReply<M> {
   return { ok: false, error: { name: 'Error', code: 'INTERNAL', message } };
 }
 
-const bridge = {
+const bridge: MilensBridge = {
   async invoke<M extends ApiMethod>(method: M, args: ApiRequest<M>): Promise<ApiReply<M>> {
     if (typeof method !== 'string' || !METHOD_NAME.test(method)) return errorReply(`Not an API method: ${String(method)}`);
     try {

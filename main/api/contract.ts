@@ -144,6 +144,8 @@ export interface SearchRequest {
   query: string;
   limit?: number;
   kind?: SearchKind;
+  /** Optional stricter "no match" cut: drop results whose bits (log2 p(q|d)/p(q|C)) are not above this. */
+  minBits?: number;
 }
 
 export interface SearchResult {
@@ -212,8 +214,25 @@ export interface MilensEvents {
   indexProgress: IndexProgressEvent;
 }
 
+export type EventName = keyof MilensEvents;
+
+/** A Record so that an event added to MilensEvents but not listed here is a compile error. */
+const EVENTS: Record<EventName, true> = { indexProgress: true };
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
 export type ApiRequest<M extends ApiMethod> = Parameters<MilensApi[M]>;
 export type ApiResponse<M extends ApiMethod> = Awaited<ReturnType<MilensApi[M]>>;
 
 /** The wire format of every shell's reply. */
 export type ApiReply<M extends ApiMethod> = { ok: true; value: ApiResponse<M> } | { ok: false; error: SerializedError };
+
+/**
+ * The two-function surface through which a renderer reaches the API, whatever the shell: Electron's
+ * preload exposes it as `window.milens`; in a browser the HTTP bridge implements it over fetch + SSE.
+ */
+export interface MilensBridge {
+  /** Calls one API method; never rejects for an API error, which comes back as `{ ok: false }`. */
+  invoke<M extends ApiMethod>(method: M, args: ApiRequest<M>): Promise<ApiReply<M>>;
+  /** Subscribes to one event; returns the function that unsubscribes. */
+  on<E extends EventName>(event: E, listener: (payload: MilensEvents[E]) => void): () => void;
+}

@@ -11,6 +11,8 @@ export type MilensErrorCode =
   | 'UNAVAILABLE'
   | 'CONFLICT'
   | 'CANCELLED'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'INTERNAL';
 
 /** An expected failure with a message meant for the person using milens. */

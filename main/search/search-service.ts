@@ -1,6 +1,8 @@
 // Text search over the index: tokenise the query, score passages by query likelihood (a sum of PMI),
-// optionally expand the query from the best passages and score again, keep documents whose original
-// query is more likely under them than under the collection (bits > threshold), attach snippets.
+// expand the query from the best passages and score again, keep documents that carry positive evidence
+// for the query (and, on request, clear a bits threshold), attach snippets. The background model is
+// p(w|C) = df(w) / Σ df: each passage counts once per distinct word, so one long document repeating a
+// word cannot make it look common (measured better than cf / |C| on every test collection).
 import type { Database } from 'better-sqlite3';
 import type { SearchRequest, SearchResponse, SearchResult } from '../api/contract.js';
 import { invalidArgument, invalidType, requireInteger } from '../api/errors.js';
@@ -8,7 +10,7 @@ import { DocumentsRepository } from '../../db/repositories/documents-repository.
 import { TextIndexReader, type PostingList } from '../../db/repositories/text-index-repository.js';
 import { DEFAULT_SEARCH_PARAMETERS, type SearchParameters } from './parameters.js';
 import { feedbackTermWeights } from './query-expansion.js';
-import { scoreDocuments, type PassageScore, type SmoothingParameters, type WeightedTerm } from './query-likelihood.js';
+import { absentTermPmi, scoreDocuments, type PassageScore, type SmoothingParameters, type WeightedTerm } from './query-likelihood.js';
 import { makeSnippet } from './snippets.js';
 import { termFrequencies, tokenize } from './tokenizer.js';
 
@@ -74,11 +76,11 @@ export class SearchService {
     const original: WeightedTerm[] = [];
     for (const [term, count] of queryCounts) {
       const statistics = this.reader.term(term);
-      if (!statistics || statistics.cf <= 0) {
+      if (!statistics || statistics.df <= 0) {
         unknownTerms.push(term);
         continue;
       }
-      const collectionProbability = statistics.cf / totals.tokens;
+      const collectionProbability = statistics.df / totals.postings;
       collectionProbabilities.set(statistics.id, collectionProbability);
       original.push({ termId: statistics.id, weight: count, collectionProbability, postings: postingsOf(statistics.id) });
     }
@@ -88,12 +90,18 @@ export class SearchService {
     let rankingScores = originalScores;
     const expansion = this.parameters.expansion;
     if (expansion && expansion.feedbackWeight > 0) {
-      rankingScores = this.expandAndRescore(original, originalScores, smoothing, totals.tokens, collectionProbabilities, postingsOf);
+      rankingScores = this.expandAndRescore(original, originalScores, smoothing, totals.postings, collectionProbabilities, postingsOf);
     }
 
-    const threshold = this.parameters.minimumBits * LN2;
+    // The original query's PMI of a document the expansion alone found: every original term is absent.
+    const queryWeight = original.reduce((sum, term) => sum + term.weight, 0);
+    const originalBits = (entry: PassageScore) =>
+      (originalScores.get(entry.documentId)?.score ?? queryWeight * absentTermPmi(entry.length, smoothing)) / LN2;
+    const minimumBits = request.minBits ?? this.parameters.minimumBits;
+    if (minimumBits !== undefined && minimumBits !== null && !Number.isFinite(minimumBits)) throw invalidType('minBits', 'a finite number', minimumBits);
     const ranked = [...rankingScores.values()]
-      .filter((entry) => (originalScores.get(entry.documentId)?.score ?? -Infinity) > threshold)
+      // "No match" rule: a result must use some word of the query it is ranked by more than the collection does.
+      .filter((entry) => entry.positiveTerms > 0 && (minimumBits === null || minimumBits === undefined || originalBits(entry) > minimumBits))
       .sort((a, b) => b.score - a.score || a.documentId - b.documentId)
       .slice(0, limit);
     const display = this.documents.display(ranked.map((entry) => entry.documentId));
@@ -106,7 +114,7 @@ export class SearchService {
       results.push({
         path: document.path,
         score: round(entry.score),
-        bits: round(originalScores.get(entry.documentId)!.score / LN2),
+        bits: round(originalBits(entry)),
         kind: 'text',
         title: document.title,
         snippet: passage ? makeSnippet(passage.text, queryTerms) : '',
@@ -119,7 +127,7 @@ export class SearchService {
     original: readonly WeightedTerm[],
     originalScores: Map<number, PassageScore>,
     smoothing: SmoothingParameters,
-    totalTokens: number,
+    totalPostings: number,
     collectionProbabilities: Map<number, number>,
     postingsOf: (termId: number) => PostingList,
   ): Map<number, PassageScore> {
@@ -132,7 +140,7 @@ export class SearchService {
     const probabilityOf = (termId: number) => {
       let probability = collectionProbabilities.get(termId);
       if (probability === undefined) {
-        probability = (this.reader.termById(termId)?.cf ?? 0) / totalTokens;
+        probability = (this.reader.termById(termId)?.df ?? 0) / totalPostings;
         collectionProbabilities.set(termId, probability);
       }
       return probability;

@@ -2,18 +2,14 @@
 // `event: <name>` / `data: <json>`. A comment line every few seconds keeps idle connections (and the
 // proxies of some browsers) from timing out, and lets a closed tab be noticed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MilensEvents } from '../api/contract.js';
+import { EVENT_NAMES, type EventName, type MilensEvents } from '../api/contract.js';
 
-export type EventName = keyof MilensEvents;
+export { EVENT_NAMES, type EventName };
 
 /** Anything that can subscribe to the core's events: CoreContext.on has this shape. */
 export interface MilensEventSource {
   on<E extends EventName>(event: E, listener: (payload: MilensEvents[E]) => void): () => void;
 }
-
-/** A Record so that an event added to MilensEvents without being forwarded is a compile error. */
-const FORWARDED_EVENTS: Record<EventName, true> = { indexProgress: true };
-export const EVENT_NAMES = Object.keys(FORWARDED_EVENTS) as EventName[];
 
 const KEEP_ALIVE_MS = 15_000;
 

@@ -17,11 +17,12 @@ const { openDatabase } = await import(path.join(root, 'dist/db/database.js'));
 const { IndexingService } = await import(path.join(root, 'dist/main/ingest/indexing-service.js'));
 const { SearchService } = await import(path.join(root, 'dist/main/search/search-service.js'));
 
-const expansionOff = null;
-const expansion = (feedbackPassages, terms, feedbackWeight) => ({ feedbackPassages, terms, feedbackWeight, minimumFeedbackPassages: 2 });
-const grid = JSON.parse(process.env.TUNE_GRID ?? 'null') ?? [1, 2, 4, 8, 16].flatMap((mu) =>
-  [0, 0.3, 0.6].map((noise) => ({ label: `mu=${mu}xavg noise=${noise}`, mu, noise, expansion: expansionOff })),
-);
+const feedback = (feedbackWeight) => ({ feedbackPassages: 10, terms: 30, feedbackWeight, minimumFeedbackPassages: 2 });
+const grid = JSON.parse(process.env.TUNE_GRID ?? 'null') ?? [
+  ...[1, 2, 4, 8].flatMap((mu) => [0, 0.65].map((noise) => ({ label: `mu=${mu}xavg noise=${noise}`, mu, noise }))),
+  ...[0.1, 0.2, 0.3].map((weight) => ({ label: `mu=2xavg noise=0.65 prf=${weight}`, mu: 2, noise: 0.65, expansion: feedback(weight) })),
+  { label: 'default + bits>0', mu: 2, noise: 0.65, expansion: feedback(0.2), minimumBits: 0 },
+];
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'milens-tune-'));
 const table = new Map(grid.map((setting) => [setting.label, {}]));
@@ -33,7 +34,7 @@ try {
     const db = openDatabase(path.join(folder, 'milens.sqlite'));
     await new IndexingService(db).indexFolder(documentsFolder);
     for (const setting of grid) {
-      const service = new SearchService(db, { muPerAverageLength: setting.mu, queryNoise: setting.noise ?? 0, expansion: setting.expansion ?? null, minimumBits: setting.minimumBits ?? 0 });
+      const service = new SearchService(db, { muPerAverageLength: setting.mu, queryNoise: setting.noise ?? 0, expansion: setting.expansion ?? null, minimumBits: setting.minimumBits ?? null });
       const rankings = new Map();
       for (const query of collection.queries) {
         const response = service.search({ query: query.text, limit: 1000 });
