@@ -5,7 +5,16 @@ import globals from 'globals';
 import svelte from 'eslint-plugin-svelte';
 import tseslint from 'typescript-eslint';
 
-const NODE_MODULES_FORBIDDEN_IN_RENDERER = ['node:*', 'fs', 'path', 'os', 'child_process', 'better-sqlite3', 'onnxruntime-node', 'electron'];
+const NODE_MODULES_FORBIDDEN_IN_RENDERER = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'better-sqlite3',
+  'onnxruntime-node',
+  'electron',
+];
 
 export default tseslint.config(
   {
@@ -52,7 +61,10 @@ export default tseslint.config(
     files: ['main/**', 'db/**', 'models/**'],
     ignores: ['main/app/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Core code is plain Node: only main/app and preload import electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Core code is plain Node: only main/app and preload import electron.' }] },
+      ],
     },
   },
 );

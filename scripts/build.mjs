@@ -47,7 +47,14 @@ if (typecheckOnly || process.env.CI) {
 }
 if (existsSync('renderer/index.html') && existsSync('vite.config.ts')) {
   if (typecheckOnly) {
-    run('renderer (svelte-check)', node, [packageBin('svelte-check', 'bin/svelte-check'), '--tsconfig', './tsconfig.renderer.json', '--fail-on-warnings', '--output', 'human']);
+    run('renderer (svelte-check)', node, [
+      packageBin('svelte-check', 'bin/svelte-check'),
+      '--tsconfig',
+      './tsconfig.renderer.json',
+      '--fail-on-warnings',
+      '--output',
+      'human',
+    ]);
   } else {
     run('renderer (vite build)', node, [packageBin('vite', 'bin/vite.js'), 'build', '--config', 'vite.config.ts', '--logLevel', 'warn']);
   }

@@ -34,7 +34,8 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length?: number }).length ?? value.byteLength})`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name}(${(value as unknown as { length?: number }).length ?? value.byteLength})`;
   if (Array.isArray(value)) return `Array(${value.length})`;
   if (typeof value === 'function') return 'a function';
   return `a ${value.constructor?.name ?? 'object'}`;
@@ -85,7 +86,8 @@ export interface SerializedError {
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof MilensError) return { name: error.name, code: error.code, message: error.message };
-  if (error instanceof TypeError || error instanceof RangeError) return { name: error.name, code: 'INVALID_ARGUMENT', message: error.message };
+  if (error instanceof TypeError || error instanceof RangeError)
+    return { name: error.name, code: 'INVALID_ARGUMENT', message: error.message };
   if (error instanceof Error) return { name: error.name, code: 'INTERNAL', message: error.message };
   return { name: 'Error', code: 'INTERNAL', message: String(error) };
 }

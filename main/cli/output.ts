@@ -24,7 +24,9 @@ export type Cell = string | number | boolean | null | undefined;
 export function formatTable(headers: string[], rows: Cell[][]): string {
   const text = rows.map((row) => row.map((cell) => formatCell(cell)));
   const widths = headers.map((header, column) => Math.max(header.length, ...text.map((row) => (row[column] ?? '').length)));
-  const numeric = headers.map((_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === 'number' || row[column] == null));
+  const numeric = headers.map(
+    (_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === 'number' || row[column] == null),
+  );
   const line = (cells: string[]) =>
     cells
       .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))

@@ -16,7 +16,11 @@ function probeRapl(): EnergyCounterInfo {
     if (!Number.isFinite(microjoules)) return { name: 'linux-rapl', available: false, reason: `${counter} did not hold a number` };
     return { name: 'linux-rapl', available: true };
   } catch (error) {
-    return { name: 'linux-rapl', available: false, reason: `${counter} is not readable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+    return {
+      name: 'linux-rapl',
+      available: false,
+      reason: `${counter} is not readable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    };
   }
 }
 
@@ -34,7 +38,11 @@ function probeNvml(): EnergyCounterInfo {
   if (process.platform === 'linux' && !existsSync('/proc/driver/nvidia/gpus')) {
     return { name: 'nvidia-nvml', available: false, reason: `${library} exists but no NVIDIA GPU is present` };
   }
-  return { name: 'nvidia-nvml', available: false, reason: `${library} found; milens has no NVML reader yet (energy benchmarking is planned)` };
+  return {
+    name: 'nvidia-nvml',
+    available: false,
+    reason: `${library} found; milens has no NVML reader yet (energy benchmarking is planned)`,
+  };
 }
 
 function probeIoReport(): EnergyCounterInfo {

@@ -57,7 +57,13 @@ describe('milens CLI', () => {
     expect(report.onnxRuntime.loaded).toBe(true);
     expect(report.onnxRuntime.executionProviders).toContain('cpu');
     // CUDA is offered only where its provider library was really downloaded.
-    const cudaLibrary = path.join(REPO_ROOT, 'node_modules/onnxruntime-node/bin/napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+    const cudaLibrary = path.join(
+      REPO_ROOT,
+      'node_modules/onnxruntime-node/bin/napi-v6',
+      process.platform,
+      process.arch,
+      'libonnxruntime_providers_cuda.so',
+    );
     expect(report.onnxRuntime.executionProviders.includes('cuda')).toBe(existsSync(cudaLibrary));
     expect(report.energyCounters.map((counter) => counter.name).sort()).toEqual(['apple-ioreport', 'linux-rapl', 'nvidia-nvml']);
     for (const counter of report.energyCounters.filter((c) => !c.available)) expect(counter.reason).toBeTruthy();

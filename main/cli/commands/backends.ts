@@ -4,9 +4,7 @@ import { withApi, withJsonOption, type CommonOptions } from '../shell.js';
 
 export function registerBackends(program: Command): void {
   withJsonOption(
-    program
-      .command('backends')
-      .description('list the compute backends: which were built, which initialised, which is in use, and why not'),
+    program.command('backends').description('list the compute backends: which were built, which initialised, which is in use, and why not'),
   ).action(async (options: CommonOptions) => {
     const report = await withApi(options, (api) => api.listBackends());
     if (options.json) return printJson(report);
@@ -14,7 +12,13 @@ export function registerBackends(program: Command): void {
     printText(
       formatTable(
         ['backend', 'built', 'available', 'in use', 'device / reason'],
-        report.backends.map((b) => [b.name, b.built ? 'yes' : 'no', b.available ? 'yes' : 'no', b.selected ? '*' : '', b.device ?? b.reason ?? '']),
+        report.backends.map((b) => [
+          b.name,
+          b.built ? 'yes' : 'no',
+          b.available ? 'yes' : 'no',
+          b.selected ? '*' : '',
+          b.device ?? b.reason ?? '',
+        ]),
       ),
     );
   });

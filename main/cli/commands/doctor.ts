@@ -4,7 +4,11 @@ import { withApi, withDatabaseOption, withJsonOption, type CommonOptions } from 
 
 export function registerDoctor(program: Command): void {
   withJsonOption(
-    withDatabaseOption(program.command('doctor').description('describe this machine and installation: versions, database, models, accelerators, energy counters')),
+    withDatabaseOption(
+      program
+        .command('doctor')
+        .description('describe this machine and installation: versions, database, models, accelerators, energy counters'),
+    ),
   ).action(async (options: CommonOptions) => {
     const report = await withApi(options, (api) => api.doctor());
     if (options.json) return printJson(report);
@@ -20,10 +24,16 @@ export function registerDoctor(program: Command): void {
       [
         'onnx providers',
         onnxRuntime.loaded
-          ? [onnxRuntime.executionProviders.join(', '), ...(onnxRuntime.unusableProviders ?? []).map((p) => `${p.name} unusable: ${p.reason}`)].join('; ')
+          ? [
+              onnxRuntime.executionProviders.join(', '),
+              ...(onnxRuntime.unusableProviders ?? []).map((p) => `${p.name} unusable: ${p.reason}`),
+            ].join('; ')
           : `onnxruntime not loaded: ${onnxRuntime.reason}`,
       ],
-      ...report.backends.backends.map((b): [string, string] => [`backend ${b.name}`, `${b.available ? 'available' : 'unavailable'}${b.selected ? ' (in use)' : ''}${b.device ? `: ${b.device}` : ''}${b.reason ? `: ${b.reason}` : ''}`]),
+      ...report.backends.backends.map((b): [string, string] => [
+        `backend ${b.name}`,
+        `${b.available ? 'available' : 'unavailable'}${b.selected ? ' (in use)' : ''}${b.device ? `: ${b.device}` : ''}${b.reason ? `: ${b.reason}` : ''}`,
+      ]),
       ...report.energyCounters.map((c): [string, string] => [`energy ${c.name}`, c.available ? 'readable' : `unavailable: ${c.reason}`]),
     ];
     printText(formatTable(['item', 'value'], rows));

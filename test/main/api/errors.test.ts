@@ -5,7 +5,9 @@ describe('error factory', () => {
   it('names the argument and the value received', () => {
     expect(invalidType('queries', 'a Float32Array', [1, 2, 3]).message).toBe('Expected queries to be a Float32Array but received Array(3)');
     expect(outOfRange('k', 'an integer from 1 to 10', 0).message).toBe('Expected k to be an integer from 1 to 10 but received 0');
-    expect(invalidType('data', 'a Float32Array', new Uint16Array(4)).message).toBe('Expected data to be a Float32Array but received Uint16Array(4)');
+    expect(invalidType('data', 'a Float32Array', new Uint16Array(4)).message).toBe(
+      'Expected data to be a Float32Array but received Uint16Array(4)',
+    );
   });
 
   it('checks integers with the right error class', () => {
@@ -23,7 +25,11 @@ describe('error factory', () => {
   });
 
   it('serialises errors with a code every shell understands', () => {
-    expect(serializeError(notFound('Column "y" not found in t.csv'))).toEqual({ name: 'MilensError', code: 'NOT_FOUND', message: 'Column "y" not found in t.csv' });
+    expect(serializeError(notFound('Column "y" not found in t.csv'))).toEqual({
+      name: 'MilensError',
+      code: 'NOT_FOUND',
+      message: 'Column "y" not found in t.csv',
+    });
     expect(serializeError(new RangeError('bad')).code).toBe('INVALID_ARGUMENT');
     expect(serializeError(new Error('boom')).code).toBe('INTERNAL');
     expect(serializeError('text').message).toBe('text');
