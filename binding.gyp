@@ -12,6 +12,7 @@
       'sources': [
         'native/src/addon.cc',
         'native/src/registry.cc',
+        'native/src/vector_index.cc',
         'native/cpu/cpu_backend.cc',
         'native/cpu/similarity.cc',
         'native/cpu/log_sum_exp.cc',
@@ -57,7 +58,7 @@
               'rule_name': 'nvcc',
               'extension': 'cu',
               'message': 'nvcc <(RULE_INPUT_NAME)',
-              'inputs': ['<(RULE_INPUT_PATH)', 'native/cuda/cuda_kernels.h', 'native/cuda/device_buffer.cuh', 'native/src/backend.h'],
+              'inputs': ['<(RULE_INPUT_PATH)', 'native/cuda/cuda_kernels.h', 'native/cuda/device_buffer.cuh', 'native/src/backend.h', 'native/cpu/cpu_kernels.h'],
               'outputs': ['<(INTERMEDIATE_DIR)/cuda/<(RULE_INPUT_ROOT).o'],
               'process_outputs_as_sources': 1,
               'action': [

@@ -7,6 +7,7 @@ import { createReferenceBackend } from './reference/index.js';
 
 export type * from './kernels.js';
 export { loadAddon } from './native.js';
+export { DISPOSED_VECTOR_INDEX_MESSAGE } from './validate.js';
 
 const PREFERENCE: readonly NativeBackendName[] = ['metal', 'cuda', 'cpu'];
 const ALL_BACKENDS: readonly BackendName[] = ['cpu', 'cuda', 'metal', 'typescript'];

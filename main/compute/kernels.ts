@@ -24,6 +24,50 @@ export interface TopKResult {
 }
 
 /**
+ * Where a VectorIndex keeps the stored vectors:
+ * - 'shared': it reads the caller's arrays in place, no copy (CPU, TypeScript; Metal when the arrays are
+ *   page-aligned and wrap without a copy);
+ * - 'copy': one host copy made at creation (Metal, when the arrays could not be wrapped);
+ * - 'device': uploaded once into device memory at creation (CUDA; cudaMalloc, not managed memory).
+ */
+export type VectorIndexResidency = 'shared' | 'copy' | 'device';
+
+/**
+ * One vector store made resident on a backend, for many queries against the same vectors: the stored
+ * rows are wrapped or uploaded once, at creation, and each search copies only its queries and results.
+ * (`similarityTopK` on a GPU backend moves the whole store on every call.)
+ *
+ * Ownership: the index reads `store.data` (and `store.scales`) for as long as it lives. The caller must
+ * not mutate, transfer (detach) or resize those arrays until `dispose()`; what a search sees after such a
+ * change is undefined by contract (an index with residency 'shared' reads the new values, a 'copy' or
+ * 'device' index does not), except that a search refuses an array found detached or resized, rather than
+ * reading freed memory. Native indexes keep the caller's arrays referenced while residency is 'shared'.
+ *
+ * Lifetime: `dispose()` frees the backend's memory (device memory on CUDA) once the searches already
+ * running have finished; it is idempotent, and `search` on a disposed index rejects with an Error whose
+ * message is DISPOSED_VECTOR_INDEX_MESSAGE (./validate.ts, re-exported by ./index.ts). An index that is garbage-collected without `dispose()` is freed then, but
+ * device memory is scarce: dispose indexes explicitly.
+ */
+export interface VectorIndex {
+  readonly backend: BackendName;
+  /** Stored rows (store.count at creation). */
+  readonly count: number;
+  /** Values per row (store.dimension at creation). */
+  readonly dimension: number;
+  readonly dtype: VectorStore['dtype'];
+  readonly residency: VectorIndexResidency;
+  /** True once dispose() was called. */
+  readonly disposed: boolean;
+  /**
+   * `similarityTopK(queries, queryCount, store, k)` against the resident store: the same validation,
+   * results, ordering (ties by lower index), padding (index -1, score -Infinity) and NaN-score error.
+   */
+  search(queries: Float32Array, queryCount: number, k: number): Promise<TopKResult>;
+  /** Releases the resident store (after the searches in flight finish). Safe to call more than once. */
+  dispose(): void;
+}
+
+/**
  * Per-point neighbour counts of the KSG estimator (Kraskov et al. 2004, estimator 1) for one feature x
  * against the shared target y, exactly as scikit-learn computes them:
  * eps_i = distance to the k-th nearest neighbour of point i in the joint (x, y) space, Chebyshev metric,
@@ -71,6 +115,12 @@ export interface ComputeBackend {
 
   /** Scores `queryCount` queries (row-major, `store.dimension` wide) against every stored row; fused top-k. */
   similarityTopK(queries: Float32Array, queryCount: number, store: VectorStore, k: number): Promise<TopKResult>;
+
+  /**
+   * Makes `store` resident on this backend for repeated `search` calls (see VectorIndex for ownership):
+   * validates it as similarityTopK does, then wraps it (CPU, Metal, TypeScript) or uploads it once (CUDA).
+   */
+  createVectorIndex(store: VectorStore): Promise<VectorIndex>;
 
   /**
    * Numerically stable log Σ exp over each row (axis 'rows': one value per row) or each column

@@ -1,18 +1,32 @@
 // Loads the native compute addon (built by node-gyp or shipped as a prebuild, found by node-gyp-build
 // from the package root) and wraps each of its backends in the ComputeBackend contract. Arguments are
 // validated here first, with the product's error messages; the addon checks them again in C++.
+// createVectorIndex wraps the addon's VectorIndex objects (native/src/vector_index.cc) the same way.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unavailable } from '../api/errors.js';
-import type { BackendCapabilities, BackendName, ComputeBackend, KsgCounts, RossCounts, TopKResult, VectorStore } from './kernels.js';
+import type {
+  BackendCapabilities,
+  BackendName,
+  ComputeBackend,
+  KsgCounts,
+  RossCounts,
+  TopKResult,
+  VectorIndex,
+  VectorIndexResidency,
+  VectorStore,
+} from './kernels.js';
 import {
+  DISPOSED_VECTOR_INDEX_MESSAGE,
+  validateIndexSearchArguments,
   validateJointHistogramArguments,
   validateKsgArguments,
   validateLogSumExpArguments,
   validateRossArguments,
   validateSimilarityArguments,
+  validateVectorStore,
 } from './validate.js';
 
 export type NativeBackendName = Exclude<BackendName, 'typescript'>;
@@ -27,6 +41,18 @@ export interface NativeBackendInfo {
   threads: number;
   unifiedMemory: boolean;
   similarityDtypes: VectorStore['dtype'][];
+}
+
+/** A resident store as the addon's VectorIndex class exposes it (native/src/vector_index.cc). */
+export interface NativeVectorIndexHandle {
+  readonly backend: NativeBackendName;
+  readonly dtype: VectorStore['dtype'];
+  readonly count: number;
+  readonly dimension: number;
+  readonly residency: VectorIndexResidency;
+  readonly disposed: boolean;
+  search(queries: Float32Array, queryCount: number, k: number): Promise<{ indices: Int32Array; scores: Float32Array }>;
+  dispose(): void;
 }
 
 /** The functions the addon exports (native/src/addon.cc). Every kernel takes the backend name first. */
@@ -49,6 +75,48 @@ export interface NativeAddon {
   jointHistogram(backend: string, a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;
   /** Benchmark helper: a multithreaded sum over every byte of `data`, the floor for any kernel reading it. */
   readBandwidthSum(backend: string, data: ArrayBufferView): Promise<number>;
+  createVectorIndex(
+    backend: string,
+    dtype: string,
+    data: Float32Array | Uint16Array | Int8Array,
+    scales: Float32Array | null,
+    count: number,
+    dimension: number,
+  ): Promise<NativeVectorIndexHandle>;
+  /** Test helper: resident indexes created and not yet freed, over every backend. */
+  liveVectorIndexes(): number;
+}
+
+/** The contract's VectorIndex over an addon handle: the product's validation messages, then the addon. */
+class NativeVectorIndex implements VectorIndex {
+  readonly backend: NativeBackendName;
+  readonly count: number;
+  readonly dimension: number;
+  readonly dtype: VectorStore['dtype'];
+  readonly residency: VectorIndexResidency;
+
+  constructor(private readonly handle: NativeVectorIndexHandle) {
+    this.backend = handle.backend;
+    this.count = handle.count;
+    this.dimension = handle.dimension;
+    this.dtype = handle.dtype;
+    this.residency = handle.residency;
+  }
+
+  get disposed(): boolean {
+    return this.handle.disposed;
+  }
+
+  async search(queries: Float32Array, queryCount: number, k: number): Promise<TopKResult> {
+    if (this.handle.disposed) throw new Error(DISPOSED_VECTOR_INDEX_MESSAGE);
+    validateIndexSearchArguments(queries, queryCount, this.dimension, k);
+    const { indices, scores } = await this.handle.search(queries, queryCount, k);
+    return { k, queryCount, indices, scores };
+  }
+
+  dispose(): void {
+    this.handle.dispose();
+  }
 }
 
 export type AddonLoadResult = { addon: NativeAddon; root: string; path?: string } | { error: string; root?: string };
@@ -128,6 +196,13 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
         k,
       );
       return { k, queryCount, indices, scores };
+    },
+
+    async createVectorIndex(store: VectorStore): Promise<VectorIndex> {
+      validateVectorStore(store);
+      const scales = store.dtype === 'int8' ? store.scales : null;
+      const handle = await addon.createVectorIndex(name, store.dtype, store.data, scales, store.count, store.dimension);
+      return new NativeVectorIndex(handle);
     },
 
     async logSumExp(matrix: Float32Array, rows: number, columns: number, axis: 'rows' | 'columns'): Promise<Float64Array> {

@@ -4,6 +4,14 @@
 import { invalidType, outOfRange, requireInteger } from '../api/errors.js';
 import type { VectorStore } from './kernels.js';
 
+/** The message of the Error that a search of a disposed VectorIndex rejects with, on every backend. */
+export const DISPOSED_VECTOR_INDEX_MESSAGE = 'Cannot search a disposed vector index: create a new one with createVectorIndex(store)';
+
+/** The message of the Error a search rejects with when the store's arrays were detached or resized. */
+export const CHANGED_VECTOR_STORE_MESSAGE =
+  "Cannot search the vector index: the store's arrays were detached or resized after createVectorIndex(store); " +
+  'they must stay unchanged while the index lives';
+
 /** Largest k the similarity kernel accepts (the per-query heaps live in thread-local memory). */
 export const MAX_TOP_K = 4096;
 /** Largest vector dimension the similarity kernel accepts. */
@@ -31,8 +39,19 @@ export function validateSimilarityArguments(queries: unknown, queryCount: unknow
   requireInteger('queryCount', queryCount, 0);
   validateVectorStore(store);
   requireInteger('k', k, 1, MAX_TOP_K);
-  const { dimension } = store as VectorStore;
-  const expected = (queryCount as number) * dimension;
+  validateQueryValues(queries, queryCount as number, store.dimension);
+}
+
+/** The arguments of VectorIndex.search: similarityTopK's checks, against the index's dimension. */
+export function validateIndexSearchArguments(queries: unknown, queryCount: unknown, dimension: number, k: unknown): void {
+  if (!(queries instanceof Float32Array)) throw invalidType('queries', 'a Float32Array', queries);
+  requireInteger('queryCount', queryCount, 0);
+  requireInteger('k', k, 1, MAX_TOP_K);
+  validateQueryValues(queries, queryCount as number, dimension);
+}
+
+function validateQueryValues(queries: Float32Array, queryCount: number, dimension: number): void {
+  const expected = queryCount * dimension;
   if (queries.length !== expected) {
     throw outOfRange('queries', `a Float32Array of queryCount × dimension = ${queryCount} × ${dimension} = ${expected} values`, queries);
   }
@@ -59,6 +78,12 @@ export function validateVectorStore(store: unknown): asserts store is VectorStor
     if (scales.length !== count) throw outOfRange('store.scales', `a Float32Array of count = ${count} values`, scales);
     requireFinite('store.scales', scales);
   }
+}
+
+/** Refuses a store whose arrays no longer hold count × dimension values (detached or resized). */
+export function requireUnchangedStore(store: VectorStore): void {
+  const changed = store.data.length !== store.count * store.dimension || (store.dtype === 'int8' && store.scales.length !== store.count);
+  if (changed) throw new Error(CHANGED_VECTOR_STORE_MESSAGE);
 }
 
 export function validateLogSumExpArguments(matrix: unknown, rows: unknown, columns: unknown, axis: unknown): void {

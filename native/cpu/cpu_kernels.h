@@ -8,6 +8,10 @@
 namespace milens::cpu {
 
 void similarity_topk(const SimilarityInput& input, TopKOutput& output);
+/** The CPU's resident index reads the caller's memory in place: creating and destroying it costs nothing. */
+void create_index(ResidentIndex& index);
+void search_index(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output);
+void destroy_index(ResidentIndex& index);
 void log_sum_exp(const float* matrix, int64_t rows, int64_t columns, bool over_rows, double* result);
 void ksg_counts(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                 int32_t* count_x, int32_t* count_y);

@@ -280,4 +280,15 @@ double read_sum(const void* data, int64_t bytes) {
   return static_cast<double>(total);
 }
 
+void create_index(ResidentIndex& index) {
+  index.residency = Residency::Shared;
+  index.state = nullptr;
+}
+
+void search_index(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output) {
+  similarity_topk(similarity_input(index.store, queries, query_count, k), output);
+}
+
+void destroy_index(ResidentIndex&) {}
+
 }  // namespace milens::cpu

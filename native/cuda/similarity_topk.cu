@@ -1,14 +1,17 @@
-// CUDA similarity kernel with top-k: rows are streamed to the device in chunks; one warp scores one row
-// against every query (shuffle reduction), then one block per (query, 256-row segment) selects that
-// segment's best min(k, 256) by repeated block arg-max, and the host merges the few candidates per
-// query. NaN scores are flagged with an atomic minimum over (row, query) so the reported pair matches
-// the CPU and TypeScript backends.
+// CUDA similarity kernel with top-k: one warp scores one row against every query (shuffle reduction),
+// then one block per (query, 256-row segment) selects that segment's best min(k, 256) by repeated block
+// arg-max, and the host merges the few candidates per query. NaN scores are flagged with an atomic
+// minimum over (row, query) so the reported pair matches the CPU and TypeScript backends.
+// similarity_topk streams the caller's rows to the device in chunks on every call; a resident index
+// (create_index) uploads them once into device memory and search_index runs the same kernels over
+// them, copying only the queries in and the candidates out.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "../cpu/cpu_kernels.h"
@@ -99,16 +102,26 @@ __global__ void segment_top_k(const float* scores, int64_t row_count, int64_t fi
   }
 }
 
+/**
+ * Scores and selects in chunks of rows. With `resident` set the rows (and int8 scales) are already in
+ * device memory at resident_rows / resident_scales; otherwise each chunk is copied from input.data.
+ */
 template <class T>
-void run_chunks(const SimilarityInput& input, TopKOutput& output, size_t element_bytes) {
+void run_chunks(const SimilarityInput& input, TopKOutput& output, bool resident, const T* resident_rows, const float* resident_scales) {
   const int64_t q_count = input.query_count, dimension = input.dimension;
+  const bool scaled = resident ? resident_scales != nullptr : input.scales != nullptr;
   const int32_t keep = std::min<int32_t>(input.k, kSegment);
-  const int64_t chunk_rows = std::max<int64_t>(kSegment, ((int64_t{256} << 20) / std::max<int64_t>(1, dimension * static_cast<int64_t>(element_bytes))) / kSegment * kSegment);
+  // Rows per chunk: each device buffer (streamed rows, scores, segment candidates) stays near 256 MB.
+  const int64_t budget = int64_t{256} << 20;
+  int64_t chunk_rows = budget / (q_count * static_cast<int64_t>(sizeof(float)));
+  chunk_rows = std::min<int64_t>(chunk_rows, budget / (q_count * keep * static_cast<int64_t>(sizeof(Candidate))) * kSegment);
+  if (!resident) chunk_rows = std::min<int64_t>(chunk_rows, budget / std::max<int64_t>(1, dimension * static_cast<int64_t>(sizeof(T))));
+  chunk_rows = std::max<int64_t>(kSegment, chunk_rows / kSegment * kSegment);
   DeviceBuffer<float> queries(q_count * dimension);
   check(cudaMemcpy(queries.get(), input.queries, q_count * dimension * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy queries");
   const int64_t rows_here_max = std::min<int64_t>(chunk_rows, input.count);
-  DeviceBuffer<T> rows(rows_here_max * dimension);
-  DeviceBuffer<float> scales(input.scales ? rows_here_max : 0);
+  DeviceBuffer<T> rows(resident ? 0 : rows_here_max * dimension);
+  DeviceBuffer<float> scales(!resident && scaled ? rows_here_max : 0);
   DeviceBuffer<float> scores(rows_here_max * q_count);
   const int64_t segments_max = (rows_here_max + kSegment - 1) / kSegment;
   DeviceBuffer<Candidate> candidates(segments_max * q_count * keep);
@@ -120,12 +133,21 @@ void run_chunks(const SimilarityInput& input, TopKOutput& output, size_t element
   std::vector<Candidate> host(segments_max * q_count * keep);
   for (int64_t first = 0; first < input.count; first += chunk_rows) {
     const int64_t rows_here = std::min<int64_t>(chunk_rows, input.count - first);
-    const char* source = static_cast<const char*>(input.data) + first * dimension * element_bytes;
-    check(cudaMemcpy(rows.get(), source, rows_here * dimension * element_bytes, cudaMemcpyHostToDevice), "cudaMemcpy rows");
-    if (input.scales) check(cudaMemcpy(scales.get(), input.scales + first, rows_here * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy scales");
+    const T* chunk = nullptr;
+    const float* chunk_scales = nullptr;
+    if (resident) {
+      chunk = resident_rows + first * dimension;
+      chunk_scales = scaled ? resident_scales + first : nullptr;
+    } else {
+      const T* source = static_cast<const T*>(input.data) + first * dimension;
+      check(cudaMemcpy(rows.get(), source, rows_here * dimension * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy rows");
+      if (scaled) check(cudaMemcpy(scales.get(), input.scales + first, rows_here * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy scales");
+      chunk = rows.get();
+      chunk_scales = scaled ? scales.get() : nullptr;
+    }
     const unsigned blocks = static_cast<unsigned>((rows_here + kRowsPerBlock - 1) / kRowsPerBlock);
-    score_rows<T><<<blocks, kRowsPerBlock * kWarp>>>(queries.get(), q_count, rows.get(), input.scales ? scales.get() : nullptr, rows_here, dimension,
-                                                    first, scores.get(), first_nan.get());
+    score_rows<T><<<blocks, kRowsPerBlock * kWarp>>>(queries.get(), q_count, chunk, chunk_scales, rows_here, dimension, first, scores.get(),
+                                                    first_nan.get());
     check(cudaGetLastError(), "score_rows launch");
     const unsigned segments = static_cast<unsigned>((rows_here + kSegment - 1) / kSegment);
     segment_top_k<<<dim3(segments, static_cast<unsigned>(q_count)), kSegment>>>(scores.get(), rows_here, first, keep, candidates.get());
@@ -152,15 +174,68 @@ void run_chunks(const SimilarityInput& input, TopKOutput& output, size_t element
   }
 }
 
+/** The device copy of one store, made by create_index and freed by destroy_index. */
+struct ResidentStore {
+  void* rows = nullptr;      // count × dimension elements of the store's dtype
+  float* scales = nullptr;   // count, int8 only
+  ResidentStore() = default;
+  ResidentStore(const ResidentStore&) = delete;
+  ResidentStore& operator=(const ResidentStore&) = delete;
+  ~ResidentStore() {
+    // Errors are ignored: at process exit the runtime may already be unloading.
+    if (rows) cudaFree(rows);
+    if (scales) cudaFree(scales);
+  }
+};
+
+size_t element_size(Dtype dtype) { return dtype == Dtype::F32 ? sizeof(float) : dtype == Dtype::F16 ? sizeof(__half) : sizeof(int8_t); }
+
 }  // namespace
 
 void similarity_topk(const SimilarityInput& input, TopKOutput& output) {
   if (input.query_count == 0) return;
   switch (input.dtype) {
-    case Dtype::F32: return run_chunks<float>(input, output, sizeof(float));
-    case Dtype::F16: return run_chunks<__half>(input, output, sizeof(__half));
-    case Dtype::Int8: return run_chunks<int8_t>(input, output, sizeof(int8_t));
+    case Dtype::F32: return run_chunks<float>(input, output, false, nullptr, nullptr);
+    case Dtype::F16: return run_chunks<__half>(input, output, false, nullptr, nullptr);
+    case Dtype::Int8: return run_chunks<int8_t>(input, output, false, nullptr, nullptr);
   }
+}
+
+void create_index(ResidentIndex& index) {
+  const StoreView& store = index.store;
+  auto resident = std::make_unique<ResidentStore>();
+  const size_t bytes = static_cast<size_t>(store.count) * static_cast<size_t>(store.dimension) * element_size(store.dtype);
+  if (bytes > 0) {
+    check(cudaMalloc(&resident->rows, bytes), "cudaMalloc (resident store)");
+    check(cudaMemcpy(resident->rows, store.data, bytes, cudaMemcpyHostToDevice), "cudaMemcpy (resident store)");
+  }
+  if (store.dtype == Dtype::Int8 && store.count > 0) {
+    const size_t scale_bytes = static_cast<size_t>(store.count) * sizeof(float);
+    check(cudaMalloc(reinterpret_cast<void**>(&resident->scales), scale_bytes), "cudaMalloc (resident scales)");
+    check(cudaMemcpy(resident->scales, store.scales, scale_bytes, cudaMemcpyHostToDevice), "cudaMemcpy (resident scales)");
+  }
+  index.residency = Residency::Device;
+  index.state = resident.release();
+}
+
+void search_index(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output) {
+  const auto* resident = static_cast<const ResidentStore*>(index.state);
+  if (resident == nullptr) throw KernelError(ErrorKind::Generic, "the CUDA vector index holds no device store");
+  if (query_count == 0) return;
+  SimilarityInput input = similarity_input(index.store, queries, query_count, k);
+  input.data = nullptr;  // the caller's arrays may be gone: only the device copy is read
+  input.scales = nullptr;
+  const float* scales = resident->scales;
+  switch (input.dtype) {
+    case Dtype::F32: return run_chunks<float>(input, output, true, static_cast<const float*>(resident->rows), scales);
+    case Dtype::F16: return run_chunks<__half>(input, output, true, static_cast<const __half*>(resident->rows), scales);
+    case Dtype::Int8: return run_chunks<int8_t>(input, output, true, static_cast<const int8_t*>(resident->rows), scales);
+  }
+}
+
+void destroy_index(ResidentIndex& index) {
+  delete static_cast<ResidentStore*>(index.state);
+  index.state = nullptr;
 }
 
 }  // namespace milens::cuda

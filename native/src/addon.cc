@@ -2,7 +2,8 @@
 // its arguments with guard clauses (so a direct call from JavaScript can never crash the process),
 // allocates its result typed arrays on the main thread, keeps references to the input and output
 // arrays, and runs the kernel in a Napi::AsyncWorker; the returned promise settles on the main thread.
-// Inputs are read in place: no copy of the stored vectors is made per query.
+// Inputs are read in place: the addon copies no stored vectors. (A GPU backend's similarityTopK still
+// moves the store to the device on every call; the resident index of vector_index.cc does so once.)
 #include <napi.h>
 
 #include <cmath>
@@ -10,134 +11,13 @@
 #include <vector>
 
 #include "backend.h"
+#include "napi_support.h"
+#include "vector_index.h"
 
 namespace milens {
 namespace {
 
-std::string describe(const Napi::Value& value) {
-  if (value.IsUndefined()) return "undefined";
-  if (value.IsNull()) return "null";
-  if (value.IsNumber()) {
-    const double number = value.As<Napi::Number>().DoubleValue();
-    if (std::isnan(number)) return "NaN";
-    if (std::isinf(number)) return number > 0 ? "Infinity" : "-Infinity";
-    return value.ToString().Utf8Value();
-  }
-  if (value.IsString()) return "\"" + value.As<Napi::String>().Utf8Value() + "\"";
-  if (value.IsBoolean()) return value.As<Napi::Boolean>().Value() ? "true" : "false";
-  if (value.IsTypedArray()) {
-    const Napi::TypedArray array = value.As<Napi::TypedArray>();
-    const Napi::Value constructor = array.Get("constructor");
-    std::string name = "TypedArray";
-    if (constructor.IsFunction()) name = constructor.As<Napi::Object>().Get("name").ToString().Utf8Value();
-    return name + "(" + std::to_string(array.ElementLength()) + ")";
-  }
-  if (value.IsArray()) return "Array(" + std::to_string(value.As<Napi::Array>().Length()) + ")";
-  if (value.IsFunction()) return "a function";
-  return "an object";
-}
-
-[[noreturn]] void throw_type(const Napi::Env& env, const std::string& argument, const std::string& expected, const Napi::Value& received) {
-  throw Napi::TypeError::New(env, "Expected " + argument + " to be " + expected + " but received " + describe(received));
-}
-
-[[noreturn]] void throw_range(const Napi::Env& env, const std::string& argument, const std::string& expected, const Napi::Value& received) {
-  throw Napi::RangeError::New(env, "Expected " + argument + " to be " + expected + " but received " + describe(received));
-}
-
-int64_t integer_argument(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t minimum, int64_t maximum) {
-  const Napi::Value value = info[index];
-  if (!value.IsNumber()) throw_type(info.Env(), name, "an integer", value);
-  const double number = value.As<Napi::Number>().DoubleValue();
-  if (std::isnan(number)) throw_type(info.Env(), name, "an integer", value);
-  if (std::floor(number) != number || number < static_cast<double>(minimum) || number > static_cast<double>(maximum)) {
-    throw_range(info.Env(), name, "an integer from " + std::to_string(minimum) + " to " + std::to_string(maximum), value);
-  }
-  return static_cast<int64_t>(number);
-}
-
-template <class T>
-Napi::TypedArrayOf<T> typed_argument(const Napi::CallbackInfo& info, size_t index, const char* name, napi_typedarray_type type,
-                                     const char* type_name) {
-  const Napi::Value value = info[index];
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
-    throw_type(info.Env(), name, std::string("a ") + type_name, value);
-  }
-  return value.As<Napi::TypedArrayOf<T>>();
-}
-
-template <class T>
-void require_length(const Napi::Env& env, const Napi::TypedArrayOf<T>& array, const char* name, int64_t expected) {
-  if (static_cast<int64_t>(array.ElementLength()) != expected) {
-    throw_range(env, name, "of length " + std::to_string(expected), array);
-  }
-}
-
-std::string backend_argument(const Napi::CallbackInfo& info) {
-  if (!info[0].IsString()) throw_type(info.Env(), "backend", "a string", info[0]);
-  return info[0].As<Napi::String>().Utf8Value();
-}
-
-/** Guards shared by every kernel: the backend exists and initialised (else a JS error saying why). */
-const Backend& backend_for(const Napi::Env& env, const std::string& name) {
-  try {
-    return require_backend(name);
-  } catch (const KernelError& error) {
-    if (error.kind == ErrorKind::Range) throw Napi::RangeError::New(env, error.what());
-    throw Napi::Error::New(env, error.what());
-  }
-}
-
-/** A promise-returning worker that pins its input and output arrays until it settles. */
-class KernelWorker : public Napi::AsyncWorker {
- public:
-  explicit KernelWorker(Napi::Env env, const char* resource) : Napi::AsyncWorker(env, resource), deferred_(Napi::Promise::Deferred::New(env)) {}
-
-  Napi::Promise Queue() {
-    Napi::Promise promise = deferred_.Promise();
-    Napi::AsyncWorker::Queue();
-    return promise;
-  }
-
-  /** Keeps `value` alive (and its buffer attached to it) while the worker runs. */
-  void Keep(const Napi::Value& value) { kept_.push_back(Napi::Persistent(value.As<Napi::Object>())); }
-
- protected:
-  virtual void Run() = 0;
-  virtual Napi::Value Result(Napi::Env env) = 0;
-
-  void Execute() override {
-    try {
-      Run();
-    } catch (const KernelError& error) {
-      kind_ = error.kind;
-      SetError(error.what());
-    } catch (const std::bad_alloc&) {
-      SetError("out of memory in the native compute addon");
-    } catch (const std::exception& error) {
-      SetError(error.what());
-    }
-  }
-
-  void OnOK() override {
-    Napi::HandleScope scope(Env());
-    deferred_.Resolve(Result(Env()));
-  }
-
-  void OnError(const Napi::Error& error) override {
-    Napi::HandleScope scope(Env());
-    const std::string message = error.Message();
-    Napi::Error typed = kind_ == ErrorKind::Range  ? static_cast<Napi::Error>(Napi::RangeError::New(Env(), message))
-                        : kind_ == ErrorKind::Type ? static_cast<Napi::Error>(Napi::TypeError::New(Env(), message))
-                                                   : Napi::Error::New(Env(), message);
-    deferred_.Reject(typed.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::vector<Napi::ObjectReference> kept_;
-  ErrorKind kind_ = ErrorKind::Generic;
-};
+using namespace milens::napi;
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -171,7 +51,6 @@ Napi::Value SimilarityTopK(const Napi::CallbackInfo& info) {
   Napi::Float32Array queries = typed_argument<float>(info, 1, "queries", napi_float32_array, "Float32Array");
   const int64_t query_count = integer_argument(info, 2, "queryCount", 0, INT32_MAX);
   if (!info[3].IsString()) throw_type(env, "store.dtype", "a string", info[3]);
-  const std::string dtype_name = info[3].As<Napi::String>().Utf8Value();
   const int64_t count = integer_argument(info, 6, "store.count", 0, INT32_MAX);
   const int64_t dimension = integer_argument(info, 7, "store.dimension", 1, 65536);
   const int64_t k = integer_argument(info, 8, "k", 1, 4096);
@@ -183,36 +62,17 @@ Napi::Value SimilarityTopK(const Napi::CallbackInfo& info) {
   input.scales = nullptr;
   require_length(env, queries, "queries", query_count * dimension);
   input.queries = queries.Data();
-  for (int64_t i = 0; i < query_count * dimension; ++i) {
-    if (!std::isfinite(input.queries[i])) throw_range(env, "queries[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, input.queries[i]));
-  }
-  Napi::Value data = info[4];
-  if (dtype_name == "f32") {
-    Napi::Float32Array array = typed_argument<float>(info, 4, "store.data", napi_float32_array, "Float32Array for dtype \"f32\"");
-    require_length(env, array, "store.data", count * dimension);
-    input.dtype = Dtype::F32;
-    input.data = array.Data();
-  } else if (dtype_name == "f16") {
-    Napi::Uint16Array array = typed_argument<uint16_t>(info, 4, "store.data", napi_uint16_array, "Uint16Array for dtype \"f16\"");
-    require_length(env, array, "store.data", count * dimension);
-    input.dtype = Dtype::F16;
-    input.data = array.Data();
-  } else if (dtype_name == "int8") {
-    Napi::Int8Array array = typed_argument<int8_t>(info, 4, "store.data", napi_int8_array, "Int8Array for dtype \"int8\"");
-    require_length(env, array, "store.data", count * dimension);
-    Napi::Float32Array scales = typed_argument<float>(info, 5, "store.scales", napi_float32_array, "Float32Array");
-    require_length(env, scales, "store.scales", count);
-    input.dtype = Dtype::Int8;
-    input.data = array.Data();
-    input.scales = scales.Data();
-  } else {
-    throw_range(env, "store.dtype", "\"f32\", \"f16\" or \"int8\"", info[3]);
-  }
+  require_finite_queries(env, input.queries, query_count * dimension);
+  StoreView store{Dtype::F32, nullptr, nullptr, count, dimension};
+  store_arrays(info, info[3], 4, 5, store);
+  input.dtype = store.dtype;
+  input.data = store.data;
+  input.scales = store.scales;
   Napi::Int32Array indices = Napi::Int32Array::New(env, static_cast<size_t>(query_count * k));
   Napi::Float32Array scores = Napi::Float32Array::New(env, static_cast<size_t>(query_count * k));
   auto* worker = new SimilarityWorker(env, backend, input, indices, scores);
   worker->Keep(queries);
-  worker->Keep(data);
+  worker->Keep(info[4]);
   if (input.dtype == Dtype::Int8) worker->Keep(info[5]);
   return worker->Queue();
 }
@@ -502,6 +362,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rossCounts", Napi::Function::New(env, RossCounts, "rossCounts"));
   exports.Set("jointHistogram", Napi::Function::New(env, JointHistogram, "jointHistogram"));
   exports.Set("readBandwidthSum", Napi::Function::New(env, ReadBandwidthSum, "readBandwidthSum"));
+  init_vector_index(env, exports);
   return exports;
 }
 

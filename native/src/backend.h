@@ -35,6 +35,35 @@ struct SimilarityInput {
   int32_t k;
 };
 
+/** A stored matrix as the kernels read it: count × dimension values of `dtype`, plus int8 scales. */
+struct StoreView {
+  Dtype dtype;
+  const void* data;     // count × dimension of float, uint16_t (binary16) or int8_t
+  const float* scales;  // count, for Int8 only
+  int64_t count;
+  int64_t dimension;
+};
+
+/** Where a resident index keeps its vectors. */
+enum class Residency {
+  Shared,  // reads the caller's arrays in place (CPU; Metal when the arrays wrap without a copy)
+  Copy,    // one host (unified) copy made at creation (Metal when the arrays are not page-aligned)
+  Device,  // uploaded once to device memory (CUDA)
+};
+
+/**
+ * A backend's resident form of one vector store. create_index fills `residency` and `state` once;
+ * search_index may then run any number of times, concurrently, from worker threads; destroy_index
+ * runs once, after the last search has finished. The N-API layer keeps the caller's arrays alive
+ * (and `store` valid) for as long as `residency` is Shared; otherwise `store.data` and
+ * `store.scales` are released after creation and a backend must not read them again.
+ */
+struct ResidentIndex {
+  StoreView store{};
+  Residency residency = Residency::Shared;
+  void* state = nullptr;  // owned by the backend: device buffers (CUDA), MTLBuffers (Metal), unused on the CPU
+};
+
 struct TopKOutput {
   int32_t* indices;  // query_count × k, best first, padded with -1
   float* scores;     // query_count × k, padded with -infinity
@@ -62,7 +91,18 @@ struct Backend {
   void (*joint_histogram)(const int32_t* a, const int32_t* b, int64_t n, int64_t a_levels, int64_t b_levels, double* counts);
   /** Benchmark helper: reads every byte once with the kernels' threading; the floor for any scan. */
   double (*read_sum)(const void* data, int64_t bytes);
+  /** Makes `index.store` resident (wraps, copies or uploads it); throws KernelError, leaving nothing allocated. */
+  void (*create_index)(ResidentIndex& index);
+  /** similarity_topk against a resident store: same results, ordering, padding and NaN errors. */
+  void (*search_index)(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output);
+  /** Frees what create_index allocated; never throws. */
+  void (*destroy_index)(ResidentIndex& index);
 };
+
+/** The one-shot kernel input for a search of a resident index that reads the caller's memory. */
+inline SimilarityInput similarity_input(const StoreView& store, const float* queries, int64_t query_count, int32_t k) {
+  return SimilarityInput{queries, query_count, store.dtype, store.data, store.scales, store.count, store.dimension, k};
+}
 
 struct RegistryEntry {
   std::string name;

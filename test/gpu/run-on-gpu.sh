@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command for a machine with an NVIDIA GPU (or a Mac): builds the addon with its GPU backend,
 # shows what initialised, runs the kernel conformance tests (every available backend against the
-# TypeScript reference) and the benchmarks. Usage: bash test/gpu/run-on-gpu.sh [--quick]
+# TypeScript reference, the resident vector index included) and the benchmarks, the resident index's
+# repeated-query benchmark on every available backend among them. Usage: bash test/gpu/run-on-gpu.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export MILENS_REQUIRE_NATIVE=1
@@ -10,8 +11,11 @@ node -e "require('node-gyp-build')('.').backends().forEach((b) => console.log(b.
 npx vitest run test/native test/main/compute
 if [ "${1:-}" = "--quick" ]; then
   node scripts/bench/similarity.mjs --count 200000
+  node scripts/bench/similarity-index.mjs --count 200000 --queries 10
   node scripts/bench/ksg-scaling.mjs --max 100000
 else
   node scripts/bench/similarity.mjs
+  node scripts/bench/similarity-index.mjs
+  node scripts/bench/similarity-index.mjs --dtype int8
   node scripts/bench/ksg-scaling.mjs
 fi

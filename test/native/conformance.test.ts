@@ -3,6 +3,10 @@
 // kernels: N < k, dimensions off the vector width (1, 3, 17, 513), empty inputs, int8 scales, f16
 // subnormals and infinities, NaN, ties and duplicate points.
 //
+// The resident vector index (createVectorIndex(store).search) is held to the same standard on every
+// backend, the TypeScript one included: its results match the reference top-k within tolerance and
+// equal, exactly, the same backend's one-shot similarityTopK, over repeated searches of one index.
+//
 // Tolerances: similarity scores within 1e-4 × Σ|q_d·v_d| (float32 accumulation in the native kernels
 // against float64 in the reference); log-sum-exp within 1e-12 relative (float64 both); counts and
 // histograms exactly.
@@ -91,6 +95,17 @@ it('finds at least the cpu backend on every machine', () => {
   expect(nativeAvailable).toContain('cpu');
 });
 
+it('the TypeScript index returns exactly the reference top-k', async () => {
+  const random = seededRandom(7);
+  for (const dtype of ['f32', 'f16', 'int8'] as const) {
+    const store = makeStore(random, dtype, 600, 33);
+    const queries = Float32Array.from({ length: 3 * 33 }, () => gaussian(random));
+    const index = await reference.createVectorIndex(store);
+    expect(await index.search(queries, 3, 20)).toEqual(await reference.similarityTopK(queries, 3, store, 20));
+    index.dispose();
+  }
+});
+
 describe.each(variants)('$label backend', (variant) => {
   let backend: ComputeBackend;
   beforeAll(async () => {
@@ -166,6 +181,72 @@ describe.each(variants)('$label backend', (variant) => {
       await expect(backend.similarityTopK(Float32Array.from([0, NaN]), 1, store, 1)).rejects.toThrow(
         new RangeError('Expected queries[1] to be a finite number but received NaN'),
       );
+    });
+  });
+
+  describe('createVectorIndex(store).search', () => {
+    const random = seededRandom(2024);
+    const randomShapes = Array.from({ length: 4 }, () => ({
+      count: randomInt(random, 0, 1200),
+      dimension: randomInt(random, 1, 300),
+      k: randomInt(random, 1, 64),
+      queryCount: randomInt(random, 0, 5),
+    }));
+    const shapes = [
+      { count: 0, dimension: 3, k: 4, queryCount: 2 },
+      { count: 1, dimension: 1, k: 1, queryCount: 1 },
+      { count: 5, dimension: 17, k: 10, queryCount: 3 }, // N < k: padded rows
+      { count: 300, dimension: 513, k: 7, queryCount: 2 }, // D off every vector width
+      { count: 2000, dimension: 64, k: 300, queryCount: 4 }, // k above the GPU selection segment (256)
+      { count: 50, dimension: 8, k: 4, queryCount: 0 }, // no queries
+      ...randomShapes,
+    ];
+    for (const dtype of ['f32', 'f16', 'int8'] as const) {
+      it.each(shapes)(
+        `${dtype}: count $count, dimension $dimension, k $k, $queryCount queries, searched three times`,
+        async ({ count, dimension, k, queryCount }) => {
+          const random = seededRandom(count * 37 + dimension * 11 + k);
+          const store = makeStore(random, dtype, count, dimension);
+          const index = await backend.createVectorIndex(store);
+          try {
+            expect(index).toMatchObject({ backend: variant.backend, count, dimension, dtype, disposed: false });
+            // One index, several searches with different queries and k (N < k included): the first against
+            // the reference, every one exactly equal to the backend's one-shot similarityTopK.
+            for (const [round, searchK] of [k, 1, count + 2].entries()) {
+              const queries = Float32Array.from({ length: queryCount * dimension }, () => gaussian(random));
+              const actual = await index.search(queries, queryCount, searchK);
+              if (round === 0) expectTopKClose(actual, await reference.similarityTopK(queries, queryCount, store, searchK), queries, store);
+              expect(actual).toEqual(await backend.similarityTopK(queries, queryCount, store, searchK));
+            }
+          } finally {
+            index.dispose();
+          }
+        },
+      );
+    }
+
+    it.each(['f32', 'f16', 'int8'] as const)('%s: ties rank by lower index, exactly as the reference', async (dtype) => {
+      const random = seededRandom(98);
+      const store = makeStore(random, dtype, 400, 19, true);
+      const queries = Float32Array.from({ length: 3 * 19 }, () => randomInt(random, -2, 2));
+      const index = await backend.createVectorIndex(store);
+      const actual = await index.search(queries, 3, 50);
+      index.dispose();
+      expect(actual).toEqual(await reference.similarityTopK(queries, 3, store, 50));
+    });
+
+    it('rejects a NaN score with the reference message, and the index stays usable', async () => {
+      const data = Uint16Array.from([0x3c00, 0x3c00, 0x3c00, 0x3c00, 0x7c00, 0xfc00, 0x3c00, 0x3c00]);
+      const store: VectorStore = { dtype: 'f16', data, count: 4, dimension: 2 };
+      const index = await backend.createVectorIndex(store);
+      await expect(index.search(Float32Array.from([1, -1, 1, 1]), 2, 2)).rejects.toThrow(
+        new RangeError(
+          'Expected the score of query 1 against stored row 2 to be a number (the store holds NaN, or infinities that cancel) but received NaN',
+        ),
+      );
+      const queries = Float32Array.from([1, -1]);
+      expect(await index.search(queries, 1, 4)).toEqual(await reference.similarityTopK(queries, 1, store, 4));
+      index.dispose();
     });
   });
 

@@ -1,19 +1,21 @@
 // The pure-TypeScript compute backend: every kernel's reference implementation behind the
 // ComputeBackend contract. Used when the native addon is missing, and by the tests as the yardstick
 // every native backend must match. Work runs on the calling thread after a macrotask break.
-import type { ComputeBackend, KsgCounts, RossCounts, TopKResult, VectorStore } from '../kernels.js';
+import type { ComputeBackend, KsgCounts, RossCounts, TopKResult, VectorIndex, VectorStore } from '../kernels.js';
 import {
   validateJointHistogramArguments,
   validateKsgArguments,
   validateLogSumExpArguments,
   validateRossArguments,
   validateSimilarityArguments,
+  validateVectorStore,
 } from '../validate.js';
 import { jointHistogramReference } from './joint-histogram.js';
 import { ksgCountsReference } from './ksg-counts.js';
 import { logSumExpReference } from './log-sum-exp.js';
 import { rossCountsReference } from './ross-counts.js';
 import { similarityTopKReference } from './similarity-topk.js';
+import { ReferenceVectorIndex } from './vector-index.js';
 
 /** Lets pending I/O callbacks run before a long synchronous kernel starts. */
 function yieldToEventLoop(): Promise<void> {
@@ -29,6 +31,11 @@ export function createReferenceBackend(): ComputeBackend {
       validateSimilarityArguments(queries, queryCount, store, k);
       await yieldToEventLoop();
       return similarityTopKReference(queries, queryCount, store, k);
+    },
+
+    async createVectorIndex(store: VectorStore): Promise<VectorIndex> {
+      validateVectorStore(store);
+      return new ReferenceVectorIndex(store, yieldToEventLoop);
     },
 
     async logSumExp(matrix: Float32Array, rows: number, columns: number, axis: 'rows' | 'columns'): Promise<Float64Array> {
