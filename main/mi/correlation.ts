@@ -74,58 +74,70 @@ function distanceRowSums(values: ArrayLike<number>, order: Uint32Array): Float64
   return sums;
 }
 
-/** Σ_{i,j} |x_i − x_j| |y_i − y_j| in O(n log n). */
-function distanceProductSum(x: ArrayLike<number>, y: ArrayLike<number>, xOrder: Uint32Array, yOrder: Uint32Array): number {
+/**
+ * Σ_{i,j} |x_i − x_j| |y_i − y_j| in O(n log n) by a bottom-up merge sort on y of the points in x order:
+ * when a right run meets a left run, every left point has x_l ≤ x_r, and the left points merged before
+ * a right point are exactly those with y_l ≤ y_r, so running sums of (1, y, x, xy) over them give
+ * Σ (x_r − x_l)|y_r − y_l| for that point. Ties in x or y contribute 0 whichever side they land on.
+ * Memory access is sequential, which matters far more than the operation count at 10^6 rows.
+ */
+function distanceProductSum(x: Float64Array, y: Float64Array, xOrder: Uint32Array): number {
   const n = x.length;
-  // Dense ranks of y, so equal y values share a Fenwick slot.
-  const yRank = new Int32Array(n);
-  let levels = 0;
+  let ys = new Float64Array(n),
+    xs = new Float64Array(n);
   for (let p = 0; p < n; p++) {
-    if (p > 0 && y[yOrder[p]!] !== y[yOrder[p - 1]!]) levels++;
-    yRank[yOrder[p]!] = levels;
+    ys[p] = y[xOrder[p]!]!;
+    xs[p] = x[xOrder[p]!]!;
   }
-  levels++;
-  // One interleaved Fenwick tree: [count, Σy, Σx, Σxy] per slot, for locality.
-  const tree = new Float64Array(4 * (levels + 1));
-  let totalCount = 0,
-    totalY = 0,
-    totalX = 0,
-    totalXY = 0;
+  let ysNext = new Float64Array(n),
+    xsNext = new Float64Array(n);
   let result = 0;
-  for (let p = 0; p < n; p++) {
-    const i = xOrder[p]!;
-    const xi = x[i]!,
-      yi = y[i]!;
-    // Points already inserted have x_j ≤ x_i; split them by y_j < y_i (Fenwick prefix) and the rest.
-    let lowCount = 0,
-      lowY = 0,
-      lowX = 0,
-      lowXY = 0;
-    for (let slot = yRank[i]!; slot > 0; slot -= slot & -slot) {
-      const at = 4 * slot;
-      lowCount += tree[at]!;
-      lowY += tree[at + 1]!;
-      lowX += tree[at + 2]!;
-      lowXY += tree[at + 3]!;
+  for (let width = 1; width < n; width *= 2) {
+    for (let start = 0; start < n; start += 2 * width) {
+      const middle = Math.min(start + width, n),
+        end = Math.min(start + 2 * width, n);
+      let totalY = 0,
+        totalX = 0,
+        totalXY = 0;
+      for (let l = start; l < middle; l++) {
+        totalY += ys[l]!;
+        totalX += xs[l]!;
+        totalXY += xs[l]! * ys[l]!;
+      }
+      const totalCount = middle - start;
+      let lowCount = 0,
+        lowY = 0,
+        lowX = 0,
+        lowXY = 0;
+      let left = start,
+        right = middle,
+        out = start;
+      while (left < middle || right < end) {
+        if (right >= end || (left < middle && ys[left]! <= ys[right]!)) {
+          const yl = ys[left]!,
+            xl = xs[left]!;
+          lowCount++;
+          lowY += yl;
+          lowX += xl;
+          lowXY += xl * yl;
+          ysNext[out] = yl;
+          xsNext[out++] = xl;
+          left++;
+        } else {
+          const yr = ys[right]!,
+            xr = xs[right]!;
+          const xy = xr * yr;
+          const low = xy * lowCount - xr * lowY - yr * lowX + lowXY;
+          const high = xy * (totalCount - lowCount) - xr * (totalY - lowY) - yr * (totalX - lowX) + (totalXY - lowXY);
+          result += low - high;
+          ysNext[out] = yr;
+          xsNext[out++] = xr;
+          right++;
+        }
+      }
     }
-    const highCount = totalCount - lowCount,
-      highY = totalY - lowY,
-      highX = totalX - lowX,
-      highXY = totalXY - lowXY;
-    // Σ (x_i − x_j)(y_i − y_j) over low minus the same over high (sign of y_i − y_j); ties give 0 either way.
-    const xy = xi * yi;
-    result += xy * lowCount - xi * lowY - yi * lowX + lowXY - (xy * highCount - xi * highY - yi * highX + highXY);
-    for (let slot = yRank[i]! + 1; slot <= levels; slot += slot & -slot) {
-      const at = 4 * slot;
-      tree[at]!++;
-      tree[at + 1]! += yi;
-      tree[at + 2]! += xi;
-      tree[at + 3]! += xy;
-    }
-    totalCount++;
-    totalY += yi;
-    totalX += xi;
-    totalXY += xy;
+    [ys, ysNext] = [ysNext, ys];
+    [xs, xsNext] = [xsNext, xs];
   }
   return 2 * result;
 }
@@ -185,7 +197,7 @@ export function correlationsOf(a: CorrelationColumn | null, b: CorrelationColumn
   const n = a.standardised.length;
   let product = 0;
   for (let i = 0; i < n; i++) product += a.standardised[i]! * b.standardised[i]!;
-  const products = distanceProductSum(a.standardised, b.standardised, a.order, b.order);
+  const products = distanceProductSum(a.standardised, b.standardised, a.order);
   let rowProducts = 0,
     aTotal = 0,
     bTotal = 0;

@@ -152,6 +152,8 @@ export async function estimateMutualInformation(
     throw outOfRange('discreteEstimator', '"plugin" or "miller-madow"', discreteEstimator);
   const resolved = resolveColumns(table, targetName, options);
   const target = toEngineVariable(resolved.target, resolved.targetKind, seed);
+  // The target is prepared up front: every pair uses it, and its tie-rule outcome is reported below.
+  if (target.kind === 'continuous') void target.prepared;
   const features = resolved.features.map(({ column, kind }) => toEngineVariable(column, kind, seed));
   const warnings: string[] = [];
   const featureWarnings = features.map(() => [] as string[]);
@@ -160,10 +162,9 @@ export async function estimateMutualInformation(
     warnings.push(`target "${target.name}" is missing in ${target.missingRows} rows; they are dropped from every pair`);
   if (target.rankFallback)
     warnings.push(`target "${target.name}": ties too close for float64 spreading; dense ranks were used (see docs/mi.md)`);
+  if (table.rowCount === 0) warnings.push(`${table.path} has no data rows`);
   const skip = features.map((feature, index) => {
     if (feature.constant) featureWarnings[index]!.push(`column "${feature.name}" is constant: MI is 0`);
-    if (feature.rankFallback)
-      featureWarnings[index]!.push(`column "${feature.name}": ties too close for float64 spreading; dense ranks were used`);
     return target.constant || feature.constant;
   });
 
@@ -185,6 +186,12 @@ export async function estimateMutualInformation(
         });
         options.onProgress?.(++done, totalSteps);
       }
+      for (const index of job.featureIndexes) {
+        const feature = features[index]!;
+        if (feature.rankFallback)
+          featureWarnings[index]!.push(`column "${feature.name}": ties too close for float64 spreading; dense ranks were used`);
+        feature.release();
+      }
     }
   };
   // The first kernel call starts (on native threads) before the correlations run on this thread.
@@ -195,6 +202,10 @@ export async function estimateMutualInformation(
   const results: MiFeatureResult[] = features.map((feature, index) => {
     const rows = completeRows(feature, target);
     const used = rows ? rows.length : table.rowCount;
+    const usesNeighbours = feature.kind === 'continuous' || target.kind === 'continuous';
+    if (usesNeighbours && !skip[index] && used <= k) {
+      featureWarnings[index]!.push(`only ${used} rows for k = ${k} neighbours: MI reported as 0`);
+    }
     if (rows && rows.length < table.rowCount)
       featureWarnings[index]!.push(`${table.rowCount - rows.length} rows with a missing value dropped`);
     return {

@@ -54,6 +54,16 @@ export function prepareContinuous(raw: ArrayLike<number>, seed: number): Prepare
     if (value > maximum) maximum = value;
   }
   if (present < 2 || minimum === maximum) return { values, constant: true, tiedRows: 0, rankFallback: false };
+  const magnitude = Math.max(Math.abs(minimum), Math.abs(maximum));
+  if (magnitude > 1e150 || !Number.isFinite(sum)) {
+    // Squares would overflow: bring the values near 1 first (a positive scale changes no MI).
+    sum = 0;
+    for (let i = 0; i < n; i++) {
+      if (values[i] !== values[i]) continue;
+      values[i] = values[i]! / magnitude;
+      sum += values[i]!;
+    }
+  }
   const mean = sum / present;
   let variance = 0;
   for (let i = 0; i < n; i++) if (values[i] === values[i]) variance += (values[i]! - mean) ** 2;

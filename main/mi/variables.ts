@@ -12,22 +12,26 @@ export interface EngineVariable {
   rowCount: number;
   /** Codes ≥ 0 (discrete only); −1 where missing. */
   codes: Int32Array | null;
-  /** Estimator input (continuous only); NaN where missing. */
-  prepared: Float64Array | null;
+  /**
+   * Estimator input (continuous only); NaN where missing. Computed on first use and dropped by
+   * release(), so that a wide table never holds every prepared column at once.
+   */
+  readonly prepared: Float64Array | null;
+  release(): void;
   /** Raw numbers for Pearson / Spearman / dCor; null for text. NaN where missing. */
   numeric: Float64Array | null;
   /** Rows whose value is missing (or not a finite number). */
   missingRows: number;
   /** One distinct value (or none) among the present rows. */
   constant: boolean;
+  /** Known once `prepared` has been computed. */
   tiedRows: number;
   rankFallback: boolean;
 }
 
 export function isMissing(variable: EngineVariable, row: number): boolean {
   if (variable.codes) return variable.codes[row]! < 0;
-  const value = variable.prepared![row]!;
-  return value !== value;
+  return !Number.isFinite(variable.numeric![row]!);
 }
 
 export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: number): EngineVariable {
@@ -35,7 +39,7 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
   if (column.type === 'text') {
     const { codes, levels } = compactCodes(column.codes);
     const missingRows = countBelowZero(codes);
-    return { ...base, codes, prepared: null, numeric: null, missingRows, constant: levels <= 1, tiedRows: 0, rankFallback: false };
+    return { ...base, codes, prepared: null, release, numeric: null, missingRows, constant: levels <= 1, tiedRows: 0, rankFallback: false };
   }
   const values = column.values;
   if (kind === 'discrete') {
@@ -44,6 +48,7 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
       ...base,
       codes,
       prepared: null,
+      release,
       numeric: values,
       missingRows: countBelowZero(codes),
       constant: levels <= 1,
@@ -51,20 +56,44 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
       rankFallback: false,
     };
   }
-  const prepared = prepareContinuous(values, deriveSeed(seed, column.name));
-  let missingRows = 0;
-  for (let i = 0; i < prepared.values.length; i++) if (prepared.values[i] !== prepared.values[i]) missingRows++;
-  return {
+  let missingRows = 0,
+    minimum = Infinity,
+    maximum = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (!Number.isFinite(value)) missingRows++;
+    else {
+      if (value < minimum) minimum = value;
+      if (value > maximum) maximum = value;
+    }
+  }
+  let cache: Float64Array | null = null;
+  const variable: EngineVariable = {
     ...base,
     codes: null,
-    prepared: prepared.values,
+    get prepared(): Float64Array {
+      if (cache === null) {
+        const prepared = prepareContinuous(values, deriveSeed(seed, column.name));
+        cache = prepared.values;
+        variable.tiedRows = prepared.tiedRows;
+        variable.rankFallback = prepared.rankFallback;
+      }
+      return cache;
+    },
+    release: () => {
+      cache = null;
+    },
     numeric: values,
     missingRows,
-    constant: prepared.constant,
-    tiedRows: prepared.tiedRows,
-    rankFallback: prepared.rankFallback,
+    // The same test prepareContinuous applies: fewer than two present values, or one distinct value.
+    constant: values.length - missingRows < 2 || minimum === maximum,
+    tiedRows: 0,
+    rankFallback: false,
   };
+  return variable;
 }
+
+function release(): void {}
 
 function countBelowZero(codes: Int32Array): number {
   let count = 0;

@@ -26,22 +26,13 @@ export interface Table {
   columns: TableColumn[];
 }
 
-/** Cells read as missing in CSV files (compared after trimming). */
-export const MISSING_TOKENS: ReadonlySet<string> = new Set([
-  '',
-  'NA',
-  'N/A',
-  'NaN',
-  'nan',
-  'NAN',
-  'null',
-  'NULL',
-  'Null',
-  'None',
-  'none',
-  '?',
-  '#N/A',
-]);
+/** Cells read as missing in CSV files, compared after trimming and lower-casing. */
+const MISSING_WORDS: ReadonlySet<string> = new Set(['', 'na', 'n/a', '#n/a', 'nan', 'null', 'none', 'nil', 'missing', '?', '-', '--', '.']);
+
+export function isMissingToken(cell: string): boolean {
+  const trimmed = cell.trim();
+  return trimmed.length <= 7 && MISSING_WORDS.has(trimmed.toLowerCase());
+}
 
 const CHUNK = 1 << 16;
 
@@ -58,7 +49,11 @@ export class ColumnBuilder {
   private length = 0;
   private text = false;
 
-  constructor(readonly name: string) {}
+  /** With `decimalComma`, "1,5" reads as 1.5 (semicolon-separated files from comma-decimal locales). */
+  constructor(
+    readonly name: string,
+    private readonly decimalComma = false,
+  ) {}
 
   get isText(): boolean {
     return this.text;
@@ -71,12 +66,13 @@ export class ColumnBuilder {
   /** Adds one CSV cell. */
   pushCell(cell: string): void {
     if (!this.text) {
-      const number = parseNumber(cell);
+      let number = parseNumber(cell);
+      if (number === undefined && this.decimalComma && DECIMAL_COMMA.test(cell)) number = Number(cell.trim().replace(',', '.'));
       if (number !== undefined) return this.pushNumber(number);
       this.switchToText();
     }
     const trimmed = cell.trim();
-    this.pushCode(MISSING_TOKENS.has(trimmed) ? -1 : this.codeFor(trimmed));
+    this.pushCode(isMissingToken(trimmed) ? -1 : this.codeFor(trimmed));
   }
 
   pushNumber(value: number): void {
@@ -145,17 +141,18 @@ export class ColumnBuilder {
 }
 
 const EMPTY = new Float64Array(0);
+const DECIMAL_COMMA = /^\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*$/;
 
 /** A CSV cell as a number: NaN for a missing token, undefined when it is text. */
 export function parseNumber(cell: string): number | undefined {
   const value = +cell;
   if (value === value) {
     // `+''` and `+'  '` are 0 and `+'0x1A'` is 26: accept plain decimal notation only.
-    if (cell.length === 0 || !isDecimalText(cell)) return MISSING_TOKENS.has(cell.trim()) ? Number.NaN : undefined;
+    if (cell.length === 0 || !isDecimalText(cell)) return isMissingToken(cell) ? Number.NaN : undefined;
     return value;
   }
   const trimmed = cell.trim();
-  if (MISSING_TOKENS.has(trimmed)) return Number.NaN;
+  if (isMissingToken(trimmed)) return Number.NaN;
   if (trimmed === 'inf' || trimmed === 'Infinity' || trimmed === '+inf' || trimmed === 'Inf') return Number.POSITIVE_INFINITY;
   if (trimmed === '-inf' || trimmed === '-Infinity' || trimmed === '-Inf') return Number.NEGATIVE_INFINITY;
   return undefined;

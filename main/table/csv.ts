@@ -2,6 +2,7 @@
 // tab) is detected from the header. Files with quoted fields go through csv-parse; files without a
 // single quote character take a fast path that splits lines and cells directly (the same grammar minus
 // quoting), which is what keeps loading a 100,000-row file far below the time of the MI estimation.
+// In semicolon-separated files a decimal comma ("1,5") is read as a decimal point.
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { parse } from 'csv-parse';
@@ -73,7 +74,7 @@ async function loadCsvFast(path: string): Promise<Table> {
       let header = text.slice(start, end);
       if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
       delimiter = detectDelimiter(header);
-      builders = headerNames(header.split(delimiter), path).map((name) => new ColumnBuilder(name));
+      builders = headerNames(header.split(delimiter), path).map((name) => new ColumnBuilder(name, delimiter === ';'));
       return;
     }
     const columns = builders.length;
@@ -146,7 +147,7 @@ async function loadCsvWithParser(path: string): Promise<Table> {
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (builders === undefined) {
-        builders = headerNames(record, path).map((name) => new ColumnBuilder(name));
+        builders = headerNames(record, path).map((name) => new ColumnBuilder(name, delimiter === ';'));
         continue;
       }
       if (record.length !== builders.length) throw wrongCellCount(path, info.lines, record.length, builders.length);

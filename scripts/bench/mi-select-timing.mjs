@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Times `milens select` on a wide table (default 500 columns × 10,000 rows, select 20), whole process.
-//   node scripts/bench/select-timing.mjs [--rows 10000] [--columns 500] [--count 20] [--method jmi]
+//   node scripts/bench/mi-select-timing.mjs [--rows 10000] [--columns 500] [--count 20] [--method jmi]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { SeededRandom } = await import(pathToFileURL(path.join(repo, 'dist', 'main', 'mi', 'random.js')).href);
 const argument = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? process.argv[at + 1] : fallback;
@@ -17,16 +18,8 @@ const columns = Number(argument('columns', '500'));
 const count = argument('count', '20');
 const methods = argument('method', 'mrmr,jmi,cmim').split(',');
 
-let state = 12345;
-const uniform = () => {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return (state + 0.5) / 4294967296;
-};
-const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+const random = new SeededRandom(12345);
+const normal = () => random.nextNormal();
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'milens-select-'));
 const csv = path.join(folder, 'wide.csv');

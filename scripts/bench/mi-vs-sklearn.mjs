@@ -12,9 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { SeededRandom } = await import(pathToFileURL(path.join(repo, 'dist', 'main', 'mi', 'random.js')).href);
 const argument = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? process.argv[at + 1] : fallback;
@@ -24,23 +25,10 @@ const features = Number(argument('features', '10'));
 const runs = Number(argument('runs', '3'));
 const python = argument('python', '/usr/bin/python3');
 
-/** Seeded normal draws (xorshift + Box–Muller): the same CSV for the same sizes. */
+/** Seeded normal draws from milens' own generator (xoshiro128**): the same CSV for the same sizes. */
 function* normals(seed) {
-  let state = seed >>> 0 || 1;
-  const uniform = () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return (state + 0.5) / 4294967296;
-  };
-  for (;;) {
-    const radius = Math.sqrt(-2 * Math.log(uniform()));
-    const angle = 2 * Math.PI * uniform();
-    yield radius * Math.cos(angle);
-    yield radius * Math.sin(angle);
-  }
+  const random = new SeededRandom(seed);
+  for (;;) yield random.nextNormal();
 }
 
 function writeCsv(file) {

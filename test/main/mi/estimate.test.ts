@@ -100,4 +100,24 @@ describe('estimateMutualInformation', () => {
       /"colour" holds text/,
     );
   });
+
+  it('reports when the tie rule fell back to dense ranks', async () => {
+    const n = 200_000;
+    const tight = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 1 + 1e-12));
+    const y = Float64Array.from({ length: n }, (_, i) => (i % 3) + (i % 2));
+    const report = await estimateMutualInformation(
+      await getCompute(),
+      tableOf([numericColumn('tight', tight), numericColumn('y', y)]),
+      'y',
+      {
+        continuous: ['tight'],
+        targetKind: 'discrete',
+        correlations: false,
+      },
+    );
+    expect(report.features[0]!.warnings.join()).toMatch(/dense ranks/);
+    // `tight` encodes i mod 2; y = (i mod 3) + (i mod 2), so I = H(y) − H(y | parity) = H(1/6, 1/3, 1/3, 1/6) − ln 3.
+    const exact = (2 / 6) * Math.log(6) + (2 / 3) * Math.log(3) - Math.log(3);
+    expect(Math.abs(report.features[0]!.mi - exact)).toBeLessThan(0.01);
+  });
 });

@@ -65,7 +65,7 @@ describe('continuous MI properties', () => {
           const x = Float64Array.from(points, ([value]) => value),
             y = Float64Array.from(points, ([, value]) => value);
           const table = tableOf([numericColumn('x', x), numericColumn('y', y)]);
-          const options = { targetKind: 'continuous', discrete: [], continuous: ['x', 'y'] } as const;
+          const options = { targetKind: 'continuous' as const, continuous: ['x', 'y'] };
           const xy = (await estimateMutualInformation(compute, table, 'y', options)).features[0]!.mi;
           const yx = (await estimateMutualInformation(compute, table, 'x', options)).features[0]!.mi;
           expect(xy).toBeGreaterThanOrEqual(0);

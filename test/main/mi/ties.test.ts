@@ -118,3 +118,12 @@ describe('tie rule', () => {
     expect(new Set(prepared.values).size).toBeGreaterThan(raw.length * 0.99);
   });
 });
+
+describe('extreme magnitudes', () => {
+  it('prepares values near the float64 limit without overflow', () => {
+    const raw = Float64Array.from({ length: 50 }, (_, i) => (i % 5) * 1e307 + (i % 5 === 0 ? -1e307 : 0));
+    const { values, constant } = prepareContinuous(raw, 1);
+    expect(constant).toBe(false);
+    for (const value of values) expect(Number.isFinite(value)).toBe(true);
+  });
+});

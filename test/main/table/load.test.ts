@@ -100,3 +100,22 @@ describe('Parquet loading', () => {
     await expect(loadTable(writeTemp('bad.parquet', 'PAR1 not really'))).rejects.toThrow(/bad.parquet: not a readable Parquet file/);
   });
 });
+
+describe('decimal commas', () => {
+  it('reads "1,5" as 1.5 in semicolon-separated files, quoted or not', async () => {
+    const plain = await loadTable(writeTemp('eu.csv', 'a;b\n1,5;2\n-0,25;3\n'));
+    expect(numbers(plain.columns[0])).toEqual([1.5, -0.25]);
+    const quoted = await loadTable(writeTemp('euq.csv', 'a;"b"\n"1,5";x\n2;y\n'));
+    expect(numbers(quoted.columns[0])).toEqual([1.5, 2]);
+    const comma = await loadTable(writeTemp('us.csv', 'a,b\n"1,5",2\n'));
+    expect(texts(comma.columns[0])).toEqual(['1,5']);
+  });
+});
+
+describe('missing tokens', () => {
+  it('keeps a numeric column numeric when it holds n/a, -, missing or NULL in any case', async () => {
+    const table = await loadTable(writeTemp('na.csv', 'x,label\n1.5,a\nn/a,b\n-,c\nMissing,-\nnull,\n2,NA\n'));
+    expect(numbers(table.columns[0])).toEqual([1.5, NaN, NaN, NaN, NaN, 2]);
+    expect(texts(table.columns[1])).toEqual(['a', 'b', 'c', null, null, null]);
+  });
+});
