@@ -65,7 +65,7 @@ export class DocumentsRepository {
   }
 
   idsOfCollection(collectionId: number): number[] {
-    return (this.db.prepare('SELECT id FROM documents WHERE collection_id = ?').pluck().all(collectionId) as number[]);
+    return this.db.prepare('SELECT id FROM documents WHERE collection_id = ?').pluck().all(collectionId) as number[];
   }
 
   display(ids: readonly number[]): Map<number, DocumentDisplay> {

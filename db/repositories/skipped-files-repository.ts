@@ -17,6 +17,8 @@ export class SkippedFilesRepository {
   }
 
   list(collectionId: number): SkippedFile[] {
-    return this.db.prepare('SELECT path, reason FROM skipped_files WHERE collection_id = ? ORDER BY path').all(collectionId) as SkippedFile[];
+    return this.db
+      .prepare('SELECT path, reason FROM skipped_files WHERE collection_id = ? ORDER BY path')
+      .all(collectionId) as SkippedFile[];
   }
 }

@@ -79,7 +79,9 @@ export class TextIndexWriter {
     this.deletePassages = db.prepare('DELETE FROM passages WHERE document_id = ?');
     this.updateTerm = db.prepare('UPDATE terms SET df = df + ?, cf = cf + ? WHERE id = ?');
     this.deleteUnusedTerm = db.prepare('DELETE FROM terms WHERE id = ? AND df <= 0');
-    this.updateTotals = db.prepare('UPDATE text_index_totals SET passages = passages + ?, tokens = tokens + ?, postings = postings + ? WHERE id = 1');
+    this.updateTotals = db.prepare(
+      'UPDATE text_index_totals SET passages = passages + ?, tokens = tokens + ?, postings = postings + ? WHERE id = 1',
+    );
   }
 
   addPassages(documentId: number, passages: readonly PassageInput[]): void {

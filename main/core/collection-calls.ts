@@ -2,6 +2,7 @@
 import type { MilensApi } from '../api/contract.js';
 import { invalidType, requireInteger } from '../api/errors.js';
 import { IndexingService } from '../ingest/indexing-service.js';
+import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
 import { SearchService } from '../search/search-service.js';
 import type { CoreContext } from './context.js';
 
@@ -19,17 +20,49 @@ export function indexingServiceOf(context: CoreContext): IndexingService {
   return service;
 }
 
+const watchers = new WeakMap<CoreContext, WatcherService>();
+
+/**
+ * For the app shell: watches every collection folder and re-indexes in the background; collections
+ * added or removed through the API afterwards are picked up automatically. Stop it before closing the core.
+ */
+export async function startCollectionWatcher(context: CoreContext, options: WatcherOptions = {}): Promise<WatcherService> {
+  const existing = watchers.get(context);
+  if (existing) return existing;
+  const watcher = new WatcherService(indexingServiceOf(context), options);
+  watchers.set(context, watcher);
+  await watcher.start();
+  return watcher;
+}
+
+export async function stopCollectionWatcher(context: CoreContext): Promise<void> {
+  const watcher = watchers.get(context);
+  watchers.delete(context);
+  await watcher?.stop();
+}
+
+async function refreshWatcher(context: CoreContext): Promise<void> {
+  await watchers.get(context)?.refresh();
+}
+
 export function collectionCalls(context: CoreContext): CollectionCalls {
   return {
     listCollections: async () => indexingServiceOf(context).listCollections(),
     addCollection: async (folder) => {
       if (typeof folder !== 'string') throw invalidType('path', 'a string', folder);
-      return indexingServiceOf(context).addCollection(folder);
+      const collection = await indexingServiceOf(context).addCollection(folder);
+      await refreshWatcher(context);
+      return collection;
     },
-    removeCollection: async (id) => indexingServiceOf(context).removeCollection(requireInteger('id', id, 1)),
+    removeCollection: async (id) => {
+      indexingServiceOf(context).removeCollection(requireInteger('id', id, 1));
+      await refreshWatcher(context);
+    },
     indexCollection: async (folder) => {
       if (typeof folder !== 'string') throw invalidType('path', 'a string', folder);
-      return indexingServiceOf(context).indexFolder(folder);
+      const report = await indexingServiceOf(context).indexFolder(folder);
+      await refreshWatcher(context);
+      return report;
     },
     search: async (request) => {
       if (typeof request !== 'object' || request === null) throw invalidType('request', 'an object', request);

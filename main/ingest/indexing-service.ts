@@ -34,7 +34,10 @@ interface PreparedDocument {
   previousId?: number;
 }
 
-type ReadOutcome = { kind: 'prepared'; document: PreparedDocument } | { kind: 'same-content'; previous: DocumentFingerprint; file: ScannedFile } | { kind: 'skipped'; entry: SkippedEntry };
+type ReadOutcome =
+  | { kind: 'prepared'; document: PreparedDocument }
+  | { kind: 'same-content'; previous: DocumentFingerprint; file: ScannedFile }
+  | { kind: 'skipped'; entry: SkippedEntry };
 
 const DEFAULT_BATCH_SIZE = 250;
 const READ_CONCURRENCY = 8;
@@ -121,7 +124,9 @@ export class IndexingService {
         });
       }
     }
-    return this.db.transaction(() => this.collections.insert(resolved, path.basename(resolved) || resolved, new Date().toISOString())).immediate();
+    return this.db
+      .transaction(() => this.collections.insert(resolved, path.basename(resolved) || resolved, new Date().toISOString()))
+      .immediate();
   }
 
   /** Removes the collection and everything indexed from it; the folder itself is never touched. */
@@ -189,7 +194,9 @@ export class IndexingService {
     }
 
     for (let start = 0; start < work.length; start += batchSize) {
-      const outcomes = await mapWithConcurrency(work.slice(start, start + batchSize), READ_CONCURRENCY, ({ file, previous }) => readAndExtract(file, previous));
+      const outcomes = await mapWithConcurrency(work.slice(start, start + batchSize), READ_CONCURRENCY, ({ file, previous }) =>
+        readAndExtract(file, previous),
+      );
       const indexedAt = new Date().toISOString();
       this.commit(() => {
         const writer = new TextIndexWriter(this.db);

@@ -43,7 +43,8 @@ export class SearchService {
     if (typeof request.query !== 'string') throw invalidType('query', 'a string', request.query);
     const limit = request.limit === undefined ? DEFAULT_LIMIT : requireInteger('limit', request.limit, 1, MAX_LIMIT);
     const kind = request.kind ?? 'all';
-    if (!['text', 'image', 'all'].includes(kind)) throw invalidArgument(`Expected kind to be text, image or all but received ${JSON.stringify(kind)}.`);
+    if (!['text', 'image', 'all'].includes(kind))
+      throw invalidArgument(`Expected kind to be text, image or all but received ${JSON.stringify(kind)}.`);
 
     const finish = (results: SearchResult[], unknownTerms: string[], mu: number): TextSearchOutcome => ({
       query: request.query,
@@ -98,10 +99,13 @@ export class SearchService {
     const originalBits = (entry: PassageScore) =>
       (originalScores.get(entry.documentId)?.score ?? queryWeight * absentTermPmi(entry.length, smoothing)) / LN2;
     const minimumBits = request.minBits ?? this.parameters.minimumBits;
-    if (minimumBits !== undefined && minimumBits !== null && !Number.isFinite(minimumBits)) throw invalidType('minBits', 'a finite number', minimumBits);
+    if (minimumBits !== undefined && minimumBits !== null && !Number.isFinite(minimumBits))
+      throw invalidType('minBits', 'a finite number', minimumBits);
     const ranked = [...rankingScores.values()]
       // "No match" rule: a result must use some word of the query it is ranked by more than the collection does.
-      .filter((entry) => entry.positiveTerms > 0 && (minimumBits === null || minimumBits === undefined || originalBits(entry) > minimumBits))
+      .filter(
+        (entry) => entry.positiveTerms > 0 && (minimumBits === null || minimumBits === undefined || originalBits(entry) > minimumBits),
+      )
       .sort((a, b) => b.score - a.score || a.documentId - b.documentId)
       .slice(0, limit);
     const display = this.documents.display(ranked.map((entry) => entry.documentId));

@@ -17,6 +17,11 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
                 int32_t* count_x, int32_t* count_y);
 void ross_counts(const int32_t* labels, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                  int32_t* neighbour_count, int32_t* k_used, int32_t* label_count);
+/**
+ * Pearson, Spearman and distance correlation of each feature with the target, 3 values per feature in
+ * that order (NaN where the reference gives null). Every backend computes them here, on the CPU.
+ */
+void correlation_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, double* measures);
 void joint_histogram(const int32_t* a, const int32_t* b, int64_t n, int64_t a_levels, int64_t b_levels, double* counts);
 double read_sum(const void* data, int64_t bytes);
 

@@ -1,7 +1,32 @@
-// CPU KSG counts, O(n log n) per feature: a kd-tree over (x, y) gives each point's k-th Chebyshev
-// neighbour distance eps; binary searches in sorted x and sorted y count the points strictly inside eps.
-// The sorted target is shared by every feature; points are split across threads in tree order.
+// CPU KSG counts, O(n log n) per feature (the sorts), every query close to O(k) on a grid:
+//
+// 1. x and y are radix-sorted once (y once for all features); each point's rank in each marginal is kept.
+// 2. The (x, y) plane is cut into G × G cells at marginal quantiles (G ≈ √(n / kPointsPerCell)): a
+//    column holds a run of consecutive x ranks, a row a run of y ranks, so every column and row holds
+//    about the same number of points whatever the scale or spread of the data. The points are packed
+//    cell by cell (counting sort), and each column / row keeps the smallest and largest value it holds.
+// 3. A point's k-th Chebyshev neighbour distance eps is found by scanning rings of cells around its own
+//    cell, nearest first; a cell whose lower bound on the distance (from the column's and row's extreme
+//    values) is ≥ the current k-th distance is skipped, and the search stops at the first ring whose
+//    four sides all are. Such points cannot change the k-th smallest distance, so eps is exactly the one
+//    an exhaustive search (or the kd-tree) finds, in whatever order the cells are visited.
+// 4. eps is stored by the point's rank in each marginal, and the strict marginal counts then walk each
+//    sorted marginal in order, galloping outward from the point's own position: the run |v − x_i| < eps
+//    is short (hundreds of points) and lies next to the previous point's, so the pass streams through
+//    memory instead of binary-searching a multi-megabyte array at random for every point.
+//
+// All distances are |a − b| computed in float64, as scikit-learn computes them. Rounding is monotone, so
+// a bound computed from a column's extreme value never exceeds the computed distance to any point in it,
+// and the points within eps of a value form one contiguous run of the sorted marginal.
+//
+// Columns with long runs of tied values (which make rank-cut columns share values and defeat the
+// pruning) fall back to the kd-tree of neighbours.h; the estimator's tie rule leaves none in practice.
+// Points are processed in cell order (cache-friendly) and split across threads; with at least as many
+// features as threads, each thread takes whole features instead.
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <vector>
 
 #include "cpu_kernels.h"
@@ -9,6 +34,307 @@
 #include "parallel.h"
 
 namespace milens::cpu {
+namespace {
+
+/** Average points per grid cell: small enough that ring 0/1 holds the k nearest, large enough to amortise cells. */
+constexpr int64_t kPointsPerCell = 2;
+/** A run of more equal values than this in x or y sends the feature to the kd-tree. */
+constexpr int64_t kMaxTieRun = 32;
+
+/** Order-preserving unsigned key of a double (−0 is mapped to +0 so that it ties with 0). */
+inline uint64_t order_key(double value) {
+  if (value == 0) value = 0;
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
+}
+
+/** One marginal sorted: sorted values, and each point's position in them (ties in index order). */
+struct SortedMarginal {
+  std::vector<double> sorted;
+  std::vector<int32_t> order;  // order[p]: the point at sorted position p
+  std::vector<int32_t> rank;   // rank[i]: the sorted position of point i
+  int64_t longest_tie_run = 0;
+};
+
+/** Stable LSD radix sort (11-bit digits) of the point indices by value: O(n), no comparator calls. */
+SortedMarginal sort_marginal(const double* values, int64_t n) {
+  std::vector<uint64_t> keys(n);
+  for (int64_t i = 0; i < n; ++i) keys[i] = order_key(values[i]);
+  std::vector<int32_t> order(n), next(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = static_cast<int32_t>(i);
+  std::vector<int64_t> counts(2048);
+  for (int shift = 0; shift < 64; shift += 11) {
+    std::fill(counts.begin(), counts.end(), 0);
+    for (int64_t i = 0; i < n; ++i) ++counts[(keys[i] >> shift) & 2047];
+    if (n == 0 || counts[(keys[0] >> shift) & 2047] == n) continue;  // every key shares this digit
+    int64_t total = 0;
+    for (int64_t& count : counts) {
+      const int64_t here = count;
+      count = total;
+      total += here;
+    }
+    for (int64_t p = 0; p < n; ++p) {
+      const int32_t index = order[p];
+      next[counts[(keys[index] >> shift) & 2047]++] = index;
+    }
+    order.swap(next);
+  }
+  SortedMarginal result;
+  result.sorted.resize(n);
+  result.rank.resize(n);
+  int64_t run = 0;
+  for (int64_t p = 0; p < n; ++p) {
+    result.sorted[p] = values[order[p]];
+    result.rank[order[p]] = static_cast<int32_t>(p);
+    run = p > 0 && result.sorted[p] == result.sorted[p - 1] ? run + 1 : 1;
+    result.longest_tie_run = std::max(result.longest_tie_run, run);
+  }
+  result.order = std::move(order);
+  return result;
+}
+
+/**
+ * #{j ≠ at : |sorted[j] − sorted[at]| < radius}, galloping outward from `at`: the same predicates as
+ * count_strictly_within (neighbours.cc), searched from the point's own position instead of the ends.
+ */
+int64_t count_strictly_within_from(const double* sorted, int64_t n, int64_t at, double radius) {
+  if (!(radius > 0)) return 0;
+  const double value = sorted[at];
+  // Downward: inside(j) ⇔ value − sorted[j] < radius, true at `at`, monotone in j.
+  int64_t inside = at, outside = -1;
+  for (int64_t step = 1;; step <<= 1) {
+    const int64_t probe = at - step;
+    if (probe < 0) break;
+    if (!(value - sorted[probe] < radius)) {
+      outside = probe;
+      break;
+    }
+    inside = probe;
+  }
+  while (inside - outside > 1) {
+    const int64_t mid = outside + ((inside - outside) >> 1);
+    if (value - sorted[mid] < radius) inside = mid;
+    else outside = mid;
+  }
+  const int64_t first = inside;
+  // Upward: inside(j) ⇔ sorted[j] − value < radius.
+  inside = at;
+  outside = n;
+  for (int64_t step = 1;; step <<= 1) {
+    const int64_t probe = at + step;
+    if (probe >= n) break;
+    if (!(sorted[probe] - value < radius)) {
+      outside = probe;
+      break;
+    }
+    inside = probe;
+  }
+  while (outside - inside > 1) {
+    const int64_t mid = inside + ((outside - inside) >> 1);
+    if (sorted[mid] - value < radius) inside = mid;
+    else outside = mid;
+  }
+  return inside - first;  // (inside − first + 1) points, less the point itself
+}
+
+/** Cuts n ranks into `parts` runs: run c holds the ranks p with p · parts / n = c. */
+struct QuantileCuts {
+  int64_t n, parts;
+  int64_t part_of(int64_t rank) const { return rank * parts / n; }
+  int64_t start(int64_t part) const { return (part * n + parts - 1) / parts; }
+};
+
+/** The smallest and largest value in each quantile run of a sorted marginal. */
+void run_extremes(const std::vector<double>& sorted, const QuantileCuts& cuts, std::vector<double>& low, std::vector<double>& high) {
+  low.resize(cuts.parts);
+  high.resize(cuts.parts);
+  for (int64_t c = 0; c < cuts.parts; ++c) {
+    low[c] = sorted[cuts.start(c)];
+    high[c] = sorted[cuts.start(c + 1) - 1];
+  }
+}
+
+/** One feature's grid: points packed cell by cell (cell = column · G + row). */
+struct Grid {
+  int64_t size = 1;  // G
+  std::vector<int64_t> cell_start;  // G² + 1
+  std::vector<double> xs, ys;
+  std::vector<int32_t> ids, x_ranks, y_ranks;
+  std::vector<double> column_low, column_high;
+};
+
+struct SharedTarget {
+  SortedMarginal marginal;
+  QuantileCuts cuts;
+  std::vector<double> row_low, row_high;
+};
+
+int64_t grid_size(int64_t n) {
+  const int64_t size = static_cast<int64_t>(std::sqrt(static_cast<double>(n) / kPointsPerCell));
+  return std::max<int64_t>(1, std::min<int64_t>(size, 46000));  // G² cells stay addressable and modest
+}
+
+void build_grid(const double* x, const double* y, int64_t n, const SortedMarginal& x_marginal, const SharedTarget& target, Grid& grid) {
+  grid.size = target.cuts.parts;
+  const int64_t size = grid.size;
+  const QuantileCuts cuts{n, size};
+  run_extremes(x_marginal.sorted, cuts, grid.column_low, grid.column_high);
+  std::vector<int32_t> cell_of(n);
+  grid.cell_start.assign(size * size + 1, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t cell = cuts.part_of(x_marginal.rank[i]) * size + cuts.part_of(target.marginal.rank[i]);
+    cell_of[i] = static_cast<int32_t>(cell);
+    ++grid.cell_start[cell + 1];
+  }
+  for (int64_t c = 0; c < size * size; ++c) grid.cell_start[c + 1] += grid.cell_start[c];
+  std::vector<int64_t> fill(grid.cell_start.begin(), grid.cell_start.end() - 1);
+  grid.xs.resize(n);
+  grid.ys.resize(n);
+  grid.ids.resize(n);
+  grid.x_ranks.resize(n);
+  grid.y_ranks.resize(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t p = fill[cell_of[i]]++;
+    grid.xs[p] = x[i];
+    grid.ys[p] = y[i];
+    grid.ids[p] = static_cast<int32_t>(i);
+    grid.x_ranks[p] = x_marginal.rank[i];
+    grid.y_ranks[p] = target.marginal.rank[i];
+  }
+}
+
+/** The k smallest distances seen so far, ascending; best[k − 1] is +∞ until k have been seen. */
+struct KSmallest {
+  std::vector<double> best;
+  explicit KSmallest(int32_t k) : best(k) {}
+  void reset() { std::fill(best.begin(), best.end(), std::numeric_limits<double>::infinity()); }
+  double kth() const { return best.back(); }
+  void offer(double distance) {
+    if (!(distance < best.back())) return;
+    int64_t at = static_cast<int64_t>(best.size()) - 1;
+    while (at > 0 && best[at - 1] > distance) {
+      best[at] = best[at - 1];
+      --at;
+    }
+    best[at] = distance;
+  }
+};
+
+/** eps of the point packed at position p: its k-th nearest other point, Chebyshev metric. */
+double grid_kth_distance(const Grid& grid, const SharedTarget& target, int64_t p, int64_t column, int64_t row, KSmallest& nearest) {
+  const int64_t size = grid.size;
+  const double qx = grid.xs[p], qy = grid.ys[p];
+  nearest.reset();
+  const double infinity = std::numeric_limits<double>::infinity();
+  // Lower bound on |x_j − qx| for every point j of column c (0 for the point's own column).
+  auto column_bound = [&](int64_t c) { return c < column ? qx - grid.column_high[c] : c > column ? grid.column_low[c] - qx : 0.0; };
+  auto row_bound = [&](int64_t r) { return r < row ? qy - target.row_high[r] : r > row ? target.row_low[r] - qy : 0.0; };
+  auto scan_cell = [&](int64_t c, int64_t r) {
+    const double bound = std::max(column_bound(c), row_bound(r));
+    if (bound >= nearest.kth()) return;
+    const int64_t cell = c * size + r;
+    for (int64_t q = grid.cell_start[cell], end = grid.cell_start[cell + 1]; q < end; ++q) {
+      if (q == p) continue;
+      const double ax = std::fabs(grid.xs[q] - qx), ay = std::fabs(grid.ys[q] - qy);
+      nearest.offer(ax > ay ? ax : ay);
+    }
+  };
+  scan_cell(column, row);
+  for (int64_t ring = 1;; ++ring) {
+    const bool has_left = column - ring >= 0, has_right = column + ring < size;
+    const bool has_below = row - ring >= 0, has_above = row + ring < size;
+    const double left = has_left ? qx - grid.column_high[column - ring] : infinity;
+    const double right = has_right ? grid.column_low[column + ring] - qx : infinity;
+    const double below = has_below ? qy - target.row_high[row - ring] : infinity;
+    const double above = has_above ? target.row_low[row + ring] - qy : infinity;
+    // Every point of the ring lies in one of its four sides; an absent side bounds nothing (+∞).
+    if (std::min(std::min(left, right), std::min(below, above)) >= nearest.kth()) break;
+    const int64_t column_from = std::max<int64_t>(0, column - ring), column_to = std::min<int64_t>(size - 1, column + ring);
+    const int64_t row_from = std::max<int64_t>(0, row - ring + 1), row_to = std::min<int64_t>(size - 1, row + ring - 1);
+    if (has_below && below < nearest.kth())
+      for (int64_t c = column_from; c <= column_to; ++c) scan_cell(c, row - ring);
+    if (has_above && above < nearest.kth())
+      for (int64_t c = column_from; c <= column_to; ++c) scan_cell(c, row + ring);
+    if (has_left && left < nearest.kth())
+      for (int64_t r = row_from; r <= row_to; ++r) scan_cell(column - ring, r);
+    if (has_right && right < nearest.kth())
+      for (int64_t r = row_from; r <= row_to; ++r) scan_cell(column + ring, r);
+  }
+  return nearest.kth();
+}
+
+/**
+ * eps of the points packed at positions [from, to) of the grid, stored by each point's x rank and by its
+ * y rank: the counting passes then walk the sorted marginals in order (see marginal_counts).
+ */
+void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, int64_t from, int64_t to, double* eps_by_x_rank,
+              double* eps_by_y_rank) {
+  KSmallest nearest(k);
+  const int64_t size = grid.size;
+  // Positions map to cells monotonically: walk the cells alongside.
+  int64_t cell = std::upper_bound(grid.cell_start.begin(), grid.cell_start.end(), from) - grid.cell_start.begin() - 1;
+  for (int64_t p = from; p < to; ++p) {
+    while (grid.cell_start[cell + 1] <= p) ++cell;
+    const double eps = grid_kth_distance(grid, target, p, cell / size, cell % size, nearest);
+    eps_by_x_rank[grid.x_ranks[p]] = eps;
+    eps_by_y_rank[grid.y_ranks[p]] = eps;
+  }
+}
+
+/**
+ * Strict counts for sorted positions [from, to) of one marginal. Walking the positions in order keeps
+ * each gallop next to the previous one in memory, so the whole pass streams through the sorted values
+ * instead of jumping to a random place of a multi-megabyte array for every point.
+ */
+void marginal_counts(const SortedMarginal& marginal, const double* eps_by_rank, int64_t n, int64_t from, int64_t to, int32_t* out) {
+  for (int64_t p = from; p < to; ++p) {
+    out[marginal.order[p]] = static_cast<int32_t>(count_strictly_within_from(marginal.sorted.data(), n, p, eps_by_rank[p]));
+  }
+}
+
+/** The previous kernel, kept for tie-heavy columns: kd-tree eps, binary-search counts. */
+void kd_tree_counts(const double* x, const double* target, const std::vector<double>& sorted_x, const std::vector<double>& sorted_y,
+                    int64_t n, int32_t k, bool threaded, int32_t* out_x, int32_t* out_y) {
+  const ChebyshevKdTree tree(x, target, n);
+  auto body = [&](int, int64_t from, int64_t to) {
+    std::vector<double> heap;
+    heap.reserve(k);
+    for (int64_t p = from; p < to; ++p) {
+      const int64_t i = tree.point_at(p);
+      const double eps = tree.kth_distance(x[i], target[i], i, k, heap);
+      out_x[i] = static_cast<int32_t>(count_strictly_within(sorted_x.data(), n, x[i], eps, false));
+      out_y[i] = static_cast<int32_t>(count_strictly_within(sorted_y.data(), n, target[i], eps, false));
+    }
+  };
+  if (threaded) parallel_for(0, n, 2048, body);
+  else body(0, 0, n);
+}
+
+void one_feature(const double* x, const double* y, int64_t n, int32_t k, const SharedTarget& target, bool threaded, int32_t* out_x,
+                 int32_t* out_y) {
+  const SortedMarginal x_marginal = sort_marginal(x, n);
+  if (x_marginal.longest_tie_run > kMaxTieRun || target.marginal.longest_tie_run > kMaxTieRun) {
+    kd_tree_counts(x, y, x_marginal.sorted, target.marginal.sorted, n, k, threaded, out_x, out_y);
+    return;
+  }
+  std::vector<double> eps_by_x_rank(n), eps_by_y_rank(n);
+  {
+    Grid grid;
+    build_grid(x, y, n, x_marginal, target, grid);
+    auto search = [&](int, int64_t from, int64_t to) { grid_eps(grid, target, k, from, to, eps_by_x_rank.data(), eps_by_y_rank.data()); };
+    if (threaded) parallel_for(0, n, 2048, search);
+    else search(0, 0, n);
+  }
+  auto count = [&](int, int64_t from, int64_t to) {
+    marginal_counts(x_marginal, eps_by_x_rank.data(), n, from, to, out_x);
+    marginal_counts(target.marginal, eps_by_y_rank.data(), n, from, to, out_y);
+  };
+  if (threaded) parallel_for(0, n, 2048, count);
+  else count(0, 0, n);
+}
+
+}  // namespace
 
 void ksg_counts(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                 int32_t* count_x, int32_t* count_y) {
@@ -16,28 +342,16 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
   if (k < 1 || k > n - 1) {
     throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", std::to_string(k)));
   }
-  std::vector<double> sorted_y(target, target + n);
-  std::sort(sorted_y.begin(), sorted_y.end());
-  for (int64_t f = 0; f < feature_count; ++f) {
-    const double* x = features[f];
-    const ChebyshevKdTree tree(x, target, n);
-    std::vector<double> sorted_x(x, x + n);
-    std::sort(sorted_x.begin(), sorted_x.end());
-    int32_t* out_x = count_x + f * n;
-    int32_t* out_y = count_y + f * n;
-    parallel_for(0, n, 2048, [&](int, int64_t from, int64_t to) {
-      std::vector<double> heap;
-      heap.reserve(k);
-      // Points in tree order: neighbouring queries touch the same nodes and the same parts of the sorted
-      // marginals, which matters once the arrays outgrow the caches (n ≳ 10^6).
-      for (int64_t p = from; p < to; ++p) {
-        const int64_t i = tree.point_at(p);
-        const double eps = tree.kth_distance(x[i], target[i], i, k, heap);
-        out_x[i] = static_cast<int32_t>(count_strictly_within(sorted_x.data(), n, x[i], eps, false));
-        out_y[i] = static_cast<int32_t>(count_strictly_within(sorted_y.data(), n, target[i], eps, false));
-      }
+  SharedTarget shared{sort_marginal(target, n), QuantileCuts{n, grid_size(n)}, {}, {}};
+  run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
+  if (feature_count >= hardware_threads()) {
+    // Whole features per thread: the sorts and the grid build run in parallel too.
+    parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
+      for (int64_t f = from; f < to; ++f) one_feature(features[f], target, n, k, shared, false, count_x + f * n, count_y + f * n);
     });
+    return;
   }
+  for (int64_t f = 0; f < feature_count; ++f) one_feature(features[f], target, n, k, shared, true, count_x + f * n, count_y + f * n);
 }
 
 }  // namespace milens::cpu

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../cpu/cpu_kernels.h"
 #include "backend.h"
 #include "napi_support.h"
 #include "vector_index.h"
@@ -203,6 +204,47 @@ Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+// Correlation measures have one implementation, on the CPU, whichever backend is named: the backend
+// argument is still checked, so that every kernel takes and validates the same first argument.
+class CorrelationWorker : public KernelWorker {
+ public:
+  explicit CorrelationWorker(Napi::Env env) : KernelWorker(env, "milens.correlations") {}
+  const double* target_ = nullptr;
+  int64_t n_ = 0;
+  std::vector<const double*> features_;
+  Napi::Reference<Napi::Float64Array> measures_;
+  double* measures_data_ = nullptr;
+
+ protected:
+  void Run() override { cpu::correlation_measures(target_, n_, features_.data(), static_cast<int64_t>(features_.size()), measures_data_); }
+  Napi::Value Result(Napi::Env) override { return measures_.Value(); }
+};
+
+Napi::Value Correlations(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3) throw Napi::TypeError::New(env, "correlations expects 3 arguments but received " + std::to_string(info.Length()));
+  backend_for(env, backend_argument(info));
+  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(target.ElementLength());
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(target.Data()[i])) throw_range(env, "target[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, target.Data()[i]));
+  }
+  auto* worker = new CorrelationWorker(env);
+  try {
+    worker->features_ = feature_pointers(info, 2, n, worker);
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  Napi::Float64Array measures = Napi::Float64Array::New(env, worker->features_.size() * 3);
+  worker->target_ = target.Data();
+  worker->n_ = n;
+  worker->measures_ = Napi::Persistent(measures);
+  worker->measures_data_ = measures.Data();
+  worker->Keep(target);
+  return worker->Queue();
+}
+
 class RossWorker : public KernelWorker {
  public:
   RossWorker(Napi::Env env, const Backend& backend) : KernelWorker(env, "milens.rossCounts"), backend_(backend) {}
@@ -359,6 +401,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("similarityTopK", Napi::Function::New(env, SimilarityTopK, "similarityTopK"));
   exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
   exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
+  exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
   exports.Set("rossCounts", Napi::Function::New(env, RossCounts, "rossCounts"));
   exports.Set("jointHistogram", Napi::Function::New(env, JointHistogram, "jointHistogram"));
   exports.Set("readBandwidthSum", Napi::Function::New(env, ReadBandwidthSum, "readBandwidthSum"));

@@ -9,7 +9,8 @@ export function runFts5Baseline(documentsFolder, queries, depth = 1000) {
   db.exec("CREATE VIRTUAL TABLE documents USING fts5(docid UNINDEXED, body, tokenize = 'porter')");
   const insert = db.prepare('INSERT INTO documents (docid, body) VALUES (?, ?)');
   db.transaction(() => {
-    for (const file of readdirSync(documentsFolder)) insert.run(path.basename(file, '.txt'), readFileSync(path.join(documentsFolder, file), 'utf8'));
+    for (const file of readdirSync(documentsFolder))
+      insert.run(path.basename(file, '.txt'), readFileSync(path.join(documentsFolder, file), 'utf8'));
   })();
   const search = db.prepare('SELECT docid FROM documents WHERE documents MATCH ? ORDER BY bm25(documents) LIMIT ?').pluck();
   const rankings = new Map();

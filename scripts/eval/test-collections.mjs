@@ -31,13 +31,15 @@ function parseSmart(text) {
 
 function parseTrecDocuments(text) {
   const documents = [];
-  for (const match of text.matchAll(/<DOC>\s*<DOCNO>\s*(\S+?)\s*<\/DOCNO>([\s\S]*?)<\/DOC>/g)) documents.push({ id: match[1], title: '', text: match[2].trim() });
+  for (const match of text.matchAll(/<DOC>\s*<DOCNO>\s*(\S+?)\s*<\/DOCNO>([\s\S]*?)<\/DOC>/g))
+    documents.push({ id: match[1], title: '', text: match[2].trim() });
   return documents;
 }
 
 function parseTrecTopics(text) {
   const topics = [];
-  for (const match of text.matchAll(/<top>[\s\S]*?<num>\s*(\S+?)\s*<\/num>[\s\S]*?<title>([\s\S]*?)<\/title>[\s\S]*?<\/top>/g)) topics.push({ id: match[1], text: match[2] });
+  for (const match of text.matchAll(/<top>[\s\S]*?<num>\s*(\S+?)\s*<\/num>[\s\S]*?<title>([\s\S]*?)<\/title>[\s\S]*?<\/top>/g))
+    topics.push({ id: match[1], text: match[2] });
   return topics;
 }
 
@@ -67,8 +69,12 @@ export function loadCollection(datasets, name) {
     qrels = parseQrels(read('qrels'), 0, 2);
   } else {
     const upper = name.toUpperCase();
-    documents = parseSmart(read(`${upper}.ALL`)).map((record) => ({ id: record.id, title: (record.fields.T ?? '').trim(), text: (record.fields.W ?? '').trim() }));
-    queries = parseSmart(read(`${upper}.QRY`)).map((record) => ({ id: String(Number(record.id)), text: oneLine(record.fields.W ?? "") }));
+    documents = parseSmart(read(`${upper}.ALL`)).map((record) => ({
+      id: record.id,
+      title: (record.fields.T ?? '').trim(),
+      text: (record.fields.W ?? '').trim(),
+    }));
+    queries = parseSmart(read(`${upper}.QRY`)).map((record) => ({ id: String(Number(record.id)), text: oneLine(record.fields.W ?? '') }));
     qrels = name === 'med' ? parseQrels(read(`${upper}.REL`), 0, 2) : parseQrels(read(`${upper}.REL`), 0, 1);
   }
   // SMART query ids are sequential record numbers; the .REL files use the same numbering.

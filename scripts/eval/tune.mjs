@@ -34,11 +34,19 @@ try {
     const db = openDatabase(path.join(folder, 'milens.sqlite'));
     await new IndexingService(db).indexFolder(documentsFolder);
     for (const setting of grid) {
-      const service = new SearchService(db, { muPerAverageLength: setting.mu, queryNoise: setting.noise ?? 0, expansion: setting.expansion ?? null, minimumBits: setting.minimumBits ?? null });
+      const service = new SearchService(db, {
+        muPerAverageLength: setting.mu,
+        queryNoise: setting.noise ?? 0,
+        expansion: setting.expansion ?? null,
+        minimumBits: setting.minimumBits ?? null,
+      });
       const rankings = new Map();
       for (const query of collection.queries) {
         const response = service.search({ query: query.text, limit: 1000 });
-        rankings.set(query.id, response.results.map((result) => path.basename(result.path, '.txt')));
+        rankings.set(
+          query.id,
+          response.results.map((result) => path.basename(result.path, '.txt')),
+        );
       }
       table.get(setting.label)[name] = evaluate(rankings, collection.qrels, collection.queries).map;
     }

@@ -302,6 +302,40 @@ describe.each(variants)('$label backend', (variant) => {
       expect(await backend.ksgCounts(target, xs, k)).toEqual(await reference.ksgCounts(target, xs, k));
     });
 
+    // The CPU kernel searches a quantile grid unless a column has a run of more than 32 tied values (then
+    // a kd-tree): these cases exercise the grid with short tie runs, exact duplicate points (eps = 0 for
+    // k = 1), tight clusters, n just above k, distances that overflow to +Infinity, and tiny magnitudes.
+    const gridCases: Array<{ label: string; n: number; k: number; make: (random: () => number, i: number) => [number, number] }> = [
+      { label: 'short tie runs', n: 20000, k: 3, make: (random) => [Math.round(gaussian(random) * 1000) / 1000, Math.round(gaussian(random) * 800)] },
+      {
+        label: 'exact duplicate points',
+        n: 4000,
+        k: 1,
+        make: (random, i) => {
+          const seed = seededRandom(Math.floor(i / 3) + 1);
+          return random() < 0.7 ? [gaussian(seed), gaussian(seed)] : [gaussian(random), gaussian(random)];
+        },
+      },
+      { label: 'tight clusters', n: 5000, k: 4, make: (random, i) => [(i % 5) * 100 + gaussian(random) * 1e-9, (i % 7) * 1e6 + gaussian(random)] },
+      { label: 'n just above k', n: 5, k: 3, make: (random) => [gaussian(random), gaussian(random)] },
+      { label: 'n = k + 1', n: 8, k: 7, make: (random) => [gaussian(random), gaussian(random)] },
+      { label: 'overflowing distances', n: 3000, k: 2, make: (random) => [(2 * random() - 1) * 1.7e308, gaussian(random) * 1e-300] },
+      { label: 'independent uniform', n: 30000, k: 6, make: (random) => [random(), random()] },
+    ];
+    it.each(gridCases)('$label (n $n, k $k), one feature and several', async ({ n, k, make }) => {
+      const random = seededRandom(n + k);
+      const target = new Float64Array(n);
+      const xs = Array.from({ length: 4 }, () => new Float64Array(n));
+      for (let i = 0; i < n; i++) {
+        const [x, y] = make(random, i);
+        target[i] = y;
+        xs[0]![i] = x;
+        for (let f = 1; f < xs.length; f++) xs[f]![i] = f === 1 ? -x : f === 2 ? make(random, i)[0] : x + y;
+      }
+      expect(await backend.ksgCounts(target, xs.slice(0, 1), k)).toEqual(await reference.ksgCounts(target, xs.slice(0, 1), k));
+      expect(await backend.ksgCounts(target, xs, k)).toEqual(await reference.ksgCounts(target, xs, k));
+    });
+
     it('handles all-duplicate points: eps is 0 and every strict count is 0', async () => {
       const target = new Float64Array(6).fill(1.5);
       const result = await backend.ksgCounts(target, [new Float64Array(6).fill(-2)], 2);

@@ -6,15 +6,25 @@ import { withApi, withDatabaseOption, withJsonOption, type CommonOptions } from 
 
 export function registerCollections(program: Command): void {
   const collections = program.command('collections').description('list or remove indexed folders');
-  withJsonOption(withDatabaseOption(collections.command('list').description('list the indexed folders'))).action(async (options: CommonOptions) => {
-    const list = await withApi(options, (api) => api.listCollections());
-    if (options.json) return printJson(list);
-    if (list.length === 0) return printText('no collections yet (add one with `milens index <folder>`)');
-    printText(formatTable(['id', 'path', 'documents', 'last indexed'], list.map((c) => [c.id, c.path, c.documentCount, c.lastIndexedAt])));
-  });
+  withJsonOption(withDatabaseOption(collections.command('list').description('list the indexed folders'))).action(
+    async (options: CommonOptions) => {
+      const list = await withApi(options, (api) => api.listCollections());
+      if (options.json) return printJson(list);
+      if (list.length === 0) return printText('no collections yet (add one with `milens index <folder>`)');
+      printText(
+        formatTable(
+          ['id', 'path', 'documents', 'last indexed'],
+          list.map((c) => [c.id, c.path, c.documentCount, c.lastIndexedAt]),
+        ),
+      );
+    },
+  );
   withJsonOption(
     withDatabaseOption(
-      collections.command('remove').argument('<id>', 'collection id (see `milens collections list`)').description('forget a folder and its index (the files are not touched)'),
+      collections
+        .command('remove')
+        .argument('<id>', 'collection id (see `milens collections list`)')
+        .description('forget a folder and its index (the files are not touched)'),
     ),
   ).action(async (idText: string, options: CommonOptions) => {
     const id = Number(idText);

@@ -22,12 +22,26 @@ export function registerIndexFolder(program: Command): void {
     printText(
       formatTable(
         ['added', 'updated', 'removed', 'unchanged', 'skipped', 'seconds'],
-        [[report.added, report.updated, report.removed, report.unchanged, report.skipped.length, Number((report.elapsedMs / 1000).toFixed(2))]],
+        [
+          [
+            report.added,
+            report.updated,
+            report.removed,
+            report.unchanged,
+            report.skipped.length,
+            Number((report.elapsedMs / 1000).toFixed(2)),
+          ],
+        ],
       ),
     );
     if (report.skipped.length > 0) {
       printText('\nskipped:');
-      printText(formatTable(['path', 'reason'], report.skipped.map((entry) => [entry.path, entry.reason])));
+      printText(
+        formatTable(
+          ['path', 'reason'],
+          report.skipped.map((entry) => [entry.path, entry.reason]),
+        ),
+      );
     }
   });
 }

@@ -10,6 +10,7 @@ interface SearchOptions extends CommonOptions {
   limit: string;
   kind: string;
   queries?: string;
+  minBits?: string;
 }
 
 /** The CLI's JSON shape of a result: exactly these keys, in this order. */
@@ -19,12 +20,14 @@ function resultJson(result: SearchResult) {
 
 function parseLimit(text: string): number {
   const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1) throw invalidArgument(`Expected --limit to be a positive integer but received ${JSON.stringify(text)}.`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw invalidArgument(`Expected --limit to be a positive integer but received ${JSON.stringify(text)}.`);
   return limit;
 }
 
 function parseKind(text: string): SearchKind {
-  if (text !== 'text' && text !== 'image' && text !== 'all') throw invalidArgument(`Expected --kind to be text, image or all but received ${JSON.stringify(text)}.`);
+  if (text !== 'text' && text !== 'image' && text !== 'all')
+    throw invalidArgument(`Expected --kind to be text, image or all but received ${JSON.stringify(text)}.`);
   return text;
 }
 
@@ -54,7 +57,11 @@ function printReadable(response: SearchResponse): void {
   printText(
     formatTable(
       ['bits', 'path', 'snippet'],
-      response.results.map((result) => [Number(result.bits.toFixed(2)), result.path, result.snippet.length > 100 ? `${result.snippet.slice(0, 97)}...` : result.snippet]),
+      response.results.map((result) => [
+        Number(result.bits.toFixed(2)),
+        result.path,
+        result.snippet.length > 100 ? `${result.snippet.slice(0, 97)}...` : result.snippet,
+      ]),
     ),
   );
 }
@@ -68,17 +75,21 @@ export function registerSearch(program: Command): void {
         .description('search the indexed collections; scores are pointwise mutual information in bits')
         .option('--queries <file.tsv>', 'run every "id<TAB>query" line of a file; prints one JSON line per query')
         .option('--limit <n>', 'results per query', '20')
-        .option('--kind <kind>', 'text, image or all', 'all'),
+        .option('--kind <kind>', 'text, image or all', 'all')
+        .option('--min-bits <bits>', 'also drop results whose query PMI (log2 p(q|d)/p(q|C)) is not above this, e.g. 0'),
     ),
   ).action(async (words: string[], options: SearchOptions) => {
     const limit = parseLimit(options.limit);
     const kind = parseKind(options.kind);
+    const minBits = options.minBits === undefined ? undefined : Number(options.minBits);
+    if (minBits !== undefined && !Number.isFinite(minBits))
+      throw invalidArgument(`Expected --min-bits to be a number but received ${JSON.stringify(options.minBits)}.`);
     if (options.queries) {
       if (words.length > 0) throw invalidArgument('Give either a query or --queries <file.tsv>, not both.');
       const queries = readQueryFile(options.queries);
       await withApi(options, async (api) => {
         for (const { id, query } of queries) {
-          const response = await api.search({ query, limit, kind });
+          const response = await api.search({ query, limit, kind, minBits });
           printJsonLine({ id, results: response.results.map(resultJson) });
         }
       });
@@ -86,8 +97,9 @@ export function registerSearch(program: Command): void {
     }
     const query = words.join(' ');
     if (query.trim() === '') throw invalidArgument('Give a query (milens search <query>) or --queries <file.tsv>.');
-    const response = await withApi(options, (api) => api.search({ query, limit, kind }));
-    if (options.json) return printJson({ query: response.query, results: response.results.map(resultJson), noMatch: response.noMatch ?? false });
+    const response = await withApi(options, (api) => api.search({ query, limit, kind, minBits }));
+    if (options.json)
+      return printJson({ query: response.query, results: response.results.map(resultJson), noMatch: response.noMatch ?? false });
     printReadable(response);
   });
 }

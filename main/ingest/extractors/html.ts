@@ -6,8 +6,35 @@ import type { ExtractedText } from './types.js';
 
 const HIDDEN = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg']);
 const BLOCKS = new Set([
-  'p', 'div', 'br', 'li', 'ul', 'ol', 'tr', 'table', 'section', 'article', 'header', 'footer', 'nav', 'aside',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'blockquote', 'dd', 'dt', 'figcaption', 'main', 'hr', 'td', 'th',
+  'p',
+  'div',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'table',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'nav',
+  'aside',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'pre',
+  'blockquote',
+  'dd',
+  'dt',
+  'figcaption',
+  'main',
+  'hr',
+  'td',
+  'th',
 ]);
 
 export function htmlToText(html: string): ExtractedText {
@@ -49,7 +76,9 @@ export function htmlToText(html: string): ExtractedText {
     .replace(/\n{3,}/g, '\n\n')
     .trim();
   const chosen = (title.trim() || firstHeading.trim()).replace(/\s+/g, ' ');
-  return { text, title: chosen || firstLineTitle(text) };
+  // The <title> lives in <head>, outside the body text; it is searchable too.
+  const searchable = title.trim() && !text.includes(title.trim()) ? `${title.trim()}\n\n${text}` : text;
+  return { text: searchable, title: chosen || firstLineTitle(text) };
 }
 
 export function extractHtml(bytes: Uint8Array): ExtractedText {

@@ -11,7 +11,13 @@ interface TextItemLike {
 
 export async function extractPdf(bytes: Uint8Array): Promise<ExtractedText> {
   // pdf.js takes ownership of (detaches) the buffer it is given, so it gets a copy.
-  const task = getDocument({ data: new Uint8Array(bytes), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0 });
+  const task = getDocument({
+    data: new Uint8Array(bytes),
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    verbosity: 0,
+  });
   let document;
   try {
     document = await task.promise;
