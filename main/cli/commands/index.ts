@@ -9,4 +9,13 @@ import { registerServe } from './serve.js';
 import { registerMi } from './mi.js';
 import { registerSelect } from './select.js';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerBackends, registerDoctor, registerIndexFolder, registerSearch, registerCollections, registerServe, registerMi, registerSelect];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerBackends,
+  registerDoctor,
+  registerIndexFolder,
+  registerSearch,
+  registerCollections,
+  registerServe,
+  registerMi,
+  registerSelect,
+];

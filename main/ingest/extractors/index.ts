@@ -1,10 +1,7 @@
 // Which extractor reads which file: by extension, with extension-less files sniffed as plain text.
 // Files of other types are not text documents and are left to other indexers (images) or ignored.
 import path from 'node:path';
-import { extractDocx } from './docx.js';
-import { extractHtml } from './html.js';
 import { extractMarkdown } from './markdown.js';
-import { extractPdf } from './pdf.js';
 import { extractPlainText } from './plain-text.js';
 import type { ExtractedText } from './types.js';
 
@@ -43,12 +40,14 @@ export async function extractText(format: TextFormat, bytes: Uint8Array): Promis
       return extractPlainText(bytes);
     case 'markdown':
       return extractMarkdown(bytes);
+    // The parsers of the richer formats are large (pdfjs alone takes ~50 ms to load): they are loaded
+    // on the first file that needs them, so that every other command starts fast.
     case 'html':
-      return extractHtml(bytes);
+      return (await import('./html.js')).extractHtml(bytes);
     case 'pdf':
-      return extractPdf(bytes);
+      return (await import('./pdf.js')).extractPdf(bytes);
     case 'docx':
-      return extractDocx(bytes);
+      return (await import('./docx.js')).extractDocx(bytes);
   }
 }
 
