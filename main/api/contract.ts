@@ -36,7 +36,8 @@ export interface DoctorReport {
   platform: { os: string; release: string; arch: string; cpuModel: string; cpuCount: number; totalMemoryBytes: number };
   versions: Record<string, string>;
   database: { path: string; schemaVersion: number; sizeBytes: number; journalMode: string };
-  models: { folder: string; exists: boolean; installed: string[] };
+  /** `installed`: models whose every file is present and verified (see models/installed.ts); `reason` when they could not be listed. */
+  models: { folder: string; exists: boolean; installed: string[]; reason?: string };
   onnxRuntime: {
     loaded: boolean;
     version?: string;
@@ -174,6 +175,50 @@ export interface IndexProgressEvent {
   total: number | null;
 }
 
+// ---------------------------------------------------------------- models (downloadable ONNX encoders)
+
+/** What one file of a model is for: the image tower, the text tower, or the tokenizer's vocabulary. */
+export type ModelFileRole = 'image-encoder' | 'text-encoder' | 'tokenizer';
+
+export interface ModelFileInfo {
+  name: string;
+  role: ModelFileRole;
+  sizeBytes: number;
+  /** The expected SHA-256 (lowercase hex), or null where the manifest has none (download refused by default). */
+  sha256: string | null;
+  /** Present in the model's folder with the expected size (verified once the model as a whole is installed). */
+  installed: boolean;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  family: string;
+  licence: string;
+  embeddingDimension: number;
+  /** Bytes of all files together. */
+  sizeBytes: number;
+  /** Every file installed and verified (a receipt recording the checksums was written). */
+  installed: boolean;
+  /** Every file of the manifest entry has a SHA-256 to check against. */
+  checksummed: boolean;
+  files: ModelFileInfo[];
+}
+
+export interface ModelDownloadOptions {
+  /** Accept manifest files that have no SHA-256 (they are then checked for size only). */
+  allowUnverified?: boolean;
+}
+
+export interface ModelDownloadProgressEvent {
+  modelId: string;
+  /** The file being transferred now. */
+  file: string;
+  /** Bytes of the whole model on disk so far, and the model's total. */
+  bytes: number;
+  total: number;
+}
+
 // ---------------------------------------------------------------- the API
 
 export interface MilensApi {
@@ -188,6 +233,9 @@ export interface MilensApi {
   removeCollection(id: number): Promise<void>;
   indexCollection(path: string): Promise<IndexReport>;
   search(request: SearchRequest): Promise<SearchResponse>;
+
+  listModels(): Promise<ModelInfo[]>;
+  downloadModel(id: string, options?: ModelDownloadOptions): Promise<ModelInfo>;
 }
 
 export type ApiMethod = keyof MilensApi;
@@ -203,6 +251,8 @@ export const API_METHODS = [
   'removeCollection',
   'indexCollection',
   'search',
+  'listModels',
+  'downloadModel',
 ] as const satisfies readonly ApiMethod[];
 
 // Compile-time check that API_METHODS names every method: fails to compile if one is missing.
@@ -212,12 +262,13 @@ void everyMethodListed;
 
 export interface MilensEvents {
   indexProgress: IndexProgressEvent;
+  modelDownloadProgress: ModelDownloadProgressEvent;
 }
 
 export type EventName = keyof MilensEvents;
 
 /** A Record so that an event added to MilensEvents but not listed here is a compile error. */
-const EVENTS: Record<EventName, true> = { indexProgress: true };
+const EVENTS: Record<EventName, true> = { indexProgress: true, modelDownloadProgress: true };
 export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 export type ApiRequest<M extends ApiMethod> = Parameters<MilensApi[M]>;

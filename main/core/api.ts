@@ -5,6 +5,7 @@ import { CoreContext, type CoreOptions } from './context.js';
 import { systemCalls } from './system-calls.js';
 import { tableCalls } from './table-calls.js';
 import { collectionCalls } from './collection-calls.js';
+import { modelCalls } from './model-calls.js';
 
 export interface MilensCore {
   api: MilensApi;
@@ -18,6 +19,7 @@ export function createMilensCore(options: CoreOptions = {}): MilensCore {
     ...systemCalls(context),
     ...tableCalls(context),
     ...collectionCalls(context),
+    ...modelCalls(context),
   };
   return { api, context, close: () => context.close() };
 }

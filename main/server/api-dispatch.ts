@@ -16,6 +16,8 @@ const MAXIMUM_ARGUMENTS: Record<ApiMethod, number> = {
   removeCollection: 1,
   indexCollection: 1,
   search: 1,
+  listModels: 0,
+  downloadModel: 2,
 };
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(API_METHODS);

@@ -1,7 +1,9 @@
 // `milens doctor`: a truthful account of this machine and installation, for bug reports and support.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import type { DoctorReport } from '../api/contract.js';
+import { installedModelIds } from '../../models/installed.js';
+import { activeManifest } from '../../models/manifest.js';
 import { schemaVersion } from '../../db/database.js';
 import type { CoreContext } from '../core/context.js';
 import { describeBackends } from './backends.js';
@@ -19,11 +21,11 @@ function describeDatabase(context: CoreContext): { database: DoctorReport['datab
 
 function describeModels(folder: string): DoctorReport['models'] {
   if (!existsSync(folder)) return { folder, exists: false, installed: [] };
-  const installed = readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
-  return { folder, exists: true, installed };
+  try {
+    return { folder, exists: true, installed: installedModelIds(folder, activeManifest()) };
+  } catch (error) {
+    return { folder, exists: true, installed: [], reason: (error as Error).message };
+  }
 }
 
 function describeAccelerators(backends: DoctorReport['backends']): DoctorReport['accelerators'] {

@@ -8,6 +8,7 @@ import { registerCollections } from './collections.js';
 import { registerServe } from './serve.js';
 import { registerMi } from './mi.js';
 import { registerSelect } from './select.js';
+import { registerModels } from './models.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerBackends,
@@ -18,4 +19,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerServe,
   registerMi,
   registerSelect,
+  registerModels,
 ];

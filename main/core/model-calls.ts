@@ -1,0 +1,60 @@
+// Model calls: the downloadable models of the manifest in force, and downloading one into the context's
+// models folder with progress events. A second download of a model already in progress joins the first.
+import type { MilensApi, ModelDownloadOptions, ModelInfo } from '../api/contract.js';
+import { invalidType } from '../api/errors.js';
+import { downloadModel } from '../../models/download.js';
+import { describeModel } from '../../models/installed.js';
+import { activeManifest, findModel, type ModelSpec } from '../../models/manifest.js';
+import type { CoreContext } from './context.js';
+
+/** Progress events are sent at most this often in bytes (at least 1/200 of the model), and at each file's end. */
+const MINIMUM_PROGRESS_STEP = 1 << 20;
+
+function readOptions(options: unknown): ModelDownloadOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw invalidType('options', 'an object', options);
+  const { allowUnverified } = options as Record<string, unknown>;
+  if (allowUnverified !== undefined && typeof allowUnverified !== 'boolean') {
+    throw invalidType('options.allowUnverified', 'a boolean', allowUnverified);
+  }
+  return { allowUnverified };
+}
+
+export function modelCalls(context: CoreContext): Pick<MilensApi, 'listModels' | 'downloadModel'> {
+  const inProgress = new Map<string, Promise<ModelInfo>>();
+
+  return {
+    listModels: async () => activeManifest().map((model) => describeModel(context.modelsFolder, model)),
+
+    downloadModel: (id, options) => {
+      if (typeof id !== 'string') return Promise.reject(invalidType('id', 'a model id (text)', id));
+      let allowUnverified: boolean | undefined;
+      let model: ModelSpec;
+      try {
+        allowUnverified = readOptions(options).allowUnverified;
+        model = findModel(activeManifest(), id);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const running = inProgress.get(id);
+      if (running) return running;
+
+      let lastSent = -Infinity;
+      let lastFile = '';
+      const download = downloadModel({
+        modelsFolder: context.modelsFolder,
+        model,
+        allowUnverified,
+        onProgress: ({ file, bytes, total }) => {
+          const step = Math.max(MINIMUM_PROGRESS_STEP, total / 200);
+          if (file === lastFile && bytes - lastSent < step && bytes !== total) return;
+          lastFile = file;
+          lastSent = bytes;
+          context.emit('modelDownloadProgress', { modelId: id, file, bytes, total });
+        },
+      }).finally(() => inProgress.delete(id));
+      inProgress.set(id, download);
+      return download;
+    },
+  };
+}
