@@ -175,6 +175,26 @@ export interface IndexProgressEvent {
   total: number | null;
 }
 
+/** What started an indexing run: the app's folder watcher (in the background) or an indexCollection call. */
+export type IndexTrigger = 'watch' | 'call';
+
+/** How one indexing run ended. */
+export type IndexFinishedEvent = { collectionId: number; trigger: IndexTrigger } & (
+  | {
+      ok: true;
+      path: string;
+      /** Documents in the collection after the run. */
+      documentCount: number;
+      added: number;
+      updated: number;
+      removed: number;
+      unchanged: number;
+      skipped: number;
+      elapsedMs: number;
+    }
+  | { ok: false; error: SerializedError }
+);
+
 // ---------------------------------------------------------------- models (downloadable ONNX encoders)
 
 /** What one file of a model is for: the image tower, the text tower, or the tokenizer's vocabulary. */
@@ -262,13 +282,14 @@ void everyMethodListed;
 
 export interface MilensEvents {
   indexProgress: IndexProgressEvent;
+  indexFinished: IndexFinishedEvent;
   modelDownloadProgress: ModelDownloadProgressEvent;
 }
 
 export type EventName = keyof MilensEvents;
 
 /** A Record so that an event added to MilensEvents but not listed here is a compile error. */
-const EVENTS: Record<EventName, true> = { indexProgress: true, modelDownloadProgress: true };
+const EVENTS: Record<EventName, true> = { indexProgress: true, indexFinished: true, modelDownloadProgress: true };
 export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 export type ApiRequest<M extends ApiMethod> = Parameters<MilensApi[M]>;

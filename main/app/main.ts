@@ -1,9 +1,12 @@
 // Entry point of the Electron shell (the main process): one sandboxed window showing the renderer over
 // app://, the core opened on a database in the user's data folder, the API reachable only through the
-// preload's IPC bridge, and no remote content, permissions or extra windows.
+// preload's IPC bridge, and no remote content, permissions or extra windows. Once the window has
+// loaded, the collection folders are watched and re-indexed in the background; on quit (or SIGINT /
+// SIGTERM) the watcher is stopped before the core closes.
 import path from 'node:path';
 import { app, session, type BrowserWindow, type WebContents } from 'electron';
 import { createMilensCore, type MilensCore } from '../core/api.js';
+import { startCollectionWatcher, stopCollectionWatcher } from '../core/collection-calls.js';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { installIpcBridge } from './ipc-bridge.js';
 import { createMainWindow, lockDown } from './main-window.js';
@@ -54,7 +57,9 @@ if (!app.requestSingleInstanceLock()) {
     removeBridge = installIpcBridge(core.api, core.context, isOurWindow, () =>
       [...windows].filter((window) => !window.isDestroyed()).map((window) => window.webContents),
     );
-    openWindow();
+    const window = openWindow();
+    // After the first paint: the first background run of every collection then reports to a page that listens.
+    window.webContents.once('did-finish-load', () => startWatching());
 
     app.on('activate', () => {
       if (windows.size === 0) openWindow();
@@ -65,9 +70,42 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit();
   });
 
-  app.on('will-quit', () => {
-    removeBridge?.();
-    core?.close();
-    core = undefined;
+  let watching = false;
+  let shutdown: Promise<void> | undefined;
+  const startWatching = () => {
+    if (!core || watching) return;
+    watching = true;
+    startCollectionWatcher(core.context, {
+      onError: (error, collectionId) => {
+        if (!shutdown) console.error(`milens: background indexing of collection ${collectionId} failed: ${messageOf(error)}`);
+      },
+    }).catch((error: unknown) => console.error(`milens: watching the collection folders failed: ${messageOf(error)}`));
+  };
+
+  // Quitting waits for the watcher to stop (and indexing runs in flight to finish, briefly) before the
+  // core closes: the first will-quit is held back, and the app quits again once that is done.
+  app.on('will-quit', (event) => {
+    if (!core) return;
+    event.preventDefault();
+    shutdown ??= (async () => {
+      const closing = core;
+      try {
+        if (watching && closing) await stopCollectionWatcher(closing.context);
+      } catch (error) {
+        console.error(`milens: stopping the folder watcher failed: ${messageOf(error)}`);
+      } finally {
+        removeBridge?.();
+        closing?.close();
+        core = undefined;
+        app.quit();
+      }
+    })();
   });
+
+  // Ctrl+C in a terminal or a service manager's SIGTERM: quit through the same path as closing the window.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

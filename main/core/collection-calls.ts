@@ -1,20 +1,81 @@
 // Collection calls: folders of documents, indexing and search.
-import type { MilensApi } from '../api/contract.js';
-import { invalidType, requireInteger } from '../api/errors.js';
-import { IndexingService } from '../ingest/indexing-service.js';
+import type { IndexReport, IndexTrigger, MilensApi } from '../api/contract.js';
+import { invalidType, requireInteger, serializeError } from '../api/errors.js';
+import { IndexingService, type IndexOptions } from '../ingest/indexing-service.js';
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
 import { SearchService } from '../search/search-service.js';
 import type { CoreContext } from './context.js';
 
 type CollectionCalls = Pick<MilensApi, 'listCollections' | 'addCollection' | 'removeCollection' | 'indexCollection' | 'search'>;
 
+/**
+ * The context's indexing service: every run, whoever starts it (an indexCollection call or the folder
+ * watcher), ends with an `indexFinished` event, and the runs in flight are known so that a shell can let
+ * them finish before closing the database.
+ */
+class ContextIndexingService extends IndexingService {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly context: CoreContext) {
+    super(context.database(), (event) => context.emit('indexProgress', event));
+  }
+
+  /** Every run not started by the API's indexCollection: the folder watcher's, in the background. */
+  override indexCollection(id: number, options?: IndexOptions): Promise<IndexReport> {
+    return this.track(id, 'watch', super.indexCollection(id, options));
+  }
+
+  /** A run asked for through the API (indexCollection). */
+  indexOnRequest(id: number): Promise<IndexReport> {
+    return this.track(id, 'call', super.indexCollection(id));
+  }
+
+  private track(id: number, trigger: IndexTrigger, run: Promise<IndexReport>): Promise<IndexReport> {
+    const settled = run.then(
+      (report) =>
+        this.context.emit('indexFinished', {
+          collectionId: id,
+          trigger,
+          ok: true,
+          path: report.collection.path,
+          documentCount: report.collection.documentCount,
+          added: report.added,
+          updated: report.updated,
+          removed: report.removed,
+          unchanged: report.unchanged,
+          skipped: report.skipped.length,
+          elapsedMs: report.elapsedMs,
+        }),
+      (error: unknown) => this.context.emit('indexFinished', { collectionId: id, trigger, ok: false, error: serializeError(error) }),
+    );
+    // A listener that throws must not turn into an unhandled rejection here: the run's caller has its result.
+    const tracked = settled.catch(() => undefined);
+    this.inFlight.add(tracked);
+    void tracked.then(() => this.inFlight.delete(tracked));
+    return run;
+  }
+
+  /** Resolves once every run in flight now has ended, or after `timeoutMs`, whichever comes first. */
+  async settle(timeoutMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(this.inFlight), timeout]);
+    clearTimeout(timer);
+  }
+}
+
 /** The indexing service of a context, created once so concurrent runs of one collection are serialised. */
-const indexingServices = new WeakMap<CoreContext, IndexingService>();
+const indexingServices = new WeakMap<CoreContext, ContextIndexingService>();
 
 export function indexingServiceOf(context: CoreContext): IndexingService {
+  return contextIndexingService(context);
+}
+
+function contextIndexingService(context: CoreContext): ContextIndexingService {
   let service = indexingServices.get(context);
   if (!service) {
-    service = new IndexingService(context.database(), (event) => context.emit('indexProgress', event));
+    service = new ContextIndexingService(context);
     indexingServices.set(context, service);
   }
   return service;
@@ -35,10 +96,26 @@ export async function startCollectionWatcher(context: CoreContext, options: Watc
   return watcher;
 }
 
-export async function stopCollectionWatcher(context: CoreContext): Promise<void> {
+/** Whether a collection watcher runs for this context (started and not stopped). */
+export function collectionWatcherRunning(context: CoreContext): boolean {
+  return watchers.has(context);
+}
+
+export interface StopWatcherOptions {
+  /**
+   * How long to wait for indexing runs in flight (background or called) to finish, in milliseconds; default
+   * 5000. A run still going afterwards fails at its next batch once the database is closed, which is safe:
+   * every batch is its own transaction and the next run picks up what is missing.
+   */
+  graceMs?: number;
+}
+
+/** Stops watching and lets runs in flight finish (within the grace period); call before closing the core. */
+export async function stopCollectionWatcher(context: CoreContext, options: StopWatcherOptions = {}): Promise<void> {
   const watcher = watchers.get(context);
   watchers.delete(context);
   await watcher?.stop();
+  await indexingServices.get(context)?.settle(options.graceMs ?? 5000);
 }
 
 async function refreshWatcher(context: CoreContext): Promise<void> {
@@ -60,7 +137,10 @@ export function collectionCalls(context: CoreContext): CollectionCalls {
     },
     indexCollection: async (folder) => {
       if (typeof folder !== 'string') throw invalidType('path', 'a string', folder);
-      const report = await indexingServiceOf(context).indexFolder(folder);
+      // indexFolder's two steps, so that the run is marked as asked for in its indexFinished event.
+      const service = contextIndexingService(context);
+      const collection = await service.addCollection(folder);
+      const report = await service.indexOnRequest(collection.id);
       await refreshWatcher(context);
       return report;
     },

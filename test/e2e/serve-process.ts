@@ -24,10 +24,22 @@ export function missingBuild(): string | undefined {
   return undefined;
 }
 
-export async function startServeProcess(databasePath: string, dataFolder: string): Promise<ServeProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['bin/milens.js', 'serve', '--port', '0', '--db', databasePath, '--json'], {
+export interface ServeProcessOptions {
+  /** Extra environment, e.g. a model mirror (MILENS_MODEL_BASE_URL, MILENS_MODEL_MANIFEST). */
+  env?: Record<string, string>;
+  /** Extra arguments of `milens serve`, e.g. --no-watch. */
+  args?: string[];
+}
+
+export async function startServeProcess(
+  databasePath: string,
+  dataFolder: string,
+  options: ServeProcessOptions = {},
+): Promise<ServeProcess> {
+  const args = ['bin/milens.js', 'serve', '--port', '0', '--db', databasePath, '--json', ...(options.args ?? [])];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPOSITORY_ROOT,
-    env: { ...process.env, MILENS_HOME: dataFolder },
+    env: { ...process.env, MILENS_HOME: dataFolder, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,9 +1,10 @@
 // `milens serve`: the milens interface in a browser, on 127.0.0.1, with a one-time access token in the
-// printed URL. Runs until SIGINT / SIGTERM, then closes the server and the database.
+// printed URL, re-indexing changed collection folders in the background unless --no-watch. Runs until
+// SIGINT / SIGTERM, then stops the watcher, the server and the database, in that order.
 import type { Command } from 'commander';
 import { requireInteger } from '../../api/errors.js';
 import { DEFAULT_HOST } from '../../server/bind-address.js';
-import { startServer } from '../../server/server.js';
+import { startServeShell } from '../../server/serve-shell.js';
 import { logInfo, printJsonLine, printText } from '../output.js';
 import { openCore, withDatabaseOption, withJsonOption, type CommonOptions } from '../shell.js';
 
@@ -11,6 +12,8 @@ interface ServeOptions extends CommonOptions {
   port: string;
   host: string;
   allowRemote?: boolean;
+  /** False with --no-watch. */
+  watch: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -21,28 +24,26 @@ export function registerServe(program: Command): void {
         .description('serve the milens interface and API to your browser on 127.0.0.1, protected by a one-time token')
         .option('--port <n>', 'port to listen on (0 picks a free one)', '0')
         .option('--host <address>', 'address to listen on; anything but loopback needs --allow-remote', DEFAULT_HOST)
-        .option('--allow-remote', 'allow listening on a non-loopback address (exposes the API to the network)'),
+        .option('--allow-remote', 'allow listening on a non-loopback address (exposes the API to the network)')
+        .option('--no-watch', 'do not watch the collection folders and re-index them in the background'),
     ),
   ).action(async (options: ServeOptions) => {
     const port = requireInteger('--port', Number(options.port), 0, 65_535);
-    const core = openCore(options);
-    let server;
-    try {
-      server = await startServer({
-        api: core.api,
-        events: core.context,
-        host: options.host,
-        port,
-        allowRemote: options.allowRemote ?? false,
-        log: logInfo,
-      });
-    } catch (error) {
-      core.close();
-      throw error;
-    }
-    if (options.json) printJsonLine({ url: server.url, port: server.port, token: server.token });
+    const shell = await startServeShell({
+      core: openCore(options),
+      host: options.host,
+      port,
+      allowRemote: options.allowRemote ?? false,
+      watch: options.watch,
+      log: logInfo,
+    });
+    const { server } = shell;
+    if (options.json) printJsonLine({ url: server.url, port: server.port, token: server.token, watching: shell.watching });
     else printText(server.url);
-    logInfo(`milens: serving on ${server.origin} with database ${core.context.databasePath}; press Ctrl+C to stop`);
+    logInfo(
+      `milens: serving on ${server.origin} with database ${shell.core.context.databasePath}` +
+        `${shell.watching ? ', re-indexing changed collection folders in the background' : ' (not watching folders)'}; press Ctrl+C to stop`,
+    );
 
     // `on`, not `once`: Ctrl+C in a terminal signals the whole process group, so a wrapper such as
     // `npm start` may forward a second SIGINT, which must not kill the process halfway through closing.
@@ -53,8 +54,7 @@ export function registerServe(program: Command): void {
       process.on('SIGTERM', stop);
     });
     logInfo(`milens: ${signal} received, stopping`);
-    await server.close();
-    core.close();
+    await shell.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   });

@@ -25,6 +25,12 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** The share done, from 0 to 100, rounded down: 100 only once everything is there. */
+export function percentDone(done: number, total: number): number {
+  if (!(total > 0)) return 0;
+  return Math.max(0, Math.min(100, Math.floor((done / total) * 100)));
+}
+
 export function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }

@@ -1,7 +1,15 @@
 // State of the Search page: the collections (folders) in the library, their indexing with progress
-// from `indexProgress` events, and one search with its results.
-import type { Collection, IndexProgressEvent, IndexReport, MilensApi, SearchResponse } from '../../../main/api/contract.js';
-import { asApiCallError, type ApiCallError } from '../lib/api-error.js';
+// from `indexProgress` events (runs asked for here, and background re-indexing by the app's folder
+// watcher), the list refreshed on `indexFinished`, and one search with its results.
+import type {
+  Collection,
+  IndexFinishedEvent,
+  IndexProgressEvent,
+  IndexReport,
+  MilensApi,
+  SearchResponse,
+} from '../../../main/api/contract.js';
+import { ApiCallError, asApiCallError } from '../lib/api-error.js';
 import type { MilensClient } from '../lib/api-client.js';
 
 const RESULT_LIMIT = 20;
@@ -18,12 +26,20 @@ export class SearchState {
   indexing = $state<Record<number, IndexProgressEvent | null>>({});
   lastIndexReport = $state<IndexReport | null>(null);
   indexError = $state<ApiCallError | null>(null);
+  /** Collections being re-indexed in the background (not asked for on this page), with their latest progress. */
+  background = $state<Record<number, IndexProgressEvent>>({});
+  /** The latest background run that changed something, or failed. */
+  lastBackgroundRun = $state<IndexFinishedEvent | null>(null);
 
   query = $state('');
   response = $state<SearchResponse | null>(null);
   searching = $state(false);
   searchError = $state<ApiCallError | null>(null);
 
+  /** A failed background run, in the form the error notice shows. */
+  readonly backgroundError = $derived(
+    this.lastBackgroundRun && !this.lastBackgroundRun.ok ? new ApiCallError('indexCollection', this.lastBackgroundRun.error) : null,
+  );
   readonly nothingMatches = $derived(this.response !== null && (this.response.noMatch === true || this.response.results.length === 0));
   readonly canSearch = $derived(this.query.trim().length > 0 && !this.searching);
 
@@ -35,11 +51,29 @@ export class SearchState {
     this.api = client.api;
   }
 
-  /** Follows index progress events; returns the function that stops following. */
+  /** Follows index progress and completion events; returns the function that stops following. */
   listen(): () => void {
-    return this.client.on('indexProgress', (event) => {
+    const stopProgress = this.client.on('indexProgress', (event) => {
       if (event.collectionId in this.indexing) this.indexing[event.collectionId] = event;
+      // A background run with nothing to do reports 0 of 0 and ends at once: not worth a flicker.
+      else if (event.total !== 0) this.background[event.collectionId] = event;
     });
+    const stopFinished = this.client.on('indexFinished', (event) => {
+      delete this.background[event.collectionId];
+      // A run asked for on this page: index() reports and reloads by itself.
+      if (event.trigger === 'call' && event.collectionId in this.indexing) return;
+      if (event.trigger === 'watch' && (!event.ok || event.added + event.updated + event.removed > 0)) this.lastBackgroundRun = event;
+      void this.loadCollections();
+    });
+    return () => {
+      stopProgress();
+      stopFinished();
+    };
+  }
+
+  /** The name of a collection by id, for messages about it. */
+  collectionName(id: number): string {
+    return this.collections.find((collection) => collection.id === id)?.name ?? `collection ${id}`;
   }
 
   async loadCollections(): Promise<void> {

@@ -30,6 +30,27 @@ export class SearchPage {
     return { kind: 'indexed', summary: (await summary.textContent()) ?? '' };
   }
 
+  /** The "N documents · indexed …" line of a collection. */
+  collectionSummary(name: string): Locator {
+    return this.page
+      .getByRole('list', { name: 'Collections' })
+      .locator('li')
+      .filter({ has: this.page.locator('strong', { hasText: name }) })
+      .getByTestId('collection-summary');
+  }
+
+  /** Waits until the collection's line shows this many documents (a background re-index refreshes it). */
+  async waitForDocumentCount(name: string, count: number, timeout = 15_000): Promise<void> {
+    await this.collectionSummary(name)
+      .filter({ hasText: new RegExp(`^\\s*${count} documents`) })
+      .waitFor({ timeout });
+  }
+
+  /** The page's note about the latest background run that changed something. */
+  get backgroundSummary(): Locator {
+    return this.page.getByTestId('background-summary');
+  }
+
   async collectionNames(): Promise<string[]> {
     return (await this.page.getByRole('list', { name: 'Collections' }).locator('li strong').allTextContents()).map((name) => name.trim());
   }

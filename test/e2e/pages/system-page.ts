@@ -1,4 +1,4 @@
-// Page object of the System page: the backends table and the doctor's report.
+// Page object of the System page: the backends table, the downloadable models and the doctor's report.
 import type { Locator, Page } from 'playwright-core';
 
 export interface BackendRow {
@@ -9,15 +9,66 @@ export interface BackendRow {
   detail: string;
 }
 
+export interface ModelRow {
+  id: string;
+  name: string;
+  size: string;
+  licence: string;
+  status: string;
+  canDownload: boolean;
+}
+
 export class SystemPage {
   readonly backendsTable: Locator;
   readonly databasePath: Locator;
   readonly modelsFolder: Locator;
+  readonly modelsTable: Locator;
 
   constructor(readonly page: Page) {
     this.backendsTable = page.getByRole('table', { name: 'Compute backends' });
     this.databasePath = page.getByTestId('doctor-database-path');
     this.modelsFolder = page.getByTestId('doctor-models-folder');
+    this.modelsTable = page.getByRole('table', { name: 'Models' });
+  }
+
+  /** Each model's row as shown: name, id, size, licence, status (installed / not installed / progress). */
+  async modelRows(): Promise<ModelRow[]> {
+    await this.modelsTable.waitFor();
+    const rows = this.modelsTable.locator('tbody tr[data-model]');
+    const result: ModelRow[] = [];
+    for (let index = 0; index < (await rows.count()); index += 1) {
+      const row = rows.nth(index);
+      result.push({
+        id: (await row.getAttribute('data-model')) ?? '',
+        name: ((await row.locator('.model-name').textContent()) ?? '').trim(),
+        size: ((await row.locator('td').nth(0).textContent()) ?? '').trim(),
+        licence: ((await row.locator('td').nth(1).textContent()) ?? '').trim(),
+        status: ((await row.locator('td').nth(2).textContent()) ?? '').replace(/\s+/g, ' ').trim(),
+        canDownload: await row.getByRole('button', { name: /^Download / }).isVisible(),
+      });
+    }
+    return result;
+  }
+
+  modelRow(id: string): Locator {
+    return this.modelsTable.locator(`tr[data-model="${id}"]`);
+  }
+
+  /** Clicks the model's Download button. */
+  async download(id: string): Promise<void> {
+    await this.modelRow(id)
+      .getByRole('button', { name: /^Download / })
+      .click();
+  }
+
+  /** Waits until the model's row shows an installed model, or a failed download; says which. */
+  async waitForDownloadEnd(id: string, timeout = 60_000): Promise<{ kind: 'installed' } | { kind: 'failed'; text: string }> {
+    const row = this.modelRow(id);
+    const installed = row.getByTestId('model-state').filter({ hasText: /^installed$/ });
+    const failed = this.modelsTable.locator(`tr[data-model-error="${id}"] .notice`);
+    await installed.or(failed).first().waitFor({ timeout });
+    if (await failed.isVisible()) return { kind: 'failed', text: ((await failed.textContent()) ?? '').replace(/\s+/g, ' ').trim() };
+    return { kind: 'installed' };
   }
 
   async waitUntilLoaded(): Promise<void> {
@@ -38,6 +89,6 @@ export class SystemPage {
   }
 
   async section(name: string): Promise<string> {
-    return (await this.page.getByRole('region', { name }).textContent()) ?? '';
+    return (await this.page.getByRole('region', { name, exact: true }).textContent()) ?? '';
   }
 }

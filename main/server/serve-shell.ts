@@ -1,0 +1,96 @@
+// The browser version of the app as one unit: the core, the HTTP server in front of it and, unless
+// turned off, the collection watcher that re-indexes changed folders in the background (progress and
+// completion reach the page as `indexProgress` / `indexFinished` events). `milens serve` runs exactly
+// this; closing stops the watcher first, then the server, then the core.
+import type { IndexReport } from '../api/contract.js';
+import type { MilensCore } from '../core/api.js';
+import { startCollectionWatcher, stopCollectionWatcher } from '../core/collection-calls.js';
+import { startServer, type RunningServer, type ServeOptions } from './server.js';
+
+export interface ServeShellOptions extends Omit<ServeOptions, 'api' | 'events'> {
+  /** The core to serve; the shell owns it from here on and closes it (also when starting fails). */
+  core: MilensCore;
+  /** Watch the collection folders and re-index in the background (default true; `--no-watch` turns it off). */
+  watch?: boolean;
+  /** Quiet period after the last change in a folder before it is re-indexed, in milliseconds (default 1000). */
+  watchDebounceMs?: number;
+  /** How long closing waits for indexing runs in flight, in milliseconds (default 5000). */
+  closeGraceMs?: number;
+}
+
+export interface ServeShell {
+  core: MilensCore;
+  server: RunningServer;
+  /** Whether the collection watcher runs. */
+  watching: boolean;
+  /** Resolves once every collection folder is watched (at once without watching; never rejects). */
+  watcherReady: Promise<void>;
+  /** Stops the watcher (letting runs in flight finish within the grace period), the server and the core. */
+  close(): Promise<void>;
+}
+
+export async function startServeShell(options: ServeShellOptions): Promise<ServeShell> {
+  const { core, watch = true, watchDebounceMs, closeGraceMs, ...serverOptions } = options;
+  const log = serverOptions.log ?? (() => {});
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...serverOptions, api: core.api, events: core.context });
+  } catch (error) {
+    core.close();
+    throw error;
+  }
+
+  let stopping = false;
+  // Not awaited: watching a large folder takes a while to set up (chokidar walks it), and the page
+  // should not wait for that. Changes made meanwhile are caught by the first run of each collection.
+  const watcherReady = watch
+    ? startCollectionWatcher(core.context, {
+        debounceMs: watchDebounceMs,
+        onIndexed: (report) => {
+          if (!stopping && changed(report))
+            log(`milens: re-indexed ${report.collection.path} in the background: ${describeChanges(report)}`);
+        },
+        onError: (error, collectionId) => {
+          // Once stopping, a run cut short by the closing database is expected and resumes next time.
+          if (!stopping) log(`milens: background indexing of collection ${collectionId} failed: ${messageOf(error)}`);
+        },
+      }).then(
+        () => undefined,
+        (error: unknown) => {
+          if (!stopping) log(`milens: watching the collection folders failed: ${messageOf(error)}`);
+        },
+      )
+    : Promise.resolve();
+
+  let closing: Promise<void> | undefined;
+  return {
+    core,
+    server,
+    watching: watch,
+    watcherReady,
+    close() {
+      closing ??= (async () => {
+        stopping = true;
+        try {
+          if (watch) await stopCollectionWatcher(core.context, { graceMs: closeGraceMs });
+          await server.close();
+        } finally {
+          core.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+function changed(report: IndexReport): boolean {
+  return report.added + report.updated + report.removed > 0;
+}
+
+function describeChanges(report: IndexReport): string {
+  return `${report.added} added, ${report.updated} updated, ${report.removed} removed`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
