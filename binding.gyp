@@ -19,6 +19,8 @@
         'native/cpu/neighbours.cc',
         'native/cpu/ksg.cc',
         'native/cpu/correlation.cc',
+        'native/cpu/csv_numbers.cc',
+        'native/cpu/tie_rule.cc',
         'native/cpu/ross.cc',
         'native/cpu/histogram.cc',
       ],

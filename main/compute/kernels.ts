@@ -101,6 +101,15 @@ export interface RossCounts {
   labelCount: Int32Array;
 }
 
+/** Dependence measures of one feature against the target; null where undefined (n < 2 or no spread). */
+export interface CorrelationMeasures {
+  pearson: number | null;
+  /** Pearson of the average ranks (ties share the mean of their positions). */
+  spearman: number | null;
+  /** Distance correlation (Székely et al. 2007), V-statistic form, in [0, 1]. */
+  dcor: number | null;
+}
+
 export interface BackendCapabilities {
   /** Dtypes the similarity kernel accepts natively. */
   similarityDtypes: ReadonlyArray<VectorStore['dtype']>;
@@ -133,6 +142,13 @@ export interface ComputeBackend {
 
   /** Ross counts of each continuous feature against one labelled target (integer codes ≥ 0). */
   rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
+
+  /**
+   * Pearson, Spearman and distance correlation of each feature with the target, exactly (bit for bit) as
+   * ./reference/correlations.ts computes them; every array has the target's length and only finite
+   * values. The native backends all run this on the CPU (it is O(n log n) and memory-bound).
+   */
+  correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]>;
 
   /** Joint histogram of two code arrays: counts[a * bLevels + b]. Codes must lie in [0, levels). */
   jointHistogram(a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;

@@ -11,6 +11,7 @@ import type {
   BackendCapabilities,
   BackendName,
   ComputeBackend,
+  CorrelationMeasures,
   KsgCounts,
   RossCounts,
   TopKResult,
@@ -20,6 +21,7 @@ import type {
 } from './kernels.js';
 import {
   DISPOSED_VECTOR_INDEX_MESSAGE,
+  validateCorrelationArguments,
   validateIndexSearchArguments,
   validateJointHistogramArguments,
   validateKsgArguments,
@@ -72,6 +74,18 @@ export interface NativeAddon {
   logSumExp(backend: string, matrix: Float32Array, rows: number, columns: number, overRows: boolean): Promise<Float64Array>;
   ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
   rossCounts(backend: string, labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
+  /**
+   * The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc): the data lines from `offset`,
+   * one Float64Array per column, or null when a line is not all plain numbers. Optional: older builds lack it.
+   */
+  parseNumericCsv?(bytes: Uint8Array, offset: number, columns: number, delimiter: string): Promise<Float64Array[] | null>;
+  /**
+   * The MI engine's tie rule for columns without ties (native/cpu/tie_rule.cc): per column, the prepared
+   * values or null where the TypeScript rule must run. Optional: older builds lack it.
+   */
+  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array): Promise<Array<Float64Array | null>>;
+  /** [pearson, spearman, dcor] per feature, NaN for null; computed on the CPU whichever backend is named. */
+  correlations(backend: string, target: Float64Array, features: readonly Float64Array[]): Promise<Float64Array>;
   jointHistogram(backend: string, a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;
   /** Benchmark helper: a multithreaded sum over every byte of `data`, the floor for any kernel reading it. */
   readBandwidthSum(backend: string, data: ArrayBufferView): Promise<number>;
@@ -218,6 +232,17 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
     async rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]> {
       validateRossArguments(labels, features, k);
       return addon.rossCounts(name, labels, features, k);
+    },
+
+    async correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]> {
+      validateCorrelationArguments(target, features);
+      const measures = await addon.correlations(name, target, features);
+      const orNull = (value: number): number | null => (value === value ? value : null);
+      return features.map((_, f) => ({
+        pearson: orNull(measures[3 * f]!),
+        spearman: orNull(measures[3 * f + 1]!),
+        dcor: orNull(measures[3 * f + 2]!),
+      }));
     },
 
     async jointHistogram(a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array> {

@@ -127,6 +127,12 @@ export function validateKsgArguments(target: unknown, features: unknown, k: unkn
   requireNeighbourCount(k, target.length);
 }
 
+export function validateCorrelationArguments(target: unknown, features: unknown): void {
+  if (!(target instanceof Float64Array)) throw invalidType('target', 'a Float64Array', target);
+  validateFeatures(features, target.length);
+  requireFinite('target', target);
+}
+
 export function validateRossArguments(labels: unknown, features: unknown, k: unknown): void {
   if (!(labels instanceof Int32Array)) throw invalidType('labels', 'an Int32Array', labels);
   validateFeatures(features, labels.length);

@@ -6,12 +6,20 @@ import type { ColumnKind, InformationUnit, MiFeatureResult, MiReport } from '../
 import { outOfRange, requireInteger } from '../api/errors.js';
 import type { ComputeBackend } from '../compute/kernels.js';
 import type { Table } from '../table/columns.js';
-import { correlationsOf, prepareCorrelationColumn, type CorrelationColumn, type Correlations } from './correlation.js';
+import { correlationsOf, prepareCorrelationColumn, type Correlations } from './correlation.js';
 import { discreteMutualInformation, type DiscreteEstimator } from './discrete.js';
 import { ksgMutualInformation, rossMutualInformation } from './knn-estimators.js';
 import { resolveColumns, type KindOptions } from './columns-resolve.js';
 import { deriveSeed, SeededRandom } from './random.js';
-import { completeRows, denseCodes, pickCodes, pickFloat, toEngineVariable, type EngineVariable } from './variables.js';
+import {
+  completeRows,
+  denseCodes,
+  pickCodes,
+  pickFloat,
+  prepareContinuousVariables,
+  toEngineVariable,
+  type EngineVariable,
+} from './variables.js';
 
 export const DEFAULT_K = 3;
 export const DEFAULT_SEED = 0;
@@ -152,9 +160,16 @@ export async function estimateMutualInformation(
     throw outOfRange('discreteEstimator', '"plugin" or "miller-madow"', discreteEstimator);
   const resolved = resolveColumns(table, targetName, options);
   const target = toEngineVariable(resolved.target, resolved.targetKind, seed);
-  // The target is prepared up front: every pair uses it, and its tie-rule outcome is reported below.
-  if (target.kind === 'continuous') void target.prepared;
   const features = resolved.features.map(({ column, kind }) => toEngineVariable(column, kind, seed));
+  // The correlations need only the raw numbers: their kernel starts first, on native threads, and runs
+  // while this thread applies the tie rule to the target and the features (and the MI kernels run).
+  const correlationsDone =
+    options.correlations !== false ? computeCorrelations(compute, target, features) : Promise.resolve(features.map(() => null));
+  correlationsDone.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
+  // The tie rule runs on native threads for the columns it can handle (the rest fall back on first use).
+  // The target is prepared up front: every pair uses it, and its tie-rule outcome is reported below.
+  await prepareContinuousVariables([target, ...features], seed);
+  if (target.kind === 'continuous') void target.prepared;
   const warnings: string[] = [];
   const featureWarnings = features.map(() => [] as string[]);
   if (target.constant) warnings.push(`target "${target.name}" is constant: every MI is 0`);
@@ -194,10 +209,8 @@ export async function estimateMutualInformation(
       }
     }
   };
-  // The first kernel call starts (on native threads) before the correlations run on this thread.
-  const estimation = runJobs();
-  const correlations = options.correlations !== false ? computeCorrelations(target, features) : features.map(() => null);
-  await estimation;
+  await runJobs();
+  const correlations = await correlationsDone;
 
   const results: MiFeatureResult[] = features.map((feature, index) => {
     const rows = completeRows(feature, target);
@@ -237,18 +250,43 @@ export async function estimateMutualInformation(
   };
 }
 
-/** Correlations need numbers on both sides (text columns have none); the target's share is reused. */
-function computeCorrelations(target: EngineVariable, features: EngineVariable[]): Array<Correlations | null> {
-  if (!target.numeric || target.constant) return features.map(() => null);
-  let fullTarget: CorrelationColumn | null | undefined;
-  return features.map((feature) => {
-    if (!feature.numeric || feature.constant) return null;
+/**
+ * Correlations need numbers on both sides (text columns have none). Features present in every row where
+ * the target is go to the backend's `correlations` kernel in one call (native threads, bit-identical to
+ * the reference); pairs with dropped rows are computed here on their picked rows.
+ */
+async function computeCorrelations(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  features: EngineVariable[],
+): Promise<Array<Correlations | null>> {
+  const results: Array<Correlations | null> = features.map(() => null);
+  if (!target.numeric || target.constant) return results;
+  const complete: number[] = [];
+  const partial: Array<{ index: number; rows: Int32Array }> = [];
+  features.forEach((feature, index) => {
+    if (!feature.numeric || feature.constant) return;
     const rows = completeRowsNumeric(target.numeric!, feature.numeric);
-    let targetColumn: CorrelationColumn | null;
-    if (rows === null) targetColumn = fullTarget === undefined ? (fullTarget = prepareCorrelationColumn(target.numeric!)) : fullTarget;
-    else targetColumn = prepareCorrelationColumn(pickFloat(target.numeric!, rows));
-    return correlationsOf(prepareCorrelationColumn(pickFloat(feature.numeric, rows)), targetColumn);
+    if (rows === null) complete.push(index);
+    else partial.push({ index, rows });
   });
+  // The kernel call starts first; the pairs with dropped rows are computed here while it runs.
+  const measures =
+    complete.length > 0
+      ? compute.correlations(
+          target.numeric,
+          complete.map((index) => features[index]!.numeric!),
+        )
+      : Promise.resolve([]);
+  measures.catch(() => {}); // awaited below; an error in the loop must not leave it unhandled
+  for (const { index, rows } of partial) {
+    results[index] = correlationsOf(
+      prepareCorrelationColumn(pickFloat(features[index]!.numeric!, rows)),
+      prepareCorrelationColumn(pickFloat(target.numeric, rows)),
+    );
+  }
+  (await measures).forEach((measure, position) => (results[complete[position]!] = measure));
+  return results;
 }
 
 function completeRowsNumeric(a: Float64Array, b: Float64Array): Int32Array | null {

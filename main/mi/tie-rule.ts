@@ -19,6 +19,11 @@
 // 4. Finally add scikit-learn's own noise, 1e-10 · max(1, mean|x|) · N(0, 1), which only breaks exact
 //    ties between distances in lattice-like data (e.g. integer ids) and keeps parity with it.
 // All randomness comes from the seed, so the same seed gives the same answer on every run.
+//
+// The native addon carries the common case (no ties, no magnitude near overflow) for many columns at
+// once on its threads, bit-identical to prepareContinuous (native/cpu/tie_rule.cc, which also ports
+// the generator and V8's logarithm); prepareContinuousNatively returns null for every other column.
+import { loadAddon } from '../compute/native.js';
 import { SeededRandom } from './random.js';
 
 export interface PreparedContinuous {
@@ -87,6 +92,17 @@ export function prepareContinuous(raw: ArrayLike<number>, seed: number): Prepare
   }
   addScikitLearnNoise(values, present, random);
   return { values, constant: false, tiedRows, rankFallback };
+}
+
+/**
+ * prepareContinuous(columns[c], seeds[c]).values for each column the native tie rule accepts, null for
+ * the others (constant, tied, near overflow) and for every column when the addon is not available.
+ * All columns must have the same length.
+ */
+export async function prepareContinuousNatively(columns: Float64Array[], seeds: number[]): Promise<Array<Float64Array | null>> {
+  const loaded = loadAddon();
+  if ('error' in loaded || typeof loaded.addon.prepareContinuous !== 'function' || columns.length === 0) return columns.map(() => null);
+  return loaded.addon.prepareContinuous(columns, Uint32Array.from(seeds));
 }
 
 /** True when two present (non-NaN) values are equal; open addressing on the float64 bit patterns. */

@@ -4,7 +4,7 @@
 import type { ColumnKind } from '../api/contract.js';
 import type { TableColumn } from '../table/columns.js';
 import { deriveSeed } from './random.js';
-import { lowerBound, prepareContinuous } from './tie-rule.js';
+import { lowerBound, prepareContinuous, prepareContinuousNatively } from './tie-rule.js';
 
 export interface EngineVariable {
   name: string;
@@ -17,6 +17,8 @@ export interface EngineVariable {
    * release(), so that a wide table never holds every prepared column at once.
    */
   readonly prepared: Float64Array | null;
+  /** Supplies `prepared` computed elsewhere (the native tie rule), bit-identical to what the getter computes. */
+  adoptPrepared(values: Float64Array): void;
   release(): void;
   /** Raw numbers for Pearson / Spearman / dCor; null for text. NaN where missing. */
   numeric: Float64Array | null;
@@ -39,7 +41,18 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
   if (column.type === 'text') {
     const { codes, levels } = compactCodes(column.codes);
     const missingRows = countBelowZero(codes);
-    return { ...base, codes, prepared: null, release, numeric: null, missingRows, constant: levels <= 1, tiedRows: 0, rankFallback: false };
+    return {
+      ...base,
+      codes,
+      prepared: null,
+      adoptPrepared: release,
+      release,
+      numeric: null,
+      missingRows,
+      constant: levels <= 1,
+      tiedRows: 0,
+      rankFallback: false,
+    };
   }
   const values = column.values;
   if (kind === 'discrete') {
@@ -48,6 +61,7 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
       ...base,
       codes,
       prepared: null,
+      adoptPrepared: release,
       release,
       numeric: values,
       missingRows: countBelowZero(codes),
@@ -80,6 +94,11 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
       }
       return cache;
     },
+    adoptPrepared: (prepared: Float64Array) => {
+      cache = prepared;
+      variable.tiedRows = 0;
+      variable.rankFallback = false;
+    },
     release: () => {
       cache = null;
     },
@@ -94,6 +113,31 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
 }
 
 function release(): void {}
+
+/** Columns per native tie-rule call (as many as one KSG kernel call takes). */
+const NATIVE_TIE_RULE_GROUP = 16;
+
+/**
+ * Applies the tie rule to these continuous variables on native threads where it can (columns without
+ * ties, the common case: see native/cpu/tie_rule.cc); the others keep computing it in TypeScript on
+ * first use. Either way `prepared` holds the same values, bit for bit.
+ */
+export async function prepareContinuousVariables(variables: EngineVariable[], seed: number): Promise<void> {
+  const eligible = variables.filter(
+    (variable) => variable.kind === 'continuous' && variable.codes === null && variable.numeric && !variable.constant,
+  );
+  // In groups, each with its own buffer, so that release() frees a group's memory once its columns are done.
+  for (let start = 0; start < eligible.length; start += NATIVE_TIE_RULE_GROUP) {
+    const group = eligible.slice(start, start + NATIVE_TIE_RULE_GROUP);
+    const prepared = await prepareContinuousNatively(
+      group.map((variable) => variable.numeric!),
+      group.map((variable) => deriveSeed(seed, variable.name)),
+    );
+    prepared.forEach((values, index) => {
+      if (values) group[index]!.adoptPrepared(values);
+    });
+  }
+}
 
 function countBelowZero(codes: Int32Array): number {
   let count = 0;

@@ -3,10 +3,15 @@
 // single quote character take a fast path that splits lines and cells directly (the same grammar minus
 // quoting), which is what keeps loading a 100,000-row file far below the time of the MI estimation.
 // In semicolon-separated files a decimal comma ("1,5") is read as a decimal point.
+// Before either, a file of plain decimal numbers only (the common case for `milens mi`) is read whole and
+// parsed by the native addon on every thread (native/cpu/csv_numbers.cc); it declines anything else, and
+// the paths here then read the file as they always did, so the values and errors never depend on it.
 import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { parse } from 'csv-parse';
 import { unreadable } from '../api/errors.js';
+import { loadAddon } from '../compute/native.js';
 import { ColumnBuilder, type Table } from './columns.js';
 
 export type Delimiter = ',' | ';' | '\t';
@@ -17,13 +22,64 @@ const QUOTE = 0x22;
 /** Raised inside the fast path when a quote shows up: the file is re-read with csv-parse. */
 class QuotedFieldFound extends Error {}
 
+/** Files above this size are streamed by the TypeScript path rather than read whole. */
+const NATIVE_MAX_BYTES = 512 * 1024 * 1024;
+
 export async function loadCsv(path: string): Promise<Table> {
+  return (await loadNumericCsvNatively(path)) ?? loadCsvInTypeScript(path);
+}
+
+/** The TypeScript reader alone (the reference for the native all-numbers path). */
+export async function loadCsvInTypeScript(path: string): Promise<Table> {
   try {
     return await loadCsvFast(path);
   } catch (error) {
     if (error instanceof QuotedFieldFound) return loadCsvWithParser(path);
     throw error;
   }
+}
+
+/**
+ * The whole file through the addon's all-numbers parser, or null (addon missing, file too large or
+ * unreadable, a quote, no header, or a cell that is not a plain decimal number): the caller then reads
+ * it in TypeScript, which also produces every error message.
+ */
+export async function loadNumericCsvNatively(path: string): Promise<Table | null> {
+  const loaded = loadAddon();
+  if ('error' in loaded || typeof loaded.addon.parseNumericCsv !== 'function') return null;
+  let bytes: Buffer;
+  try {
+    if ((await stat(path)).size > NATIVE_MAX_BYTES) return null;
+    bytes = await readFile(path);
+  } catch {
+    return null;
+  }
+  if (bytes.indexOf(QUOTE) >= 0) return null;
+  // The header is the first non-blank line, as in the streaming path.
+  let lineStart = 0,
+    lineEnd: number,
+    next: number;
+  for (;;) {
+    if (lineStart >= bytes.length) return null;
+    const newline = bytes.indexOf(0x0a, lineStart);
+    lineEnd = newline < 0 ? bytes.length : newline;
+    next = newline < 0 ? bytes.length : newline + 1;
+    if (lineEnd > lineStart && bytes[lineEnd - 1] === 13) lineEnd--;
+    if (lineEnd > lineStart) break;
+    lineStart = next;
+  }
+  let header = bytes.toString('utf8', lineStart, lineEnd);
+  if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
+  const delimiter = detectDelimiter(header);
+  const names = headerNames(header.split(delimiter), path);
+  const columns = await loaded.addon.parseNumericCsv(bytes, next, names.length, delimiter);
+  if (columns === null) return null;
+  return {
+    path,
+    format: 'csv',
+    rowCount: columns[0]!.length,
+    columns: names.map((name, index) => ({ name, type: 'numeric', values: columns[index]! })),
+  };
 }
 
 /** The delimiter that occurs most often outside quotes in the header line (comma on a tie). */

@@ -162,30 +162,46 @@ double distance_product_sum(const double* x, const double* y, const int32_t* x_o
       const double total_count = static_cast<double>(middle - start);
       double low_count = 0, low_y = 0, low_x = 0, low_xy = 0;
       int64_t left = start, right = middle, out = start;
-      while (left < middle || right < end) {
-        if (right >= end || (left < middle && ys[left] <= ys[right])) {
-          const double yl = ys[left], xl = xs[left];
-          low_count += 1;
-          low_y += yl;
-          low_x += xl;
-          const double product = xl * yl;
-          low_xy += product;
-          ys_next[out] = yl;
-          xs_next[out++] = xl;
-          ++left;
-        } else {
-          const double yr = ys[right], xr = xs[right];
-          const double xy = xr * yr;
-          // Each product rounded on its own, then summed left to right, as JavaScript evaluates it.
-          const double l1 = xy * low_count, l2 = xr * low_y, l3 = yr * low_x;
-          const double low = l1 - l2 - l3 + low_xy;
-          const double h1 = xy * (total_count - low_count), h2 = xr * (total_y - low_y), h3 = yr * (total_x - low_x);
-          const double high = h1 - h2 - h3 + (total_xy - low_xy);
-          result += low - high;
-          ys_next[out] = yr;
-          xs_next[out++] = xr;
-          ++right;
-        }
+      // While both runs have points, the next one is chosen by selects rather than a branch (the order of
+      // y values is random, so a branch would mispredict half the time); every accumulator takes either
+      // its updated or its unchanged value, so the arithmetic is exactly the reference's.
+      while (left < middle && right < end) {
+        const double yl = ys[left], xl = xs[left], yr = ys[right], xr = xs[right];
+        const bool take_left = yl <= yr;
+        const double product = xl * yl;
+        const double next_count = low_count + 1, next_y = low_y + yl, next_x = low_x + xl, next_xy = low_xy + product;
+        const double xy = xr * yr;
+        const double l1 = xy * low_count, l2 = xr * low_y, l3 = yr * low_x;
+        const double low = l1 - l2 - l3 + low_xy;
+        const double h1 = xy * (total_count - low_count), h2 = xr * (total_y - low_y), h3 = yr * (total_x - low_x);
+        const double high = h1 - h2 - h3 + (total_xy - low_xy);
+        const double next_result = result + (low - high);
+        low_count = take_left ? next_count : low_count;
+        low_y = take_left ? next_y : low_y;
+        low_x = take_left ? next_x : low_x;
+        low_xy = take_left ? next_xy : low_xy;
+        result = take_left ? result : next_result;
+        ys_next[out] = take_left ? yl : yr;
+        xs_next[out++] = take_left ? xl : xr;
+        left += take_left;
+        right += !take_left;
+      }
+      // One run is exhausted: the rest of the left run only moves (no right point follows it); the rest
+      // of the right run is counted against the whole left run.
+      for (; left < middle; ++left, ++out) {
+        ys_next[out] = ys[left];
+        xs_next[out] = xs[left];
+      }
+      for (; right < end; ++right, ++out) {
+        const double yr = ys[right], xr = xs[right];
+        const double xy = xr * yr;
+        const double l1 = xy * low_count, l2 = xr * low_y, l3 = yr * low_x;
+        const double low = l1 - l2 - l3 + low_xy;
+        const double h1 = xy * (total_count - low_count), h2 = xr * (total_y - low_y), h3 = yr * (total_x - low_x);
+        const double high = h1 - h2 - h3 + (total_xy - low_xy);
+        result += low - high;
+        ys_next[out] = yr;
+        xs_next[out] = xr;
       }
     }
     ys.swap(ys_next);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "../src/backend.h"
 
@@ -22,6 +23,19 @@ void ross_counts(const int32_t* labels, int64_t n, const double* const* features
  * that order (NaN where the reference gives null). Every backend computes them here, on the CPU.
  */
 void correlation_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, double* measures);
+/**
+ * The data lines of an unquoted CSV whose every cell is a plain decimal number (csv_numbers.cc), parsed
+ * in parts: parts[p][column] holds part p's values of that column, parts in file order. False (and
+ * nothing usable) when any line falls outside that grammar: the TypeScript reader then reads the file.
+ */
+bool parse_numeric_csv(const char* data, int64_t size, int64_t column_count, char delimiter, std::vector<std::vector<std::vector<double>>>& parts);
+/**
+ * The tie rule's common case for each column (tie_rule.cc): prepared + c·n receives column c scaled and
+ * jittered exactly as main/mi/tie-rule.ts would, and accepted[c] = 1; 0 where the column needs the
+ * TypeScript rule (constant, tied, or near overflow), its slice then left unspecified.
+ */
+void prepare_continuous(const double* const* columns, const uint32_t* seeds, int64_t column_count, int64_t n, double* prepared,
+                        uint8_t* accepted);
 void joint_histogram(const int32_t* a, const int32_t* b, int64_t n, int64_t a_levels, int64_t b_levels, double* counts);
 double read_sum(const void* data, int64_t bytes);
 

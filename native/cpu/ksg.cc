@@ -241,7 +241,18 @@ double grid_kth_distance(const Grid& grid, const SharedTarget& target, int64_t p
     }
   };
   scan_cell(column, row);
-  for (int64_t ring = 1;; ++ring) {
+  // Ring 1 edge neighbours before its corners: a corner's bound is the larger of two edges' bounds, so
+  // once the k-th distance has shrunk over the edges, most corners are skipped.
+  if (column > 0) scan_cell(column - 1, row);
+  if (column + 1 < size) scan_cell(column + 1, row);
+  if (row > 0) scan_cell(column, row - 1);
+  if (row + 1 < size) scan_cell(column, row + 1);
+  for (int64_t dc = -1; dc <= 1; dc += 2) {
+    for (int64_t dr = -1; dr <= 1; dr += 2) {
+      if (column + dc >= 0 && column + dc < size && row + dr >= 0 && row + dr < size) scan_cell(column + dc, row + dr);
+    }
+  }
+  for (int64_t ring = 2;; ++ring) {
     const bool has_left = column - ring >= 0, has_right = column + ring < size;
     const bool has_below = row - ring >= 0, has_above = row + ring < size;
     const double left = has_left ? qx - grid.column_high[column - ring] : infinity;
@@ -312,8 +323,7 @@ void kd_tree_counts(const double* x, const double* target, const std::vector<dou
 }
 
 void one_feature(const double* x, const double* y, int64_t n, int32_t k, const SharedTarget& target, bool threaded, int32_t* out_x,
-                 int32_t* out_y) {
-  const SortedMarginal x_marginal = sort_marginal(x, n);
+                 int32_t* out_y, SortedMarginal x_marginal) {
   if (x_marginal.longest_tie_run > kMaxTieRun || target.marginal.longest_tie_run > kMaxTieRun) {
     kd_tree_counts(x, y, x_marginal.sorted, target.marginal.sorted, n, k, threaded, out_x, out_y);
     return;
@@ -342,16 +352,30 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
   if (k < 1 || k > n - 1) {
     throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", std::to_string(k)));
   }
-  SharedTarget shared{sort_marginal(target, n), QuantileCuts{n, grid_size(n)}, {}, {}};
-  run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
+  SharedTarget shared{{}, QuantileCuts{n, grid_size(n)}, {}, {}};
   if (feature_count >= hardware_threads()) {
+    shared.marginal = sort_marginal(target, n);
+    run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
     // Whole features per thread: the sorts and the grid build run in parallel too.
     parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-      for (int64_t f = from; f < to; ++f) one_feature(features[f], target, n, k, shared, false, count_x + f * n, count_y + f * n);
+      for (int64_t f = from; f < to; ++f) {
+        one_feature(features[f], target, n, k, shared, false, count_x + f * n, count_y + f * n, sort_marginal(features[f], n));
+      }
     });
     return;
   }
-  for (int64_t f = 0; f < feature_count; ++f) one_feature(features[f], target, n, k, shared, true, count_x + f * n, count_y + f * n);
+  // Few features: each is split across the threads; the target and the first feature sort side by side.
+  SortedMarginal first;
+  parallel_for(0, 2, 1, [&](int, int64_t from, int64_t to) {
+    for (int64_t task = from; task < to; ++task) {
+      if (task == 0) shared.marginal = sort_marginal(target, n);
+      else first = sort_marginal(features[0], n);
+    }
+  });
+  run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
+  for (int64_t f = 0; f < feature_count; ++f) {
+    one_feature(features[f], target, n, k, shared, true, count_x + f * n, count_y + f * n, f == 0 ? std::move(first) : sort_marginal(features[f], n));
+  }
 }
 
 }  // namespace milens::cpu

@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -245,6 +246,115 @@ Napi::Value Correlations(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+// The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
+// no backend name. Resolves to one Float64Array per column, or null when the parser declines the file.
+class CsvNumbersWorker : public KernelWorker {
+ public:
+  explicit CsvNumbersWorker(Napi::Env env) : KernelWorker(env, "milens.parseNumericCsv") {}
+  const char* data_ = nullptr;
+  int64_t size_ = 0, columns_ = 0;
+  char delimiter_ = ',';
+  bool accepted_ = false;
+  std::vector<std::vector<std::vector<double>>> parts_;
+
+ protected:
+  void Run() override { accepted_ = cpu::parse_numeric_csv(data_, size_, columns_, delimiter_, parts_); }
+  Napi::Value Result(Napi::Env env) override {
+    if (!accepted_) return env.Null();
+    Napi::Array result = Napi::Array::New(env, static_cast<size_t>(columns_));
+    for (int64_t c = 0; c < columns_; ++c) {
+      size_t rows = 0;
+      for (const auto& part : parts_) rows += part[c].size();
+      Napi::Float64Array column = Napi::Float64Array::New(env, rows);
+      size_t at = 0;
+      for (auto& part : parts_) {
+        if (!part[c].empty()) std::memcpy(column.Data() + at, part[c].data(), part[c].size() * sizeof(double));
+        at += part[c].size();
+        std::vector<double>().swap(part[c]);  // release as we go
+      }
+      result.Set(static_cast<uint32_t>(c), column);
+    }
+    return result;
+  }
+};
+
+Napi::Value ParseNumericCsv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 4) throw Napi::TypeError::New(env, "parseNumericCsv expects 4 arguments but received " + std::to_string(info.Length()));
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) throw_type(env, "bytes", "a Uint8Array", info[0]);
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  const int64_t offset = integer_argument(info, 1, "offset", 0, static_cast<int64_t>(bytes.ElementLength()));
+  const int64_t columns = integer_argument(info, 2, "columns", 1, INT32_MAX);
+  if (!info[3].IsString() || info[3].As<Napi::String>().Utf8Value().size() != 1) throw_type(env, "delimiter", "a one-character string", info[3]);
+  auto* worker = new CsvNumbersWorker(env);
+  worker->data_ = reinterpret_cast<const char*>(bytes.Data()) + offset;
+  worker->size_ = static_cast<int64_t>(bytes.ElementLength()) - offset;
+  worker->columns_ = columns;
+  worker->delimiter_ = info[3].As<Napi::String>().Utf8Value()[0];
+  worker->Keep(bytes);
+  return worker->Queue();
+}
+
+// The tie rule's common case (native/cpu/tie_rule.cc) for the MI engine; not a backend kernel. Resolves
+// to one prepared Float64Array per column, or null for a column the TypeScript rule must prepare.
+class TieRuleWorker : public KernelWorker {
+ public:
+  explicit TieRuleWorker(Napi::Env env) : KernelWorker(env, "milens.prepareContinuous") {}
+  std::vector<const double*> columns_;
+  std::vector<uint32_t> seeds_;
+  int64_t n_ = 0;
+  Napi::Reference<Napi::Float64Array> prepared_;
+  double* prepared_data_ = nullptr;
+  std::vector<uint8_t> accepted_;
+
+ protected:
+  void Run() override {
+    accepted_.assign(columns_.size(), 0);
+    cpu::prepare_continuous(columns_.data(), seeds_.data(), static_cast<int64_t>(columns_.size()), n_, prepared_data_, accepted_.data());
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Array result = Napi::Array::New(env, columns_.size());
+    Napi::Float64Array prepared = prepared_.Value();
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      result.Set(static_cast<uint32_t>(c), accepted_[c] ? Napi::Value(Napi::Float64Array::New(env, static_cast<size_t>(n_), prepared.ArrayBuffer(),
+                                                                                               c * static_cast<size_t>(n_) * sizeof(double)))
+                                                        : env.Null());
+    }
+    return result;
+  }
+};
+
+Napi::Value PrepareContinuous(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2) throw Napi::TypeError::New(env, "prepareContinuous expects 2 arguments but received " + std::to_string(info.Length()));
+  if (!info[0].IsArray()) throw_type(env, "columns", "an array of Float64Array", info[0]);
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) throw_type(env, "seeds", "a Uint32Array", info[1]);
+  Napi::Array array = info[0].As<Napi::Array>();
+  Napi::Uint32Array seeds = info[1].As<Napi::Uint32Array>();
+  if (seeds.ElementLength() != array.Length()) throw_range(env, "seeds", "one seed per column", info[1]);
+  auto* worker = new TieRuleWorker(env);
+  try {
+    for (uint32_t c = 0; c < array.Length(); ++c) {
+      Napi::Value value = array.Get(c);
+      const std::string name = "columns[" + std::to_string(c) + "]";
+      if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, name, "a Float64Array", value);
+      Napi::Float64Array column = value.As<Napi::Float64Array>();
+      if (c == 0) worker->n_ = static_cast<int64_t>(column.ElementLength());
+      if (static_cast<int64_t>(column.ElementLength()) != worker->n_) throw_range(env, name, "a Float64Array as long as columns[0]", value);
+      worker->columns_.push_back(column.Data());
+      worker->seeds_.push_back(seeds.Data()[c]);
+      worker->Keep(column);
+    }
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  Napi::Float64Array prepared = Napi::Float64Array::New(env, worker->columns_.size() * static_cast<size_t>(worker->n_));
+  worker->prepared_ = Napi::Persistent(prepared);
+  worker->prepared_data_ = prepared.Data();
+  return worker->Queue();
+}
+
 class RossWorker : public KernelWorker {
  public:
   RossWorker(Napi::Env env, const Backend& backend) : KernelWorker(env, "milens.rossCounts"), backend_(backend) {}
@@ -402,6 +512,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
   exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
   exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
+  exports.Set("parseNumericCsv", Napi::Function::New(env, ParseNumericCsv, "parseNumericCsv"));
+  exports.Set("prepareContinuous", Napi::Function::New(env, PrepareContinuous, "prepareContinuous"));
   exports.Set("rossCounts", Napi::Function::New(env, RossCounts, "rossCounts"));
   exports.Set("jointHistogram", Napi::Function::New(env, JointHistogram, "jointHistogram"));
   exports.Set("readBandwidthSum", Napi::Function::New(env, ReadBandwidthSum, "readBandwidthSum"));

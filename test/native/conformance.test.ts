@@ -306,7 +306,12 @@ describe.each(variants)('$label backend', (variant) => {
     // a kd-tree): these cases exercise the grid with short tie runs, exact duplicate points (eps = 0 for
     // k = 1), tight clusters, n just above k, distances that overflow to +Infinity, and tiny magnitudes.
     const gridCases: Array<{ label: string; n: number; k: number; make: (random: () => number, i: number) => [number, number] }> = [
-      { label: 'short tie runs', n: 20000, k: 3, make: (random) => [Math.round(gaussian(random) * 1000) / 1000, Math.round(gaussian(random) * 800)] },
+      {
+        label: 'short tie runs',
+        n: 20000,
+        k: 3,
+        make: (random) => [Math.round(gaussian(random) * 1000) / 1000, Math.round(gaussian(random) * 800)],
+      },
       {
         label: 'exact duplicate points',
         n: 4000,
@@ -316,7 +321,12 @@ describe.each(variants)('$label backend', (variant) => {
           return random() < 0.7 ? [gaussian(seed), gaussian(seed)] : [gaussian(random), gaussian(random)];
         },
       },
-      { label: 'tight clusters', n: 5000, k: 4, make: (random, i) => [(i % 5) * 100 + gaussian(random) * 1e-9, (i % 7) * 1e6 + gaussian(random)] },
+      {
+        label: 'tight clusters',
+        n: 5000,
+        k: 4,
+        make: (random, i) => [(i % 5) * 100 + gaussian(random) * 1e-9, (i % 7) * 1e6 + gaussian(random)],
+      },
       { label: 'n just above k', n: 5, k: 3, make: (random) => [gaussian(random), gaussian(random)] },
       { label: 'n = k + 1', n: 8, k: 7, make: (random) => [gaussian(random), gaussian(random)] },
       { label: 'overflowing distances', n: 3000, k: 2, make: (random) => [(2 * random() - 1) * 1.7e308, gaussian(random) * 1e-300] },
@@ -351,6 +361,38 @@ describe.each(variants)('$label backend', (variant) => {
       await expect(backend.ksgCounts(Float64Array.from([1, 2, 3]), [Float64Array.from([1, 2, 3])], 3)).rejects.toThrow(
         new RangeError('Expected k to be an integer from 1 to 2 (one less than the number of points) but received 3'),
       );
+    });
+  });
+
+  describe('correlations', () => {
+    // Bit-identical to the reference: the native port sums in the same order.
+    const cases = [
+      { n: 0, label: 'no rows' },
+      { n: 1, label: 'one row' },
+      { n: 2, label: 'two rows' },
+      { n: 37, label: 'a few rows' },
+      { n: 5000, label: 'thousands of rows' },
+    ];
+    it.each(cases)('$label (n $n): one feature, and several with ties, constants, ±0 and huge scales', async ({ n }) => {
+      const random = seededRandom(n + 99);
+      const target = Float64Array.from({ length: n }, () => gaussian(random));
+      const features = [
+        Float64Array.from(target, (y) => Math.sin(y) + 0.3 * gaussian(random)),
+        Float64Array.from({ length: n }, () => Math.round(gaussian(random) * 2)),
+        new Float64Array(n).fill(3),
+        Float64Array.from(target, (y) => -1e200 * y),
+        Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : 1e-300)),
+      ];
+      expect(await backend.correlations(target, features.slice(0, 1))).toEqual(await reference.correlations(target, features.slice(0, 1)));
+      expect(await backend.correlations(target, features)).toEqual(await reference.correlations(target, features));
+    });
+
+    it('returns nothing for no features, and rejects non-finite values and mismatched lengths', async () => {
+      expect(await backend.correlations(Float64Array.from([1, 2]), [])).toEqual([]);
+      await expect(backend.correlations(Float64Array.from([1, 2, 3]), [Float64Array.from([1, Infinity, 3])])).rejects.toThrow(
+        new RangeError('Expected features[0][1] to be a finite number but received Infinity'),
+      );
+      await expect(backend.correlations(Float64Array.from([1, 2, 3]), [Float64Array.from([1, 2])])).rejects.toThrow(RangeError);
     });
   });
 

@@ -1,8 +1,9 @@
 // The pure-TypeScript compute backend: every kernel's reference implementation behind the
 // ComputeBackend contract. Used when the native addon is missing, and by the tests as the yardstick
 // every native backend must match. Work runs on the calling thread after a macrotask break.
-import type { ComputeBackend, KsgCounts, RossCounts, TopKResult, VectorIndex, VectorStore } from '../kernels.js';
+import type { ComputeBackend, CorrelationMeasures, KsgCounts, RossCounts, TopKResult, VectorIndex, VectorStore } from '../kernels.js';
 import {
+  validateCorrelationArguments,
   validateJointHistogramArguments,
   validateKsgArguments,
   validateLogSumExpArguments,
@@ -10,6 +11,7 @@ import {
   validateSimilarityArguments,
   validateVectorStore,
 } from '../validate.js';
+import { correlationsReference } from './correlations.js';
 import { jointHistogramReference } from './joint-histogram.js';
 import { ksgCountsReference } from './ksg-counts.js';
 import { logSumExpReference } from './log-sum-exp.js';
@@ -54,6 +56,12 @@ export function createReferenceBackend(): ComputeBackend {
       validateRossArguments(labels, features, k);
       await yieldToEventLoop();
       return rossCountsReference(labels, features, k);
+    },
+
+    async correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]> {
+      validateCorrelationArguments(target, features);
+      await yieldToEventLoop();
+      return correlationsReference(target, features);
     },
 
     async jointHistogram(a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array> {

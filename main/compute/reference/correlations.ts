@@ -1,0 +1,283 @@
+// Reference correlation measures reported beside MI: Pearson's r, Spearman's ρ (Pearson of average
+// ranks) and the distance correlation of Székely, Rizzo & Bakirov (2007), the V-statistic form, computed
+// for one-dimensional columns in O(n log n) after Huo & Székely (2016): the double sum Σ|xi−xj||yi−yj|
+// is accumulated in x order by a merge sort on y. The native kernel (native/cpu/correlation.cc) ports
+// this file line by line, summing in the same order, and must return bit-identical values.
+// main/mi/correlation.ts re-exports these functions for the estimators that work on picked rows.
+import type { CorrelationMeasures } from '../kernels.js';
+
+/** Pearson correlation; null when either column has no spread. */
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  const n = x.length;
+  if (n < 2) return null;
+  let meanX = 0,
+    meanY = 0;
+  for (let i = 0; i < n; i++) {
+    meanX += x[i]!;
+    meanY += y[i]!;
+  }
+  meanX /= n;
+  meanY /= n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i]! - meanX,
+      dy = y[i]! - meanY;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (!(sxx > 0 && syy > 0)) return null;
+  return clampUnit(sxy / Math.sqrt(sxx * syy));
+}
+
+function clampUnit(value: number): number {
+  return Math.max(-1, Math.min(1, value));
+}
+
+/** Indices 0..n−1 ordered by value (equal values in index order). */
+export function argsort(values: ArrayLike<number>): Uint32Array {
+  return argsortFloat(values instanceof Float64Array ? values : Float64Array.from(values));
+}
+
+/** Average ranks (1-based), ties sharing the mean of their positions. */
+export function averageRanks(values: ArrayLike<number>, order: Uint32Array = argsort(values)): Float64Array {
+  const n = values.length;
+  const ranks = new Float64Array(n);
+  for (let start = 0; start < n;) {
+    let end = start + 1;
+    while (end < n && values[order[end]!] === values[order[start]!]) end++;
+    const rank = (start + end + 1) / 2;
+    for (let p = start; p < end; p++) ranks[order[p]!] = rank;
+    start = end;
+  }
+  return ranks;
+}
+
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>, xRanks?: Float64Array, yRanks?: Float64Array): number | null {
+  if (x.length < 2) return null;
+  return pearson(xRanks ?? averageRanks(x), yRanks ?? averageRanks(y));
+}
+
+/** Σ_i Σ_j |v_i − v_j| per i (the row sums of the distance matrix), from the sorted order. */
+function distanceRowSums(values: ArrayLike<number>, order: Uint32Array): Float64Array {
+  const n = values.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += values[i]!;
+  const sums = new Float64Array(n);
+  let below = 0;
+  for (let p = 0; p < n; p++) {
+    const index = order[p]!;
+    const value = values[index]!;
+    // p values are ≤ value (sum `below`), n − p − 1 are ≥ value.
+    sums[index] = value * p - below + (total - below - value) - value * (n - p - 1);
+    below += value;
+  }
+  return sums;
+}
+
+/**
+ * Σ_{i,j} |x_i − x_j| |y_i − y_j| in O(n log n) by a bottom-up merge sort on y of the points in x order:
+ * when a right run meets a left run, every left point has x_l ≤ x_r, and the left points merged before
+ * a right point are exactly those with y_l ≤ y_r, so running sums of (1, y, x, xy) over them give
+ * Σ (x_r − x_l)|y_r − y_l| for that point. Ties in x or y contribute 0 whichever side they land on.
+ * Memory access is sequential, which matters far more than the operation count at 10^6 rows.
+ */
+function distanceProductSum(x: Float64Array, y: Float64Array, xOrder: Uint32Array): number {
+  const n = x.length;
+  let ys = new Float64Array(n),
+    xs = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    ys[p] = y[xOrder[p]!]!;
+    xs[p] = x[xOrder[p]!]!;
+  }
+  let ysNext = new Float64Array(n),
+    xsNext = new Float64Array(n);
+  let result = 0;
+  for (let width = 1; width < n; width *= 2) {
+    for (let start = 0; start < n; start += 2 * width) {
+      const middle = Math.min(start + width, n),
+        end = Math.min(start + 2 * width, n);
+      let totalY = 0,
+        totalX = 0,
+        totalXY = 0;
+      for (let l = start; l < middle; l++) {
+        totalY += ys[l]!;
+        totalX += xs[l]!;
+        totalXY += xs[l]! * ys[l]!;
+      }
+      const totalCount = middle - start;
+      let lowCount = 0,
+        lowY = 0,
+        lowX = 0,
+        lowXY = 0;
+      let left = start,
+        right = middle,
+        out = start;
+      while (left < middle || right < end) {
+        if (right >= end || (left < middle && ys[left]! <= ys[right]!)) {
+          const yl = ys[left]!,
+            xl = xs[left]!;
+          lowCount++;
+          lowY += yl;
+          lowX += xl;
+          lowXY += xl * yl;
+          ysNext[out] = yl;
+          xsNext[out++] = xl;
+          left++;
+        } else {
+          const yr = ys[right]!,
+            xr = xs[right]!;
+          const xy = xr * yr;
+          const low = xy * lowCount - xr * lowY - yr * lowX + lowXY;
+          const high = xy * (totalCount - lowCount) - xr * (totalY - lowY) - yr * (totalX - lowX) + (totalXY - lowXY);
+          result += low - high;
+          ysNext[out] = yr;
+          xsNext[out++] = xr;
+          right++;
+        }
+      }
+    }
+    [ys, ysNext] = [ysNext, ys];
+    [xs, xsNext] = [xsNext, xs];
+  }
+  return 2 * result;
+}
+
+/** One column's share of the correlation work, computed once and reused against every partner. */
+export interface CorrelationColumn {
+  /** (v − mean) / sd */
+  standardised: Float64Array;
+  order: Uint32Array;
+  ranks: Float64Array;
+  /** Row sums of the distance matrix |v_i − v_j|. */
+  rowSums: Float64Array;
+  /** Squared distance variance (V-statistic). */
+  distanceVariance: number;
+}
+
+/** Null when the column has fewer than two values or no spread. */
+export function prepareCorrelationColumn(values: ArrayLike<number>): CorrelationColumn | null {
+  const n = values.length;
+  if (n < 2) return null;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += values[i]!;
+  mean /= n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (values[i]! - mean) ** 2;
+  const deviation = Math.sqrt(variance / n);
+  if (!(deviation > 0)) return null;
+  const standardised = new Float64Array(n);
+  for (let i = 0; i < n; i++) standardised[i] = (values[i]! - mean) / deviation;
+  const order = argsortFloat(standardised);
+  const rowSums = distanceRowSums(standardised, order);
+  // Σ_ij (v_i − v_j)² = 2nΣv² − 2(Σv)²; with mean 0 and variance 1 that is 2n².
+  let sumSquares = 0,
+    rowSquares = 0,
+    total = 0;
+  for (let i = 0; i < n; i++) {
+    sumSquares += standardised[i]! * standardised[i]!;
+    rowSquares += rowSums[i]! * rowSums[i]!;
+    total += rowSums[i]!;
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += standardised[i]!;
+  const squaredDistances = 2 * n * sumSquares - 2 * sum * sum;
+  const distanceVariance = squaredDistances / (n * n) - (2 * rowSquares) / (n * n * n) + (total * total) / (n * n * n * n);
+  return { standardised, order, ranks: averageRanks(standardised, order), rowSums, distanceVariance };
+}
+
+/** Pearson, Spearman and distance correlation; each null when undefined (no spread, or n < 2). */
+export type Correlations = CorrelationMeasures;
+
+/** Pearson, Spearman and distance correlation of two prepared columns of equal length. */
+export function correlationsOf(a: CorrelationColumn | null, b: CorrelationColumn | null): Correlations {
+  if (!a || !b) return { pearson: null, spearman: null, dcor: null };
+  const n = a.standardised.length;
+  let product = 0;
+  for (let i = 0; i < n; i++) product += a.standardised[i]! * b.standardised[i]!;
+  const products = distanceProductSum(a.standardised, b.standardised, a.order);
+  let rowProducts = 0,
+    aTotal = 0,
+    bTotal = 0;
+  for (let i = 0; i < n; i++) {
+    rowProducts += a.rowSums[i]! * b.rowSums[i]!;
+    aTotal += a.rowSums[i]!;
+    bTotal += b.rowSums[i]!;
+  }
+  const covariance = products / (n * n) - (2 * rowProducts) / (n * n * n) + (aTotal * bTotal) / (n * n * n * n);
+  const dcorSquared =
+    a.distanceVariance > 0 && b.distanceVariance > 0 ? covariance / Math.sqrt(a.distanceVariance * b.distanceVariance) : Number.NaN;
+  return {
+    pearson: clampUnit(product / n),
+    spearman: pearson(a.ranks, b.ranks),
+    dcor: dcorSquared === dcorSquared ? Math.sqrt(Math.max(0, Math.min(1, dcorSquared))) : null,
+  };
+}
+
+/** Distance correlation in [0, 1]; null when either column has no spread. */
+export function distanceCorrelation(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  return correlationsOf(prepareCorrelationColumn(x), prepareCorrelationColumn(y)).dcor;
+}
+
+/**
+ * argsort for a Float64Array without NaN: a stable LSD radix sort (11-bit digits) on order-preserving
+ * 64-bit keys, so equal values keep index order. O(n) passes instead of a comparator sort, which is what
+ * keeps Spearman and distance correlation cheap beside the MI kernels.
+ */
+export function argsortFloat(values: Float64Array): Uint32Array {
+  const n = values.length;
+  const copy = Float64Array.from(values); // aligned copy; −0 becomes +0 so that it ties with 0
+  for (let i = 0; i < n; i++) if (copy[i] === 0) copy[i] = 0;
+  const words = new Uint32Array(copy.buffer);
+  const keys = new Uint32Array(2 * n); // [low, high] per index
+  for (let i = 0; i < n; i++) {
+    const low = words[2 * i]!,
+      high = words[2 * i + 1]!;
+    const negative = high >>> 31 === 1;
+    keys[2 * i] = negative ? ~low >>> 0 : low;
+    keys[2 * i + 1] = negative ? ~high >>> 0 : (high | 0x80000000) >>> 0;
+  }
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const counts = new Uint32Array(2048);
+  for (const [word, shift, width] of RADIX_PASSES) {
+    const mask = (1 << width) - 1;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(keys[2 * i + word]! >>> shift) & mask]!++;
+    if (n === 0 || counts[(keys[word]! >>> shift) & mask] === n) continue; // every key shares this digit
+    let total = 0;
+    for (let digit = 0; digit <= mask; digit++) {
+      const count = counts[digit]!;
+      counts[digit] = total;
+      total += count;
+    }
+    for (let p = 0; p < n; p++) {
+      const index = order[p]!;
+      next[counts[(keys[2 * index + word]! >>> shift) & mask]!++] = index;
+    }
+    const swap = order;
+    order = next;
+    next = swap;
+  }
+  return order;
+}
+
+/** [word (0 low, 1 high), shift, width] of each pass, least significant first. */
+const RADIX_PASSES: ReadonlyArray<readonly [number, number, number]> = [
+  [0, 0, 11],
+  [0, 11, 11],
+  [0, 22, 10],
+  [1, 0, 11],
+  [1, 11, 11],
+  [1, 22, 10],
+];
+
+/** Pearson, Spearman and dCor of each feature against the target (the `correlations` kernel's contract). */
+export function correlationsReference(target: Float64Array, features: readonly Float64Array[]): CorrelationMeasures[] {
+  if (features.length === 0) return [];
+  const targetColumn = prepareCorrelationColumn(target);
+  return features.map((feature) => correlationsOf(prepareCorrelationColumn(feature), targetColumn));
+}

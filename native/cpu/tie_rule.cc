@@ -1,0 +1,245 @@
+// The common case of the tie rule (main/mi/tie-rule.ts, prepareContinuous) in native code: a column
+// with at least two distinct present values, no exact ties after scaling and no magnitude near overflow
+// is scaled by its standard deviation and given scikit-learn's noise, 1e-10 · max(1, mean|x|) · N(0, 1).
+// Every other column (constant, tied, huge) is declined and prepared by the TypeScript rule.
+//
+// Bit-identical to the TypeScript: the sums run in the same order, the generator is the same
+// xoshiro128** seeded through splitmix32 (main/mi/random.ts), the normal draws use the same polar
+// method, and the logarithm is fdlibm's __ieee754_log, the one V8's Math.log is built from (the C
+// library's log rounds differently in a few percent of cases).
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "cpu_kernels.h"
+#include "parallel.h"
+
+namespace milens::cpu {
+namespace {
+
+/** fdlibm's __ieee754_log (FreeBSD msun e_log.c), as V8's base::ieee754::log; finite x > 0 only here. */
+double fdlibm_log(double x) {
+  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10, two54 = 1.80143985094819840000e+16;
+  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+                   Lg7 = 1.479819860511658591e-01;
+  uint64_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  int32_t hx = static_cast<int32_t>(bits >> 32);
+  const uint32_t lx = static_cast<uint32_t>(bits);
+  int32_t k = 0;
+  if (hx < 0x00100000) {
+    if (((hx & 0x7fffffff) | lx) == 0) return -std::numeric_limits<double>::infinity();
+    if (hx < 0) return std::numeric_limits<double>::quiet_NaN();
+    k -= 54;
+    x *= two54;
+    std::memcpy(&bits, &x, sizeof bits);
+    hx = static_cast<int32_t>(bits >> 32);
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  int32_t i = (hx + 0x95f64) & 0x100000;
+  std::memcpy(&bits, &x, sizeof bits);
+  bits = (static_cast<uint64_t>(static_cast<uint32_t>(hx | (i ^ 0x3ff00000))) << 32) | (bits & 0xffffffffu);
+  std::memcpy(&x, &bits, sizeof bits);
+  k += (i >> 20);
+  const double f = x - 1.0;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    if (f == 0) {
+      if (k == 0) return 0;
+      const double dk = static_cast<double>(k);
+      const double a = dk * ln2_hi, b = dk * ln2_lo;
+      return a + b;
+    }
+    const double third = 0.33333333333333333 * f;
+    const double half = 0.5 - third;
+    const double ff = f * f;
+    const double R = ff * half;
+    if (k == 0) return f - R;
+    const double dk = static_cast<double>(k);
+    const double a = dk * ln2_hi, b = dk * ln2_lo;
+    return a - ((R - b) - f);
+  }
+  const double s = f / (2.0 + f);
+  const double dk = static_cast<double>(k);
+  const double z = s * s;
+  i = hx - 0x6147a;
+  const double w = z * z;
+  const int32_t j = 0x6b851 - hx;
+  // t1 = w*(Lg2+w*(Lg4+w*Lg6)), t2 = z*(Lg1+w*(Lg3+w*(Lg5+w*Lg7))), each product rounded on its own.
+  double p = w * Lg6;
+  p = Lg4 + p;
+  p = w * p;
+  p = Lg2 + p;
+  const double t1 = w * p;
+  double q = w * Lg7;
+  q = Lg5 + q;
+  q = w * q;
+  q = Lg3 + q;
+  q = w * q;
+  q = Lg1 + q;
+  const double t2 = z * q;
+  i |= j;
+  const double R = t2 + t1;
+  if (i > 0) {
+    const double half_f = 0.5 * f;
+    const double hfsq = half_f * f;
+    const double sr = s * (hfsq + R);
+    if (k == 0) return f - (hfsq - sr);
+    const double a = dk * ln2_hi, b = dk * ln2_lo;
+    return a - ((hfsq - (sr + b)) - f);
+  }
+  const double sfr = s * (f - R);
+  if (k == 0) return f - sfr;
+  const double a = dk * ln2_hi, b = dk * ln2_lo;
+  return a - ((sfr - b) - f);
+}
+
+/** SeededRandom of main/mi/random.ts: xoshiro128** seeded through splitmix32, polar-method normals. */
+class SeededRandom {
+ public:
+  explicit SeededRandom(uint32_t seed) {
+    uint32_t state = seed;
+    auto next = [&]() {
+      state += 0x9e3779b9u;
+      uint32_t z = state;
+      z = (z ^ (z >> 16)) * 0x85ebca6bu;
+      z = (z ^ (z >> 13)) * 0xc2b2ae35u;
+      return z ^ (z >> 16);
+    };
+    a_ = next();
+    b_ = next();
+    c_ = next();
+    d_ = next();
+    if ((a_ | b_ | c_ | d_) == 0) a_ = 1;
+  }
+  uint32_t next_uint32() {
+    const uint32_t result = rotate_left(b_ * 5u, 7) * 9u;
+    const uint32_t t = b_ << 9;
+    c_ ^= a_;
+    d_ ^= b_;
+    b_ ^= c_;
+    a_ ^= d_;
+    c_ ^= t;
+    d_ = rotate_left(d_, 11);
+    return result;
+  }
+  double next_float() {
+    const double high = static_cast<double>(next_uint32() >> 5);
+    const double low = static_cast<double>(next_uint32() >> 6);
+    const double scaled = high * 67108864.0;
+    return (scaled + low) / 9007199254740992.0;
+  }
+  double next_normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    for (;;) {
+      const double u = 2 * next_float() - 1;
+      const double v = 2 * next_float() - 1;
+      const double uu = u * u, vv = v * v;
+      const double s = uu + vv;
+      if (s > 0 && s < 1) {
+        const double log_s = -2 * fdlibm_log(s);
+        const double factor = std::sqrt(log_s / s);
+        spare_ = v * factor;
+        has_spare_ = true;
+        return u * factor;
+      }
+    }
+  }
+
+ private:
+  static uint32_t rotate_left(uint32_t value, int bits) { return (value << bits) | (value >> (32 - bits)); }
+  uint32_t a_, b_, c_, d_;
+  double spare_ = 0;
+  bool has_spare_ = false;
+};
+
+/** True when two present (non-NaN) values are equal (−0 equals +0): open addressing on the bit patterns. */
+bool has_duplicate_values(const double* values, int64_t n) {
+  uint64_t capacity = 16;
+  while (capacity < static_cast<uint64_t>(2 * n)) capacity *= 2;
+  constexpr uint64_t kEmpty = ~uint64_t{0};  // a NaN pattern: NaN is never inserted
+  std::vector<uint64_t> slots(capacity, kEmpty);
+  const uint64_t mask = capacity - 1;
+  for (int64_t i = 0; i < n; ++i) {
+    double value = values[i];
+    if (value != value) continue;
+    if (value == 0) value = 0;
+    uint64_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    uint64_t slot = ((bits * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+    for (;;) {
+      if (slots[slot] == kEmpty) {
+        slots[slot] = bits;
+        break;
+      }
+      if (slots[slot] == bits) return true;
+      slot = (slot + 1) & mask;
+    }
+  }
+  return false;
+}
+
+/** prepareContinuous's common case into `out` (n values); false to decline. */
+bool prepare_one(const double* raw, int64_t n, uint32_t seed, double* out) {
+  int64_t present = 0;
+  double sum = 0, minimum = std::numeric_limits<double>::infinity(), maximum = -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < n; ++i) {
+    const double value = raw[i];
+    if (value - value != 0) {
+      out[i] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
+    out[i] = value;
+    ++present;
+    sum += value;
+    if (value < minimum) minimum = value;
+    if (value > maximum) maximum = value;
+  }
+  if (present < 2 || minimum == maximum) return false;  // constant
+  const double magnitude = std::max(std::fabs(minimum), std::fabs(maximum));
+  if (magnitude > 1e150 || !std::isfinite(sum)) return false;  // the rescaling branch
+  const double count = static_cast<double>(present);
+  const double mean = sum / count;
+  double variance = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (out[i] == out[i]) {
+      const double d = out[i] - mean;
+      const double square = d * d;
+      variance += square;
+    }
+  }
+  const double deviation = std::sqrt(variance / count);
+  for (int64_t i = 0; i < n; ++i) out[i] = out[i] / deviation;
+  if (has_duplicate_values(out, n)) return false;  // ties: the spreading rule
+  SeededRandom random(seed);
+  double mean_absolute = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (out[i] == out[i]) mean_absolute += std::fabs(out[i]);
+  }
+  const double amplitude = 1e-10 * std::max(1.0, mean_absolute / count);
+  for (int64_t i = 0; i < n; ++i) {
+    if (out[i] == out[i]) {
+      const double noise = amplitude * random.next_normal();
+      out[i] = out[i] + noise;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void prepare_continuous(const double* const* columns, const uint32_t* seeds, int64_t column_count, int64_t n, double* prepared,
+                        uint8_t* accepted) {
+  parallel_for(0, column_count, 1, [&](int, int64_t from, int64_t to) {
+    for (int64_t c = from; c < to; ++c) accepted[c] = prepare_one(columns[c], n, seeds[c], prepared + c * n) ? 1 : 0;
+  });
+}
+
+}  // namespace milens::cpu
