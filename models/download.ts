@@ -11,7 +11,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { MilensError, invalidArgument, notFound, unavailable } from '../main/api/errors.js';
 import { fileSize, hashInto, installFile, modelFolder, sha256OfFile } from './files.js';
-import { describeModel, isModelInstalled, removeReceipt, writeReceipt, type ReceiptFile } from './installed.js';
+import { describeModel, isModelInstalled, receiptFile, removeReceipt, writeModelReceipt, type ReceiptFile } from './installed.js';
 import { modelSizeBytes, sourceUrl, type ModelFileSpec, type ModelSpec } from './manifest.js';
 import type { ModelInfo } from '../main/api/contract.js';
 
@@ -346,17 +346,9 @@ export async function downloadModel(requested: ModelDownloadRequest): Promise<Mo
       ).sha256;
     finishedBytes += file.sizeBytes;
     requested.onProgress?.({ file: file.name, bytes: finishedBytes, total });
-    receiptFiles.push({ name: file.name, role: file.role, sizeBytes: file.sizeBytes, sha256, verified: file.sha256 !== null });
+    receiptFiles.push(receiptFile(file, sha256));
   }
-  await writeReceipt(modelsFolder, {
-    formatVersion: 1,
-    id: model.id,
-    family: model.family,
-    embeddingDimension: model.embeddingDimension,
-    installedAt: new Date().toISOString(),
-    source: 'download',
-    files: receiptFiles,
-  });
+  await writeModelReceipt(modelsFolder, model, 'download', receiptFiles);
   return describeModel(modelsFolder, model);
 }
 

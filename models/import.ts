@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ModelInfo } from '../main/api/contract.js';
 import { MilensError, invalidArgument, notFound } from '../main/api/errors.js';
 import { fileSize, installFile, modelFolder, sha256OfFile } from './files.js';
-import { describeModel, writeReceipt, type ReceiptFile } from './installed.js';
+import { describeModel, receiptFile, writeModelReceipt, type ReceiptFile } from './installed.js';
 import type { ModelFileSpec, ModelSpec } from './manifest.js';
 
 export interface ModelImportRequest {
@@ -160,18 +160,8 @@ export async function importModel(requested: ModelImportRequest): Promise<ModelI
       if (file.sha256 === null || existing === file.sha256) sha256 = existing;
     }
     if (sha256 === null) missing.push(file.name);
-    else receiptFiles.push({ name: file.name, role: file.role, sizeBytes: file.sizeBytes, sha256, verified: file.sha256 !== null });
+    else receiptFiles.push(receiptFile(file, sha256));
   }
-  if (missing.length === 0) {
-    await writeReceipt(modelsFolder, {
-      formatVersion: 1,
-      id: model.id,
-      family: model.family,
-      embeddingDimension: model.embeddingDimension,
-      installedAt: new Date().toISOString(),
-      source: 'import',
-      files: receiptFiles,
-    });
-  }
+  if (missing.length === 0) await writeModelReceipt(modelsFolder, model, 'import', receiptFiles);
   return { model: describeModel(modelsFolder, model), imported, missing };
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelFileRole, ModelInfo } from '../main/api/contract.js';
-import { RECEIPT_FILE, modelSizeBytes, type ModelManifest, type ModelSpec } from './manifest.js';
+import { RECEIPT_FILE, modelSizeBytes, type ModelFileSpec, type ModelManifest, type ModelSpec } from './manifest.js';
 import { modelFolder, syncFolder } from './files.js';
 
 export interface ReceiptFile {
@@ -60,6 +60,29 @@ export async function writeReceipt(modelsFolder: string, receipt: ModelReceipt):
   }
   await rename(temporary, destination);
   await syncFolder(path.dirname(destination));
+}
+
+/** The receipt entry of a manifest file whose installed bytes hash to `sha256` (verified when the manifest has a checksum). */
+export function receiptFile(file: ModelFileSpec, sha256: string): ReceiptFile {
+  return { name: file.name, role: file.role, sizeBytes: file.sizeBytes, sha256, verified: file.sha256 !== null };
+}
+
+/** Writes the receipt of `model`, installed now from `source` with `files` (see writeReceipt). */
+export async function writeModelReceipt(
+  modelsFolder: string,
+  model: ModelSpec,
+  source: ModelReceipt['source'],
+  files: ReceiptFile[],
+): Promise<void> {
+  await writeReceipt(modelsFolder, {
+    formatVersion: 1,
+    id: model.id,
+    family: model.family,
+    embeddingDimension: model.embeddingDimension,
+    installedAt: new Date().toISOString(),
+    source,
+    files,
+  });
 }
 
 /** Withdraws a model's receipt before its files change, so that a half-replaced model never counts as installed. */

@@ -3,32 +3,11 @@
 // binary download can fail (offline installs, unsupported platforms), and milens must still start.
 // Extra arguments go to `milens serve` (e.g. `npm start -- --port 8080`).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findElectronBinary } from './lib/electron-binary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * The Electron binary, read from the package's path.txt. Deliberately not `require('electron')`:
- * when the binary is missing, that call starts a network download instead of answering.
- */
-function findElectronBinary() {
-  let packageFolder;
-  try {
-    packageFolder = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  } catch {
-    return { reason: 'the optional electron package is not installed' };
-  }
-  const pathFile = path.join(packageFolder, 'path.txt');
-  if (!existsSync(pathFile)) return { reason: "Electron's binary is not installed (optional download failed or was skipped)" };
-  const binary = path.join(
-    process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(packageFolder, 'dist'),
-    readFileSync(pathFile, 'utf8').trim(),
-  );
-  return existsSync(binary) ? { path: binary } : { reason: `Electron's binary is missing at ${binary}` };
-}
 
 /** Hands Ctrl+C and termination to the child, and leaves with its exit code. */
 function followChild(child) {

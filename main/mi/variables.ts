@@ -38,38 +38,9 @@ export function isMissing(variable: EngineVariable, row: number): boolean {
 
 export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: number): EngineVariable {
   const base = { name: column.name, kind, rowCount: column.type === 'text' ? column.codes.length : column.values.length };
-  if (column.type === 'text') {
-    const { codes, levels } = compactCodes(column.codes);
-    const missingRows = countBelowZero(codes);
-    return {
-      ...base,
-      codes,
-      prepared: null,
-      adoptPrepared: release,
-      release,
-      numeric: null,
-      missingRows,
-      constant: levels <= 1,
-      tiedRows: 0,
-      rankFallback: false,
-    };
-  }
+  if (column.type === 'text') return discreteVariable(base, compactCodes(column.codes), null);
   const values = column.values;
-  if (kind === 'discrete') {
-    const { codes, levels } = codesOfNumbers(values);
-    return {
-      ...base,
-      codes,
-      prepared: null,
-      adoptPrepared: release,
-      release,
-      numeric: values,
-      missingRows: countBelowZero(codes),
-      constant: levels <= 1,
-      tiedRows: 0,
-      rankFallback: false,
-    };
-  }
+  if (kind === 'discrete') return discreteVariable(base, codesOfNumbers(values), values);
   let missingRows = 0,
     minimum = Infinity,
     maximum = -Infinity;
@@ -113,6 +84,26 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
 }
 
 function release(): void {}
+
+/** A discrete variable: its codes (−1 where missing), nothing to prepare; `numeric` is null for text. */
+function discreteVariable(
+  base: Pick<EngineVariable, 'name' | 'kind' | 'rowCount'>,
+  { codes, levels }: { codes: Int32Array; levels: number },
+  numeric: Float64Array | null,
+): EngineVariable {
+  return {
+    ...base,
+    codes,
+    prepared: null,
+    adoptPrepared: release,
+    release,
+    numeric,
+    missingRows: countBelowZero(codes),
+    constant: levels <= 1,
+    tiedRows: 0,
+    rankFallback: false,
+  };
+}
 
 /** Columns per native tie-rule call (as many as one KSG kernel call takes). */
 const NATIVE_TIE_RULE_GROUP = 16;

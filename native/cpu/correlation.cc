@@ -8,48 +8,16 @@
 // feature, the target's and the feature's shares are prepared on two threads.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <optional>
 #include <vector>
 
 #include "cpu_kernels.h"
 #include "parallel.h"
+#include "radix_sort.h"
 
 namespace milens::cpu {
 namespace {
-
-/** Indices ordered by value, equal values (−0 and +0 included) in index order: a stable LSD radix sort. */
-std::vector<int32_t> stable_argsort(const double* values, int64_t n) {
-  std::vector<uint64_t> keys(n);
-  for (int64_t i = 0; i < n; ++i) {
-    double value = values[i];
-    if (value == 0) value = 0;
-    uint64_t bits;
-    std::memcpy(&bits, &value, sizeof bits);
-    keys[i] = (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
-  }
-  std::vector<int32_t> order(n), next(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = static_cast<int32_t>(i);
-  std::vector<int64_t> counts(2048);
-  for (int shift = 0; shift < 64; shift += 11) {
-    std::fill(counts.begin(), counts.end(), 0);
-    for (int64_t i = 0; i < n; ++i) ++counts[(keys[i] >> shift) & 2047];
-    if (n == 0 || counts[(keys[0] >> shift) & 2047] == n) continue;
-    int64_t total = 0;
-    for (int64_t& count : counts) {
-      const int64_t here = count;
-      count = total;
-      total += here;
-    }
-    for (int64_t p = 0; p < n; ++p) {
-      const int32_t index = order[p];
-      next[counts[(keys[index] >> shift) & 2047]++] = index;
-    }
-    order.swap(next);
-  }
-  return order;
-}
 
 inline double clamp_unit(double value) { return std::max(-1.0, std::min(1.0, value)); }
 

@@ -25,13 +25,13 @@
 // features as threads, each thread takes whole features instead.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "cpu_kernels.h"
 #include "neighbours.h"
 #include "parallel.h"
+#include "radix_sort.h"
 
 namespace milens::cpu {
 namespace {
@@ -41,14 +41,6 @@ constexpr int64_t kPointsPerCell = 2;
 /** A run of more equal values than this in x or y sends the feature to the kd-tree. */
 constexpr int64_t kMaxTieRun = 32;
 
-/** Order-preserving unsigned key of a double (−0 is mapped to +0 so that it ties with 0). */
-inline uint64_t order_key(double value) {
-  if (value == 0) value = 0;
-  uint64_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  return (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
-}
-
 /** One marginal sorted: sorted values, and each point's position in them (ties in index order). */
 struct SortedMarginal {
   std::vector<double> sorted;
@@ -57,29 +49,9 @@ struct SortedMarginal {
   int64_t longest_tie_run = 0;
 };
 
-/** Stable LSD radix sort (11-bit digits) of the point indices by value: O(n), no comparator calls. */
+/** The marginal sorted by stable_argsort (radix_sort.h): O(n), no comparator calls. */
 SortedMarginal sort_marginal(const double* values, int64_t n) {
-  std::vector<uint64_t> keys(n);
-  for (int64_t i = 0; i < n; ++i) keys[i] = order_key(values[i]);
-  std::vector<int32_t> order(n), next(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = static_cast<int32_t>(i);
-  std::vector<int64_t> counts(2048);
-  for (int shift = 0; shift < 64; shift += 11) {
-    std::fill(counts.begin(), counts.end(), 0);
-    for (int64_t i = 0; i < n; ++i) ++counts[(keys[i] >> shift) & 2047];
-    if (n == 0 || counts[(keys[0] >> shift) & 2047] == n) continue;  // every key shares this digit
-    int64_t total = 0;
-    for (int64_t& count : counts) {
-      const int64_t here = count;
-      count = total;
-      total += here;
-    }
-    for (int64_t p = 0; p < n; ++p) {
-      const int32_t index = order[p];
-      next[counts[(keys[index] >> shift) & 2047]++] = index;
-    }
-    order.swap(next);
-  }
+  std::vector<int32_t> order = stable_argsort(values, n);
   SortedMarginal result;
   result.sorted.resize(n);
   result.rank.resize(n);

@@ -23,27 +23,17 @@ using namespace milens::napi;
 
 // ---------------------------------------------------------------------------------------------------
 
-class SimilarityWorker : public KernelWorker {
+class SimilarityWorker : public TopKWorker {
  public:
   SimilarityWorker(Napi::Env env, const Backend& backend, SimilarityInput input, Napi::Int32Array indices, Napi::Float32Array scores)
-      : KernelWorker(env, "milens.similarityTopK"), backend_(backend), input_(input), output_{indices.Data(), scores.Data()},
-        indices_(Napi::Persistent(indices)), scores_(Napi::Persistent(scores)) {}
+      : TopKWorker(env, "milens.similarityTopK", indices, scores), backend_(backend), input_(input) {}
 
  protected:
   void Run() override { backend_.similarity_topk(input_, output_); }
-  Napi::Value Result(Napi::Env env) override {
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("indices", indices_.Value());
-    result.Set("scores", scores_.Value());
-    return result;
-  }
 
  private:
   const Backend& backend_;
   SimilarityInput input_;
-  TopKOutput output_;
-  Napi::Reference<Napi::Int32Array> indices_;
-  Napi::Reference<Napi::Float32Array> scores_;
 };
 
 Napi::Value SimilarityTopK(const Napi::CallbackInfo& info) {

@@ -178,4 +178,26 @@ class KernelWorker : public Napi::AsyncWorker {
   ErrorKind kind_ = ErrorKind::Generic;
 };
 
+/** A worker whose result is a top-k list, { indices, scores }, written into arrays the caller allocated. */
+class TopKWorker : public KernelWorker {
+ public:
+  TopKWorker(Napi::Env env, const char* resource, Napi::Int32Array indices, Napi::Float32Array scores)
+      : KernelWorker(env, resource), output_{indices.Data(), scores.Data()}, indices_(Napi::Persistent(indices)),
+        scores_(Napi::Persistent(scores)) {}
+
+ protected:
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("indices", indices_.Value());
+    result.Set("scores", scores_.Value());
+    return result;
+  }
+
+  TopKOutput output_;
+
+ private:
+  Napi::Reference<Napi::Int32Array> indices_;
+  Napi::Reference<Napi::Float32Array> scores_;
+};
+
 }  // namespace milens::napi

@@ -172,31 +172,21 @@ class CreateIndexWorker : public KernelWorker {
   std::string dtype_name_;
 };
 
-class SearchIndexWorker : public KernelWorker {
+class SearchIndexWorker : public TopKWorker {
  public:
   SearchIndexWorker(Napi::Env env, std::shared_ptr<IndexState> state, const float* queries, int64_t query_count, int32_t k,
                     Napi::Int32Array indices, Napi::Float32Array scores)
-      : KernelWorker(env, "milens.VectorIndex.search"), state_(std::move(state)), queries_(queries), query_count_(query_count), k_(k),
-        output_{indices.Data(), scores.Data()}, indices_(Napi::Persistent(indices)), scores_(Napi::Persistent(scores)) {}
+      : TopKWorker(env, "milens.VectorIndex.search", indices, scores), state_(std::move(state)), queries_(queries), query_count_(query_count),
+        k_(k) {}
 
  protected:
   void Run() override { state_->backend.search_index(state_->index, queries_, query_count_, k_, output_); }
-
-  Napi::Value Result(Napi::Env env) override {
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("indices", indices_.Value());
-    result.Set("scores", scores_.Value());
-    return result;
-  }
 
  private:
   std::shared_ptr<IndexState> state_;
   const float* queries_;
   int64_t query_count_;
   int32_t k_;
-  TopKOutput output_;
-  Napi::Reference<Napi::Int32Array> indices_;
-  Napi::Reference<Napi::Float32Array> scores_;
 };
 
 Napi::Value VectorIndex::Search(const Napi::CallbackInfo& info) {

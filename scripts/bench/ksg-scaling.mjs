@@ -2,18 +2,9 @@
 // time ratio per decade. O(n log n) predicts 10 × log(10n)/log(n) ≈ 12.5 from 10^4 to 10^5 and ≈ 12.0
 // from 10^5 to 10^6; O(n²) would give 100.
 // Usage: node scripts/bench/ksg-scaling.mjs [--max N] [--backend cpu|cuda|metal]
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadAddon, option } from './lib/common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'package.json'));
-const addon = require('node-gyp-build')(root);
-
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-}
+const addon = loadAddon();
 const maximum = Number(option('max', 1_000_000));
 const backend = option('backend', 'cpu');
 

@@ -6,26 +6,19 @@
 //   node scripts/bench/mi-phases.mjs data.csv --target y [--runs 3] [--no-correlations]
 //
 // Needs `npm run build`. Pair it with `node scripts/bench/mi-vs-sklearn.mjs … --keep` to get the CSV.
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importBuilt, option } from './lib/common.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const load = (module) => import(pathToFileURL(path.join(repo, 'dist', 'main', ...module.split('/'))).href);
-const argument = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-};
 const file = process.argv[2];
 if (!file || file.startsWith('--')) {
   console.error('usage: node scripts/bench/mi-phases.mjs data.csv --target y [--runs 3] [--no-correlations]');
   process.exit(2);
 }
-const target = argument('target', 'y');
-const runs = Number(argument('runs', '3'));
+const target = option('target', 'y');
+const runs = Number(option('runs', '3'));
 
-const { loadTable } = await load('table/load.js');
-const { estimateMutualInformation } = await load('mi/estimate.js');
-const { getCompute } = await load('compute/index.js');
+const { loadTable } = await importBuilt('table/load.js');
+const { estimateMutualInformation } = await importBuilt('mi/estimate.js');
+const { getCompute } = await importBuilt('compute/index.js');
 const backend = await getCompute();
 
 for (let run = 0; run < runs; run++) {

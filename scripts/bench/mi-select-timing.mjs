@@ -5,18 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importBuilt, option, repo } from './lib/common.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { SeededRandom } = await import(pathToFileURL(path.join(repo, 'dist', 'main', 'mi', 'random.js')).href);
-const argument = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-};
-const rows = Number(argument('rows', '10000'));
-const columns = Number(argument('columns', '500'));
-const count = argument('count', '20');
-const methods = argument('method', 'mrmr,jmi,cmim').split(',');
+const { SeededRandom } = await importBuilt('mi/random.js');
+const rows = Number(option('rows', '10000'));
+const columns = Number(option('columns', '500'));
+const count = option('count', '20');
+const methods = option('method', 'mrmr,jmi,cmim').split(',');
 
 const random = new SeededRandom(12345);
 const normal = () => random.nextNormal();

@@ -12,18 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importBuilt, median, option, repo } from './lib/common.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { SeededRandom } = await import(pathToFileURL(path.join(repo, 'dist', 'main', 'mi', 'random.js')).href);
-const argument = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-};
-const rows = Number(argument('rows', '100000'));
-const features = Number(argument('features', '10'));
-const runs = Number(argument('runs', '3'));
-const python = argument('python', '/usr/bin/python3');
+const { SeededRandom } = await importBuilt('mi/random.js');
+const rows = Number(option('rows', '100000'));
+const features = Number(option('features', '10'));
+const runs = Number(option('runs', '3'));
+const python = option('python', '/usr/bin/python3');
 
 /** Seeded normal draws from milens' own generator (xoshiro128**): the same CSV for the same sizes. */
 function* normals(seed) {
@@ -57,8 +52,6 @@ function timed(command, args) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
   return { seconds, stdout: result.stdout };
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'milens-bench-'));
 const csv = path.join(folder, `bench-${rows}x${features}.csv`);

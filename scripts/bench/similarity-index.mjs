@@ -6,18 +6,9 @@
 // whether both paths returned identical results.
 // Usage: node scripts/bench/similarity-index.mjs [--count N] [--dimension D] [--k K] [--queries Q]
 //          [--dtype f16|int8|f32] [--backend cpu|cuda|metal] (default: every available native backend)
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fillRandomWords, loadAddon, median, option } from './lib/common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'package.json'));
-const addon = require('node-gyp-build')(root);
-
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-}
+const addon = loadAddon();
 const count = Number(option('count', 1_000_000));
 const dimension = Number(option('dimension', 512));
 const k = Number(option('k', 10));
@@ -26,22 +17,6 @@ const dtype = option('dtype', 'f16');
 const requested = option('backend', undefined);
 const backends = addon.backends().filter((backend) => backend.available && (requested === undefined || backend.name === requested));
 if (backends.length === 0) throw new Error(`no available backend${requested ? ` named ${requested}` : ''}`);
-
-/** xorshift32 words: fast enough to fill a gigabyte in about a second. */
-function fillRandomWords(words, seed) {
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    words[i] = state >>> 0;
-  }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function makeStore() {
   if (dtype === 'f16') {

@@ -6,39 +6,14 @@
 //   speedup over usearch's exact brute-force search (f32 copy of the f16 rows; int8 rows with an int8
 //     query) when usearch is installed.
 // Usage: node scripts/bench/similarity.mjs [--count N] [--dimension D] [--k K] [--backend cpu|cuda|metal]
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fillRandomWords, loadAddon, median, option } from './lib/common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'package.json'));
-const addon = require('node-gyp-build')(root);
-
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-}
+const addon = loadAddon();
 const count = Number(option('count', 1_000_000));
 const dimension = Number(option('dimension', 512));
 const k = Number(option('k', 10));
 const backend = option('backend', 'cpu');
 const repeats = 7;
-
-/** xorshift32 words: fast enough to fill a gigabyte in about a second. */
-function fillRandomWords(words, seed) {
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    words[i] = state >>> 0;
-  }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 async function timeMs(run, times = repeats) {
   await run(); // warm-up: page faults, thread start, caches

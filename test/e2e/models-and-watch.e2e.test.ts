@@ -4,21 +4,20 @@
 // the Search page refreshing a collection that `milens serve` re-indexed in the background after a file
 // was written into its folder. Debian's Chromium through playwright-core; skipped without it.
 // With MILENS_E2E_SCREENSHOTS=<folder>, screenshots of both pages are saved there for a visual check.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testModel, type TestModel } from '../models/test-manifest.js';
-import { AppShell } from './pages/app-shell.js';
+import { chromiumMissing, openAppInChromium } from './chromium.js';
+import type { AppShell } from './pages/app-shell.js';
 import { SearchPage } from './pages/search-page.js';
 import { SystemPage } from './pages/system-page.js';
 import { missingBuild, startServeProcess, type ServeProcess } from './serve-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`;
 const SCREENSHOTS = process.env.MILENS_E2E_SCREENSHOTS;
 
 /** Bytes per chunk and pause between chunks: about a second and a half for the test model's 3.3 MB. */
@@ -91,13 +90,7 @@ describe.skipIf(chromiumMissing)(
       serve = await startServeProcess(path.join(folder, 'e2e.sqlite'), folder, {
         env: { MILENS_MODEL_BASE_URL: mirror.baseUrl, MILENS_MODEL_MANIFEST: manifest },
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-      });
-      page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      shell = new AppShell(page);
-      await shell.open(serve.url);
+      ({ browser, page, shell } = await openAppInChromium(serve.url));
       if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
     });
 

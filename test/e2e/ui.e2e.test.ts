@@ -2,19 +2,17 @@
 // playwright-core. Checks real content (the backends of this machine, the temporary database) and that
 // the server refuses requests without the token. Never downloads a browser: skips without
 // /usr/bin/chromium.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppShell } from './pages/app-shell.js';
+import { chromiumMissing, openAppInChromium } from './chromium.js';
+import type { AppShell } from './pages/app-shell.js';
 import { SearchPage } from './pages/search-page.js';
 import { SystemPage } from './pages/system-page.js';
 import { TablesPage } from './pages/tables-page.js';
 import { missingBuild, startServeProcess, type ServeProcess } from './serve-process.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`;
 
 describe.skipIf(chromiumMissing)(`the milens interface in Chromium${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
   let folder: string;
@@ -30,13 +28,7 @@ describe.skipIf(chromiumMissing)(`the milens interface in Chromium${chromiumMiss
     folder = mkdtempSync(path.join(os.tmpdir(), 'milens-e2e-'));
     databasePath = path.join(folder, 'e2e.sqlite');
     serve = await startServeProcess(databasePath, folder);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    shell = new AppShell(page);
-    await shell.open(serve.url);
+    ({ browser, page, shell } = await openAppInChromium(serve.url));
   });
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { _electron as electron, type ElectronApplication } from 'playwright-core
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../e2e/serve-process.js';
 import { SystemPage } from '../e2e/pages/system-page.js';
-import { findElectronBinary } from './electron-binary.js';
+import { findElectronBinary } from '../../scripts/lib/electron-binary.mjs';
 
 const binary = findElectronBinary();
 const builtApp = ['dist/main/app/main.js', 'dist/preload/preload.cjs', 'dist/renderer/index.html'].find(

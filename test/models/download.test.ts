@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MilensError } from '../../main/api/errors.js';
 import { downloadFile, type FileDownloadRequest } from '../../models/download.js';
+import { rejection } from '../helpers/errors.js';
 import { makeTempFolder } from '../helpers/temp.js';
 import { generatedBytes, sha256, startModelServer, type ModelServer } from './model-server.js';
 
@@ -33,15 +33,6 @@ function requestFor(folder: string, overrides: Partial<FileDownloadRequest> = {}
     retryDelayMs: 0,
     ...overrides,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MilensError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(MilensError);
-  return error as MilensError;
 }
 
 describe('downloadFile', () => {

@@ -3,9 +3,9 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MilensError } from '../../main/api/errors.js';
 import { importModel } from '../../models/import.js';
 import { isModelInstalled, readReceipt } from '../../models/installed.js';
+import { rejection } from '../helpers/errors.js';
 import { makeTempFolder } from '../helpers/temp.js';
 import { generatedBytes, sha256 } from './model-server.js';
 import { testModel, type TestModel } from './test-manifest.js';
@@ -16,15 +16,6 @@ function hubLayout(model: TestModel): string {
   mkdirSync(path.join(folder, 'onnx'));
   for (const [name, bytes] of model.bytes) writeFileSync(path.join(folder, name.endsWith('.onnx') ? 'onnx' : '', name), bytes);
   return folder;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MilensError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(MilensError);
-  return error as MilensError;
 }
 
 describe('importModel', () => {

@@ -1,15 +1,20 @@
-// Where the Electron binary is, if it is installed: read from the electron package's path.txt without
-// `require('electron')`, which would try to download the binary when it is missing.
+// Where the Electron binary is, if it is installed: read from the electron package's path.txt. Used by
+// `npm start` (scripts/start.mjs) and the Electron smoke test (test/electron/smoke.test.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-export function findElectronBinary(): { path?: string; reason?: string } {
-  let packageFolder: string;
+/**
+ * The Electron binary's path, or the reason there is none. Deliberately not `require('electron')`: when
+ * the binary is missing, that call starts a network download instead of answering.
+ * @returns {{ path?: string; reason?: string }}
+ */
+export function findElectronBinary() {
+  let packageFolder;
   try {
     packageFolder = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
   } catch {
-    return { reason: 'the electron package is not installed (it is an optional dependency)' };
+    return { reason: 'the optional electron package is not installed' };
   }
   const pathFile = path.join(packageFolder, 'path.txt');
   if (!existsSync(pathFile)) return { reason: "Electron's binary is not installed (optional download failed or was skipped)" };
