@@ -9,11 +9,14 @@
 //    cell, nearest first; a cell whose lower bound on the distance (from the column's and row's extreme
 //    values) is ≥ the current k-th distance is skipped, and the search stops at the first ring whose
 //    four sides all are. Such points cannot change the k-th smallest distance, so eps is exactly the one
-//    an exhaustive search (or the kd-tree) finds, in whatever order the cells are visited.
+//    an exhaustive search (or the kd-tree) finds, in whatever order the cells are visited. For k ≤ 5,
+//    rings 0 and 1 are instead the points of the cell's 3 × 3 block, gathered once per cell and all
+//    offered to a branch-free k-smallest (min / max): more candidates, but no mispredicted jumps.
 // 4. eps is stored by the point's rank in each marginal, and the strict marginal counts then walk each
 //    sorted marginal in order, galloping outward from the point's own position: the run |v − x_i| < eps
 //    is short (hundreds of points) and lies next to the previous point's, so the pass streams through
-//    memory instead of binary-searching a multi-megabyte array at random for every point.
+//    memory instead of binary-searching a multi-megabyte array at random for every point; the bracket
+//    the gallop ends in is bisected without branches.
 //
 // All distances are |a − b| computed in float64, as scikit-learn computes them. Rounding is monotone, so
 // a bound computed from a column's extreme value never exceeds the computed distance to any point in it,
@@ -84,12 +87,15 @@ int64_t count_strictly_within_from(const double* sorted, int64_t n, int64_t at, 
     }
     inside = probe;
   }
-  while (inside - outside > 1) {
-    const int64_t mid = outside + ((inside - outside) >> 1);
-    if (value - sorted[mid] < radius) inside = mid;
-    else outside = mid;
+  // Branch-free bisection (the outcome of each probe is unpredictable): `low` stays outside, low + length
+  // inside; the first inside position is low + 1 when length reaches 1.
+  int64_t low = outside;
+  for (int64_t length = inside - outside; length > 1;) {
+    const int64_t half = length >> 1;
+    low = value - sorted[low + half] < radius ? low : low + half;
+    length -= half;
   }
-  const int64_t first = inside;
+  const int64_t first = low + 1;
   // Upward: inside(j) ⇔ sorted[j] − value < radius.
   inside = at;
   outside = n;
@@ -102,12 +108,14 @@ int64_t count_strictly_within_from(const double* sorted, int64_t n, int64_t at, 
     }
     inside = probe;
   }
-  while (outside - inside > 1) {
-    const int64_t mid = inside + ((outside - inside) >> 1);
-    if (sorted[mid] - value < radius) inside = mid;
-    else outside = mid;
+  // Likewise: `low` stays inside, low + length outside; the last inside position is low.
+  low = inside;
+  for (int64_t length = outside - inside; length > 1;) {
+    const int64_t half = length >> 1;
+    low = sorted[low + half] - value < radius ? low + half : low;
+    length -= half;
   }
-  return inside - first;  // (inside − first + 1) points, less the point itself
+  return low - first;  // (low − first + 1) points, less the point itself
 }
 
 /** Cuts n ranks into `parts` runs: run c holds the ranks p with p · parts / n = c. */
@@ -132,7 +140,7 @@ struct Grid {
   int64_t size = 1;  // G
   std::vector<int64_t> cell_start;  // G² + 1
   std::vector<double> xs, ys;
-  std::vector<int32_t> ids, x_ranks, y_ranks;
+  std::vector<int32_t> x_ranks, y_ranks;
   std::vector<double> column_low, column_high;
 };
 
@@ -163,14 +171,12 @@ void build_grid(const double* x, const double* y, int64_t n, const SortedMargina
   std::vector<int64_t> fill(grid.cell_start.begin(), grid.cell_start.end() - 1);
   grid.xs.resize(n);
   grid.ys.resize(n);
-  grid.ids.resize(n);
   grid.x_ranks.resize(n);
   grid.y_ranks.resize(n);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t p = fill[cell_of[i]]++;
     grid.xs[p] = x[i];
     grid.ys[p] = y[i];
-    grid.ids[p] = static_cast<int32_t>(i);
     grid.x_ranks[p] = x_marginal.rank[i];
     grid.y_ranks[p] = target.marginal.rank[i];
   }
@@ -178,6 +184,7 @@ void build_grid(const double* x, const double* y, int64_t n, const SortedMargina
 
 /** The k smallest distances seen so far, ascending; best[k − 1] is +∞ until k have been seen. */
 struct KSmallest {
+  static constexpr bool kBranchFree = false;  // the early exit pays off with the cell bounds
   std::vector<double> best;
   explicit KSmallest(int32_t k) : best(k) {}
   void reset() { std::fill(best.begin(), best.end(), std::numeric_limits<double>::infinity()); }
@@ -193,8 +200,58 @@ struct KSmallest {
   }
 };
 
-/** eps of the point packed at position p: its k-th nearest other point, Chebyshev metric. */
-double grid_kth_distance(const Grid& grid, const SharedTarget& target, int64_t p, int64_t column, int64_t row, KSmallest& nearest) {
+/**
+ * KSmallest for a k fixed at compile time (the default k = 3 among them), without branches: a distance
+ * is merged into the sorted k by min / max alone (best[i] ← min(best[i], max(best[i − 1], d))), so the
+ * same k smallest values are kept, and no comparison that the data make unpredictable is a jump.
+ */
+template <int K>
+struct FixedKSmallest {
+  static constexpr bool kBranchFree = true;
+  double best[K];
+  void reset() { std::fill(best, best + K, std::numeric_limits<double>::infinity()); }
+  double kth() const { return best[K - 1]; }
+  void offer(double distance) {
+    for (int i = K - 1; i > 0; --i) best[i] = std::min(best[i], std::max(best[i - 1], distance));
+    best[0] = std::min(best[0], distance);
+  }
+};
+
+/**
+ * The points of a cell's 3 × 3 block (the cell and ring 1 around it), gathered once for all the points of
+ * the cell: each of them then offers every one of these distances without branches, instead of testing
+ * each cell's bound first. Offering more candidates than the bounds let through never changes the k-th
+ * smallest distance (the skipped ones could not have entered it), so eps stays exactly the same.
+ */
+struct BlockCandidates {
+  int64_t cell = -1;
+  std::vector<double> xs, ys;
+  std::vector<int64_t> positions;
+
+  void gather(const Grid& grid, int64_t column, int64_t row) {
+    xs.clear();
+    ys.clear();
+    positions.clear();
+    const int64_t size = grid.size;
+    for (int64_t c = std::max<int64_t>(0, column - 1); c <= std::min<int64_t>(size - 1, column + 1); ++c) {
+      const int64_t first = grid.cell_start[c * size + std::max<int64_t>(0, row - 1)];
+      const int64_t last = grid.cell_start[c * size + std::min<int64_t>(size - 1, row + 1) + 1];  // the rows are adjacent cells
+      for (int64_t q = first; q < last; ++q) {
+        xs.push_back(grid.xs[q]);
+        ys.push_back(grid.ys[q]);
+        positions.push_back(q);
+      }
+    }
+  }
+};
+
+/**
+ * eps of the point packed at position p: its k-th nearest other point, Chebyshev metric. With `block`
+ * (the candidates of p's cell), rings 0 and 1 are offered from it; without, cell by cell with bounds.
+ */
+template <class Nearest>
+double grid_kth_distance(const Grid& grid, const SharedTarget& target, int64_t p, int64_t column, int64_t row, Nearest& nearest,
+                         const BlockCandidates* block) {
   const int64_t size = grid.size;
   const double qx = grid.xs[p], qy = grid.ys[p];
   nearest.reset();
@@ -206,22 +263,42 @@ double grid_kth_distance(const Grid& grid, const SharedTarget& target, int64_t p
     const double bound = std::max(column_bound(c), row_bound(r));
     if (bound >= nearest.kth()) return;
     const int64_t cell = c * size + r;
-    for (int64_t q = grid.cell_start[cell], end = grid.cell_start[cell + 1]; q < end; ++q) {
-      if (q == p) continue;
-      const double ax = std::fabs(grid.xs[q] - qx), ay = std::fabs(grid.ys[q] - qy);
-      nearest.offer(ax > ay ? ax : ay);
+    const int64_t start = grid.cell_start[cell], end = grid.cell_start[cell + 1];
+    auto offer_range = [&](int64_t from, int64_t to) {
+      for (int64_t q = from; q < to; ++q) {
+        const double ax = std::fabs(grid.xs[q] - qx), ay = std::fabs(grid.ys[q] - qy);
+        nearest.offer(ax > ay ? ax : ay);
+      }
+    };
+    if (p >= start && p < end) {  // the point's own cell: every point but itself
+      offer_range(start, p);
+      offer_range(p + 1, end);
+    } else {
+      offer_range(start, end);
     }
   };
-  scan_cell(column, row);
-  // Ring 1 edge neighbours before its corners: a corner's bound is the larger of two edges' bounds, so
-  // once the k-th distance has shrunk over the edges, most corners are skipped.
-  if (column > 0) scan_cell(column - 1, row);
-  if (column + 1 < size) scan_cell(column + 1, row);
-  if (row > 0) scan_cell(column, row - 1);
-  if (row + 1 < size) scan_cell(column, row + 1);
-  for (int64_t dc = -1; dc <= 1; dc += 2) {
-    for (int64_t dr = -1; dr <= 1; dr += 2) {
-      if (column + dc >= 0 && column + dc < size && row + dr >= 0 && row + dr < size) scan_cell(column + dc, row + dr);
+  if (block != nullptr) {
+    const int64_t count = static_cast<int64_t>(block->xs.size());
+    const double* xs = block->xs.data();
+    const double* ys = block->ys.data();
+    const int64_t* positions = block->positions.data();
+    for (int64_t j = 0; j < count; ++j) {
+      const double ax = std::fabs(xs[j] - qx), ay = std::fabs(ys[j] - qy);
+      const double distance = ax > ay ? ax : ay;
+      nearest.offer(positions[j] == p ? infinity : distance);  // +∞ is never kept: the point itself is left out
+    }
+  } else {
+    scan_cell(column, row);
+    // Ring 1 edge neighbours before its corners: a corner's bound is the larger of two edges' bounds, so
+    // once the k-th distance has shrunk over the edges, most corners are skipped.
+    if (column > 0) scan_cell(column - 1, row);
+    if (column + 1 < size) scan_cell(column + 1, row);
+    if (row > 0) scan_cell(column, row - 1);
+    if (row + 1 < size) scan_cell(column, row + 1);
+    for (int64_t dc = -1; dc <= 1; dc += 2) {
+      for (int64_t dr = -1; dr <= 1; dr += 2) {
+        if (column + dc >= 0 && column + dc < size && row + dr >= 0 && row + dr < size) scan_cell(column + dc, row + dr);
+      }
     }
   }
   for (int64_t ring = 2;; ++ring) {
@@ -251,17 +328,35 @@ double grid_kth_distance(const Grid& grid, const SharedTarget& target, int64_t p
  * eps of the points packed at positions [from, to) of the grid, stored by each point's x rank and by its
  * y rank: the counting passes then walk the sorted marginals in order (see marginal_counts).
  */
-void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, int64_t from, int64_t to, double* eps_by_x_rank,
-              double* eps_by_y_rank) {
-  KSmallest nearest(k);
+template <class Nearest>
+void grid_eps_with(const Grid& grid, const SharedTarget& target, Nearest& nearest, int64_t from, int64_t to, double* eps_by_x_rank,
+                   double* eps_by_y_rank) {
   const int64_t size = grid.size;
   // Positions map to cells monotonically: walk the cells alongside.
   int64_t cell = std::upper_bound(grid.cell_start.begin(), grid.cell_start.end(), from) - grid.cell_start.begin() - 1;
+  BlockCandidates block;
   for (int64_t p = from; p < to; ++p) {
     while (grid.cell_start[cell + 1] <= p) ++cell;
-    const double eps = grid_kth_distance(grid, target, p, cell / size, cell % size, nearest);
+    if (Nearest::kBranchFree && block.cell != cell) {
+      block.gather(grid, cell / size, cell % size);
+      block.cell = cell;
+    }
+    const double eps = grid_kth_distance(grid, target, p, cell / size, cell % size, nearest, Nearest::kBranchFree ? &block : nullptr);
     eps_by_x_rank[grid.x_ranks[p]] = eps;
     eps_by_y_rank[grid.y_ranks[p]] = eps;
+  }
+}
+
+void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, int64_t from, int64_t to, double* eps_by_x_rank,
+              double* eps_by_y_rank) {
+  auto run = [&](auto nearest) { grid_eps_with(grid, target, nearest, from, to, eps_by_x_rank, eps_by_y_rank); };
+  switch (k) {  // the usual small k without branches; larger k keep the insertion with its early exit
+    case 1: return run(FixedKSmallest<1>{});
+    case 2: return run(FixedKSmallest<2>{});
+    case 3: return run(FixedKSmallest<3>{});
+    case 4: return run(FixedKSmallest<4>{});
+    case 5: return run(FixedKSmallest<5>{});
+    default: return run(KSmallest(k));
   }
 }
 

@@ -331,6 +331,15 @@ describe.each(variants)('$label backend', (variant) => {
       { label: 'n = k + 1', n: 8, k: 7, make: (random) => [gaussian(random), gaussian(random)] },
       { label: 'overflowing distances', n: 3000, k: 2, make: (random) => [(2 * random() - 1) * 1.7e308, gaussian(random) * 1e-300] },
       { label: 'independent uniform', n: 30000, k: 6, make: (random) => [random(), random()] },
+      // The radix sort orders by a 32-bit window below the bits all keys share, then fixes up runs that
+      // share a window: a large common offset, and clusters of values equal to about 13 digits.
+      { label: 'a large common offset', n: 5000, k: 3, make: (random) => [1.7e9 + gaussian(random) * 1e-3, 1e-3 * gaussian(random)] },
+      {
+        label: 'near-tied clusters',
+        n: 5000,
+        k: 3,
+        make: (random) => [Math.round(gaussian(random) * 3) / 3 + 1e-13 * gaussian(random), gaussian(random)],
+      },
     ];
     it.each(gridCases)('$label (n $n, k $k), one feature and several', async ({ n, k, make }) => {
       const random = seededRandom(n + k);
@@ -382,6 +391,8 @@ describe.each(variants)('$label backend', (variant) => {
         new Float64Array(n).fill(3),
         Float64Array.from(target, (y) => -1e200 * y),
         Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : 1e-300)),
+        // values equal to about 13 digits in long runs (the radix sort's fix-up of runs sharing a window)
+        Float64Array.from({ length: n }, () => Math.round(gaussian(random) * 3) / 3 + 1e-13 * gaussian(random)),
       ];
       expect(await backend.correlations(target, features.slice(0, 1))).toEqual(await reference.correlations(target, features.slice(0, 1)));
       expect(await backend.correlations(target, features)).toEqual(await reference.correlations(target, features));
