@@ -68,6 +68,8 @@ function migrate(db: Database, file: string, migrations: readonly Migration[]): 
   for (const migration of migrations) {
     if (migration.version <= current) continue;
     db.transaction(() => {
+      // Read again under the write lock: another process opening the same new file may have applied it.
+      if (schemaVersion(db) >= migration.version) return;
       migration.up(db);
       record.run(migration.version, migration.name, new Date().toISOString());
     }).immediate();

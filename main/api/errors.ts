@@ -41,14 +41,26 @@ export function describeValue(value: unknown): string {
   return `a ${value.constructor?.name ?? 'object'}`;
 }
 
+/**
+ * The TypeErrors and RangeErrors this factory made: a caller passed a bad argument. They stay plain
+ * TypeError / RangeError objects; the set only lets shells tell them from the TypeErrors of a bug in
+ * milens itself ("Cannot read properties of undefined"), which must be reported as internal errors.
+ */
+const argumentErrors = new WeakSet<Error>();
+
+function asArgumentError<E extends Error>(error: E): E {
+  argumentErrors.add(error);
+  return error;
+}
+
 /** A wrong type: `TypeError: Expected queries to be a Float32Array but received Array(3)`. */
 export function invalidType(argument: string, expected: string, received: unknown): TypeError {
-  return new TypeError(`Expected ${argument} to be ${expected} but received ${describeValue(received)}`);
+  return asArgumentError(new TypeError(`Expected ${argument} to be ${expected} but received ${describeValue(received)}`));
 }
 
 /** A value out of range: `RangeError: Expected k to be an integer from 1 to 1000 but received 0`. */
 export function outOfRange(argument: string, expected: string, received: unknown): RangeError {
-  return new RangeError(`Expected ${argument} to be ${expected} but received ${describeValue(received)}`);
+  return asArgumentError(new RangeError(`Expected ${argument} to be ${expected} but received ${describeValue(received)}`));
 }
 
 export function invalidArgument(message: string, details?: Record<string, unknown>): MilensError {
@@ -86,8 +98,9 @@ export interface SerializedError {
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof MilensError) return { name: error.name, code: error.code, message: error.message };
-  if (error instanceof TypeError || error instanceof RangeError)
+  if (error instanceof Error && argumentErrors.has(error)) {
     return { name: error.name, code: 'INVALID_ARGUMENT', message: error.message };
+  }
   if (error instanceof Error) return { name: error.name, code: 'INTERNAL', message: error.message };
   return { name: 'Error', code: 'INTERNAL', message: String(error) };
 }

@@ -1,8 +1,9 @@
 // Shared plumbing of CLI commands: the common --db / --json options, opening the core, and turning
 // errors into a message on stderr and a non-zero exit code.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { MilensError, serializeError } from '../api/errors.js';
+import { notFound, serializeError } from '../api/errors.js';
 import type { MilensApi } from '../api/contract.js';
 import { createMilensCore, type MilensCore } from '../core/api.js';
 import { defaultDatabasePath } from '../system/paths.js';
@@ -22,7 +23,14 @@ export function withJsonOption(command: Command): Command {
 }
 
 export function openCore(options: CommonOptions): MilensCore {
-  return createMilensCore({ databasePath: options.db ? path.resolve(options.db) : undefined });
+  if (options.db === undefined) return createMilensCore();
+  const databasePath = path.resolve(options.db);
+  // The default data folder is created on first use; a folder the user named must already exist, so
+  // that a typo in --db does not silently create a new tree and an empty database there.
+  if (!existsSync(path.dirname(databasePath))) {
+    throw notFound(`The folder of --db ${options.db} does not exist: ${path.dirname(databasePath)}`, { path: databasePath });
+  }
+  return createMilensCore({ databasePath });
 }
 
 /** Runs a command body against the API and closes the database afterwards, whatever happens. */
@@ -37,9 +45,7 @@ export async function withApi<T>(options: CommonOptions, run: (api: MilensApi, c
 
 /** Exit codes: 2 for a usage or argument problem, 1 for everything else. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof MilensError) return error.code === 'INVALID_ARGUMENT' ? 2 : 1;
-  if (error instanceof TypeError || error instanceof RangeError) return 2;
-  return 1;
+  return serializeError(error).code === 'INVALID_ARGUMENT' ? 2 : 1;
 }
 
 export function reportError(error: unknown, json: boolean): void {

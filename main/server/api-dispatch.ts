@@ -44,14 +44,20 @@ export async function dispatchApiCall(api: MilensApi, method: string, args: unkn
   }
 }
 
-/** The HTTP status that matches an error code: 400 for the caller's mistakes, 404 for absent things. */
+/** The HTTP status that matches each error code; a Record so that a new code cannot be forgotten. */
+const HTTP_STATUS: Record<MilensErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNSUPPORTED: 415,
+  UNREADABLE: 422,
+  CANCELLED: 499,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};
+
 export function httpStatusFor(code: MilensErrorCode): number {
-  switch (code) {
-    case 'INVALID_ARGUMENT':
-      return 400;
-    case 'NOT_FOUND':
-      return 404;
-    default:
-      return 500;
-  }
+  return HTTP_STATUS[code];
 }

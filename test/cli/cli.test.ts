@@ -78,6 +78,14 @@ describe('milens CLI', () => {
     expect(report.models.folder).toBe(path.join(home, 'models'));
   });
 
+  it('refuses a --db whose folder does not exist instead of creating it', async () => {
+    const missingFolder = path.join(makeTempFolder(), 'typo', 'nested');
+    const result = await runMilens(['doctor', '--json', '--db', path.join(missingFolder, 'milens.sqlite')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`does not exist: ${missingFolder}`);
+    expect(existsSync(missingFolder)).toBe(false);
+  });
+
   it('exits non-zero with a message that names the problem', async () => {
     const unknown = await runMilens(['frobnicate']);
     expect(unknown.code).not.toBe(0);

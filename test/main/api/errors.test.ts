@@ -30,7 +30,18 @@ describe('error factory', () => {
       code: 'NOT_FOUND',
       message: 'Column "y" not found in t.csv',
     });
-    expect(serializeError(new RangeError('bad')).code).toBe('INVALID_ARGUMENT');
+    expect(serializeError(outOfRange('k', 'positive', -1)).code).toBe('INVALID_ARGUMENT');
+    expect(serializeError(invalidType('table', 'a string', 3))).toMatchObject({ name: 'TypeError', code: 'INVALID_ARGUMENT' });
+    // A TypeError that milens did not raise on purpose is a bug, not the caller's mistake.
+    expect(serializeError(new RangeError('bad')).code).toBe('INTERNAL');
+    let bug: unknown;
+    try {
+      (undefined as unknown as { chosen: number }).chosen = 1;
+    } catch (error) {
+      bug = error;
+    }
+    expect(bug).toBeInstanceOf(TypeError);
+    expect(serializeError(bug).code).toBe('INTERNAL');
     expect(serializeError(new Error('boom')).code).toBe('INTERNAL');
     expect(serializeError('text').message).toBe('text');
     expect(new MilensError('CONFLICT', 'x').code).toBe('CONFLICT');
