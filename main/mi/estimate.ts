@@ -3,7 +3,7 @@
 // constant-column handling, Pearson / Spearman / distance correlation, and seeded permutation-test
 // p-values. All estimates are computed in nats, clipped at 0, and converted to the requested unit last.
 import type { ColumnKind, InformationUnit, MiFeatureResult, MiReport } from '../api/contract.js';
-import { outOfRange, requireInteger } from '../api/errors.js';
+import { invalidArgument, outOfRange, requireInteger } from '../api/errors.js';
 import type { ComputeBackend } from '../compute/kernels.js';
 import type { Table } from '../table/columns.js';
 import { correlationsOf, prepareCorrelationColumn, type Correlations } from './correlation.js';
@@ -23,6 +23,8 @@ import {
 
 export const DEFAULT_K = 3;
 export const DEFAULT_SEED = 0;
+/** The most permutations one call may ask for (the CLI's `--permutations` has the same cap). */
+export const MAX_PERMUTATIONS = 1_000_000;
 /** Features handed to one kernel call: enough to keep every native thread busy, bounded memory. */
 const KERNEL_BATCH = 16;
 
@@ -38,6 +40,20 @@ export interface MiEngineOptions extends KindOptions {
 }
 
 export const NATS_PER_BIT = Math.LN2;
+
+/**
+ * A target needs at least two present rows for any estimate (or selection) to mean anything: fewer is
+ * an error naming the column and the file, not a "constant" target that scores every feature 0.
+ */
+export function requirePresentTarget(table: Table, target: EngineVariable): void {
+  const present = target.rowCount - target.missingRows;
+  if (present < 2) {
+    throw invalidArgument(
+      `Target column "${target.name}" of ${table.path} has ${present} row${present === 1 ? '' : 's'} with a value (of ${table.rowCount}): at least 2 are needed`,
+      { argument: 'target', value: target.name, path: table.path, presentRows: present },
+    );
+  }
+}
 
 export function toUnit(nats: number, unit: InformationUnit): number {
   return unit === 'bits' ? nats / NATS_PER_BIT : nats;
@@ -154,12 +170,13 @@ export async function estimateMutualInformation(
   const discreteEstimator = options.discreteEstimator ?? 'plugin';
   requireInteger('k', k, 1);
   requireInteger('seed', seed, 0, 0xffffffff);
-  requireInteger('permutations', permutations, 0);
+  requireInteger('permutations', permutations, 0, MAX_PERMUTATIONS);
   if (unit !== 'nats' && unit !== 'bits') throw outOfRange('unit', '"nats" or "bits"', unit);
   if (discreteEstimator !== 'plugin' && discreteEstimator !== 'miller-madow')
     throw outOfRange('discreteEstimator', '"plugin" or "miller-madow"', discreteEstimator);
   const resolved = resolveColumns(table, targetName, options);
   const target = toEngineVariable(resolved.target, resolved.targetKind, seed);
+  requirePresentTarget(table, target);
   const features = resolved.features.map(({ column, kind }) => toEngineVariable(column, kind, seed));
   // The correlations need only the raw numbers: their kernel starts first, on native threads, and runs
   // while this thread applies the tie rule to the target and the features (and the MI kernels run).
@@ -177,7 +194,6 @@ export async function estimateMutualInformation(
     warnings.push(`target "${target.name}" is missing in ${target.missingRows} rows; they are dropped from every pair`);
   if (target.rankFallback)
     warnings.push(`target "${target.name}": ties too close for float64 spreading; dense ranks were used (see docs/mi.md)`);
-  if (table.rowCount === 0) warnings.push(`${table.path} has no data rows`);
   const skip = features.map((feature, index) => {
     if (feature.constant) featureWarnings[index]!.push(`column "${feature.name}" is constant: MI is 0`);
     return target.constant || feature.constant;
@@ -194,7 +210,9 @@ export async function estimateMutualInformation(
       job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
       options.onProgress?.(++done, totalSteps);
       for (let permutation = 0; permutation < permutations; permutation++) {
-        const shuffle = new SeededRandom(deriveSeed(seed, `permutation:${permutation}:${features[job.featureIndexes[0]!]!.name}`));
+        // From (seed, target, permutation) only: a feature's p-value must not depend on the other
+        // columns of the table (nor on which kernel batch it falls in).
+        const shuffle = new SeededRandom(deriveSeed(seed, `permutation:${permutation}:${target.name}`));
         const shuffled = await job.run(shuffle);
         job.featureIndexes.forEach((index, position) => {
           if (Math.max(0, shuffled[position]!) >= observed[index]!) exceedances[index]!++;
@@ -215,8 +233,9 @@ export async function estimateMutualInformation(
   const results: MiFeatureResult[] = features.map((feature, index) => {
     const rows = completeRows(feature, target);
     const used = rows ? rows.length : table.rowCount;
-    const usesNeighbours = feature.kind === 'continuous' || target.kind === 'continuous';
-    if (usesNeighbours && !skip[index] && used <= k) {
+    // Only KSG (both continuous) gives up when n ≤ k; Ross estimates with fewer neighbours.
+    const usesKsg = feature.kind === 'continuous' && target.kind === 'continuous';
+    if (usesKsg && !skip[index] && used <= k) {
       featureWarnings[index]!.push(`only ${used} rows for k = ${k} neighbours: MI reported as 0`);
     }
     if (rows && rows.length < table.rowCount)

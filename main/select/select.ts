@@ -52,6 +52,7 @@ export async function selectFeatures(
   if (!Number.isInteger(options.count) || options.count < 1) throw outOfRange('count', 'an integer of at least 1', options.count);
   const resolved = resolveColumns(table, targetName, options);
   const warnings: string[] = [];
+  // Throws for a target with fewer than 2 present rows (requirePresentTarget), before any table is built.
   const relevanceReport = await estimateMutualInformation(compute, table, targetName, {
     ...options,
     correlations: false,
@@ -140,8 +141,10 @@ export async function selectFeatures(
         best = candidate;
       }
     }
-    best!.chosen = true;
-    selected.push({ name: best!.name, score: bestScore });
+    // No candidate with a comparable score (NaN everywhere): stop rather than dereference nothing.
+    if (!best) break;
+    best.chosen = true;
+    selected.push({ name: best.name, score: bestScore });
     last = best;
     options.onProgress?.(step + 1, count);
   }

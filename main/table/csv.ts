@@ -176,18 +176,28 @@ function countCells(text: string, start: number, end: number, delimiter: string)
   return count;
 }
 
+/** The first non-blank line (CR and BOM stripped), where the header is, as in the fast path. */
 async function readHeaderLine(path: string): Promise<string> {
   const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+  const decoder = new StringDecoder('utf8');
+  const headerOf = (line: string): string => {
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+  };
   let text = '';
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    text += chunk.toString('utf8');
-    const newline = text.indexOf('\n');
-    if (newline >= 0) {
-      stream.destroy();
-      return text.slice(0, newline);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      text += decoder.write(chunk);
+      for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
+        const header = headerOf(text.slice(0, newline));
+        if (header.length > 0) return header;
+        text = text.slice(newline + 1);
+      }
     }
+  } finally {
+    stream.destroy();
   }
-  return text;
+  return headerOf(text + decoder.end());
 }
 
 async function loadCsvWithParser(path: string): Promise<Table> {

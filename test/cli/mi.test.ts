@@ -90,8 +90,37 @@ describe('milens mi', () => {
     const k = await runMilens(['mi', GAUSSIAN, '--target', 'y', '--k', 'zero']);
     expect(k.code).not.toBe(0);
     expect(k.stderr).toMatch(/--k/);
+    const bigK = await runMilens(['mi', GAUSSIAN, '--target', 'y', '--k', '1000000']);
+    expect(bigK.code).not.toBe(0);
+    expect(bigK.stderr).toMatch(/Expected --k to be an integer from 1 to 1000 but received "1000000"/);
     const unit = await runMilens(['mi', GAUSSIAN, '--target', 'y', '--unit', 'hartleys']);
     expect(unit.code).not.toBe(0);
     expect(unit.stderr).toMatch(/Unknown unit "hartleys"/);
+  });
+
+  it('exits non-zero on an all-missing target, naming the column and the file', async () => {
+    const file = path.join(makeTempFolder(), 'x.csv');
+    writeFileSync(file, 'a,b,c,y\n1,2,5,\n2,3,1,\n3,1,4,\n4,4,2,\n');
+    const result = await runMilens(['mi', file, '--target', 'y']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`Target column "y" of ${file} has 0 rows with a value`);
+    expect(result.stderr).not.toMatch(/constant/);
+  });
+
+  it('does not warn about too few rows for k on a discrete target (Ross)', async () => {
+    const file = path.join(makeTempFolder(), 'd.csv');
+    writeFileSync(file, 'a,y\n1,0\n2,0\n3,0\n10,1\n11,1\n12,1\n');
+    const result = await runMilens(['mi', file, '--target', 'y', '--k', '6', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/only \d+ rows for k/);
+    expect((JSON.parse(result.stdout) as MiReport).features[0]!.warnings).toEqual([]);
+  });
+
+  it('reads a quoted semicolon file that starts with a blank line', async () => {
+    const file = path.join(makeTempFolder(), 's.csv');
+    writeFileSync(file, '\na;b;y\n"1";2;3\n4;5;6\n7;8;9\n1;1;1\n5;3;2\n');
+    const result = await runMilens(['mi', file, '--target', 'y', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as MiReport).features.map((f) => f.name).sort()).toEqual(['a', 'b']);
   });
 });

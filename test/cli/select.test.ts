@@ -1,8 +1,10 @@
 // `milens select` as a user runs it (requires `npm run build`): the JSON contract and errors.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SelectReport } from '../../main/api/contract.js';
 import { REPO_ROOT, runMilens } from '../helpers/cli.js';
+import { makeTempFolder } from '../helpers/temp.js';
 
 const NONLINEAR = path.join(REPO_ROOT, 'test', 'fixtures', 'mi', 'nonlinear-cc.csv');
 
@@ -38,5 +40,16 @@ describe('milens select', () => {
     const column = await runMilens(['select', NONLINEAR, '--target', 'zz', '--method', 'jmi', '--count', '2']);
     expect(column.code).not.toBe(0);
     expect(column.stderr).toMatch(/Column "zz" not found/);
+  });
+
+  it('exits non-zero on an all-missing target instead of crashing', async () => {
+    const file = path.join(makeTempFolder(), 'x.csv');
+    writeFileSync(file, 'a,b,c,y\n1,2,5,\n2,3,1,\n3,1,4,\n4,4,2,\n');
+    for (const method of ['mrmr', 'jmi', 'cmim']) {
+      const result = await runMilens(['select', file, '--target', 'y', '--method', method, '--count', '3']);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`Target column "y" of ${file} has 0 rows with a value`);
+      expect(result.stderr).not.toMatch(/Cannot set properties/);
+    }
   });
 });

@@ -6,6 +6,9 @@ import { invalidArgument } from '../../api/errors.js';
 import { formatTable, logInfo, printJson, printText } from '../output.js';
 import { withApi, withJsonOption, type CommonOptions } from '../shell.js';
 
+/** The largest `--k`: the k-NN estimators cost O(n·k), and beyond this k the estimates are all bias. */
+export const MAX_K_FLAG = 1000;
+
 export interface TableKindOptions extends CommonOptions {
   target: string;
   k?: string;
@@ -51,7 +54,7 @@ export function tableRequestFrom(table: string, options: TableKindOptions): Omit
   return {
     table,
     target: options.target,
-    k: parseIntegerFlag('--k', options.k, 1),
+    k: parseIntegerFlag('--k', options.k, 1, MAX_K_FLAG),
     targetKind: parseKindFlag('--target-kind', options.targetKind),
     discrete: parseList(options.discrete),
     continuous: parseList(options.continuous),

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { SelectRequest, SelectionMethod } from '../../api/contract.js';
 import { invalidArgument } from '../../api/errors.js';
+import { SELECTION_METHODS } from '../../select/select.js';
 import { formatTable, logInfo, printJson, printText } from '../output.js';
 import { withApi, withJsonOption } from '../shell.js';
 import { parseIntegerFlag, tableRequestFrom, withTableKindOptions, type TableKindOptions } from './mi.js';
@@ -11,8 +12,6 @@ interface SelectOptions extends TableKindOptions {
   method: string;
   count: string;
 }
-
-const METHODS: readonly SelectionMethod[] = ['mrmr', 'jmi', 'cmim'];
 
 export function registerSelect(program: Command): void {
   const command = withTableKindOptions(
@@ -24,7 +23,7 @@ export function registerSelect(program: Command): void {
     .requiredOption('--method <method>', 'mrmr, jmi or cmim')
     .requiredOption('--count <k>', 'how many columns to select');
   withJsonOption(command).action(async (table: string, options: SelectOptions) => {
-    if (!(METHODS as readonly string[]).includes(options.method)) {
+    if (!(SELECTION_METHODS as readonly string[]).includes(options.method)) {
       throw invalidArgument(`Unknown method "${options.method}" for --method: expected mrmr, jmi or cmim`, {
         argument: '--method',
         value: options.method,

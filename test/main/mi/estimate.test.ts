@@ -121,3 +121,65 @@ describe('estimateMutualInformation', () => {
     expect(Math.abs(report.features[0]!.mi - exact)).toBeLessThan(0.01);
   });
 });
+
+describe('estimateMutualInformation: review regressions', () => {
+  it('rejects a target with fewer than 2 present rows, naming the column and the file', async () => {
+    const compute = await getCompute();
+    const allMissing = tableOf([numericColumn('a', [1, 2, 3, 4]), numericColumn('y', [Number.NaN, Number.NaN, Number.NaN, Number.NaN])]);
+    await expect(estimateMutualInformation(compute, allMissing, 'y')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/"y".*memory\.csv/),
+    });
+    const onePresent = tableOf([numericColumn('a', [1, 2, 3, 4]), textColumn('y', [null, 'u', null, null])]);
+    await expect(estimateMutualInformation(compute, onePresent, 'y')).rejects.toThrow(/"y" of memory\.csv has 1 row with a value/);
+  });
+
+  it('warns "only N rows for k" for KSG pairs only, not for Ross pairs', async () => {
+    const compute = await getCompute();
+    const table = tableOf([
+      numericColumn('a', [1, 2, 3, 10, 11, 12]),
+      numericColumn('c', [6, 2, 4, 1, 5, 3]),
+      numericColumn('y', [0, 0, 0, 1, 1, 1]),
+    ]);
+    const ross = await estimateMutualInformation(compute, table, 'y', { k: 6, correlations: false });
+    expect(ross.targetKind).toBe('discrete');
+    expect(ross.features.find((f) => f.name === 'a')!.mi).toBeGreaterThan(0);
+    expect(ross.warnings.join('\n')).not.toMatch(/only \d+ rows for k/);
+    const ksg = await estimateMutualInformation(compute, table, 'c', {
+      k: 6,
+      correlations: false,
+      targetKind: 'continuous',
+      continuous: ['y'],
+    });
+    expect(ksg.features.find((f) => f.name === 'a')!.warnings.join()).toMatch(/only 6 rows for k = 6 neighbours/);
+  });
+
+  it('gives a feature the same seeded p-value whatever other columns the table has', async () => {
+    const compute = await getCompute();
+    const random = new SeededRandom(3);
+    const n = 80;
+    const a = Float64Array.from({ length: n }, () => random.nextNormal());
+    const b = Float64Array.from({ length: n }, () => random.nextNormal());
+    const y = b.map((value) => 0.5 * value + random.nextNormal());
+    const options = { permutations: 99, seed: 7, correlations: false };
+    const withA = await estimateMutualInformation(
+      compute,
+      tableOf([numericColumn('a', a), numericColumn('b', b), numericColumn('y', y)]),
+      'y',
+      options,
+    );
+    const alone = await estimateMutualInformation(compute, tableOf([numericColumn('b', b), numericColumn('y', y)]), 'y', options);
+    const pOf = (report: typeof alone) => report.features.find((f) => f.name === 'b')!.pValue;
+    // A middling p-value (about 0.4), which the particular shuffles decide.
+    expect(pOf(alone)!).toBeGreaterThan(0.1);
+    expect(pOf(alone)!).toBeLessThan(0.9);
+    expect(pOf(withA)).toBe(pOf(alone));
+  });
+
+  it('caps permutations at 1,000,000', async () => {
+    const table = tableOf([numericColumn('a', [1, 2, 3]), numericColumn('y', [3, 1, 2])]);
+    await expect(estimateMutualInformation(await getCompute(), table, 'y', { permutations: 1_000_001 })).rejects.toThrow(
+      /permutations to be an integer from 0 to 1000000/,
+    );
+  });
+});

@@ -88,3 +88,21 @@ describe('equal-frequency discretisation', () => {
     expect(binCount(1000)).toBe(4);
   });
 });
+
+describe('selectFeatures: a target without values', () => {
+  for (const method of ['mrmr', 'jmi', 'cmim'] as const) {
+    it(`${method} rejects an all-missing target naming the column and the file`, async () => {
+      const missing = Float64Array.from({ length: 4 }, () => Number.NaN);
+      const table = tableOf([
+        numericColumn('a', [1, 2, 3, 4]),
+        numericColumn('b', [2, 3, 1, 4]),
+        numericColumn('c', [5, 1, 4, 2]),
+        numericColumn('y', missing),
+      ]);
+      await expect(selectFeatures(await getCompute(), table, 'y', { method, count: 3 })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/"y" of memory\.csv has 0 rows with a value/),
+      });
+    });
+  }
+});

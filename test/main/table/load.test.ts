@@ -36,6 +36,15 @@ describe('CSV loading', () => {
     expect(numbers(tab.columns[0])).toEqual([1]);
   });
 
+  it('detects the delimiter from the first non-blank line on the csv-parse path too', async () => {
+    const table = await loadTable(writeTemp('lead.csv', '\na;b;y\n"1";2;3\n4;5;6\n'));
+    expect(table.columns.map((c) => c.name)).toEqual(['a', 'b', 'y']);
+    expect(numbers(table.columns[0])).toEqual([1, 4]);
+    const bom = await loadTable(writeTemp('bom.csv', '\ufeff\r\n\r\nx;"y"\r\n1;2\r\n'));
+    expect(bom.columns.map((c) => c.name)).toEqual(['x', 'y']);
+    expect(numbers(bom.columns[1])).toEqual([2]);
+  });
+
   it('handles quoted fields with delimiters, quotes and newlines inside (csv-parse path)', async () => {
     const table = await loadTable(writeTemp('q.csv', 'name,"value, in units"\n"Smith, J",1\n"say ""hi""",2\n"two\nlines",3\n'));
     expect(table.columns.map((c) => c.name)).toEqual(['name', 'value, in units']);
