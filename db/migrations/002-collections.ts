@@ -3,6 +3,8 @@ import type { Migration } from './index.js';
 /**
  * Collections of folders and the text index over them.
  *
+ * - `collections`: one row per indexed folder. Its id is AUTOINCREMENT so that an id is never reused: a
+ *   run that outlived its collection can never write into a newer collection that got the same id.
  * - `documents`: one row per indexed file, with the size, mtime and content hash that change detection
  *   compares, the title shown in results and the document's length in index terms.
  * - `passages`: the retrieval unit. Long documents are split; each passage keeps its text (for snippets)
@@ -23,7 +25,7 @@ export const collectionsSchema: Migration = {
   up(db) {
     db.exec(`
       CREATE TABLE collections (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         path TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL,
         added_at TEXT NOT NULL,

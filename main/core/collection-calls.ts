@@ -132,7 +132,7 @@ export function collectionCalls(context: CoreContext): CollectionCalls {
       return collection;
     },
     removeCollection: async (id) => {
-      indexingServiceOf(context).removeCollection(requireInteger('id', id, 1));
+      await indexingServiceOf(context).removeCollection(requireInteger('id', id, 1));
       await refreshWatcher(context);
     },
     indexCollection: async (folder) => {

@@ -99,6 +99,8 @@ export class IndexingService {
   private readonly skippedFiles: SkippedFilesRepository;
   /** One run per collection at a time within this process (the watcher and a caller may overlap). */
   private readonly running = new Map<number, Promise<IndexReport>>();
+  /** Collections being removed: their runs stop at the next batch instead of committing it. */
+  private readonly removing = new Set<number>();
 
   constructor(
     private readonly db: Database,
@@ -129,9 +131,24 @@ export class IndexingService {
       .immediate();
   }
 
-  /** Removes the collection and everything indexed from it; the folder itself is never touched. */
-  removeCollection(id: number): void {
+  /**
+   * Removes the collection and everything indexed from it; the folder itself is never touched. A run
+   * in progress for the collection is cancelled at its next batch and awaited first, so it can never
+   * write into the collection after (or while) it is removed.
+   */
+  async removeCollection(id: number): Promise<void> {
     if (!this.collections.findById(id)) throw notFound(`No collection with id ${id}.`, { id });
+    this.removing.add(id);
+    try {
+      await this.running.get(id)?.catch(() => undefined);
+      if (!this.collections.findById(id)) throw notFound(`No collection with id ${id}.`, { id });
+      this.deleteCollection(id);
+    } finally {
+      this.removing.delete(id);
+    }
+  }
+
+  private deleteCollection(id: number): void {
     this.db
       .transaction(() => {
         const writer = new TextIndexWriter(this.db);
@@ -180,7 +197,7 @@ export class IndexingService {
 
     for (let start = 0; start < plan.removed.length; start += batchSize) {
       const batch = plan.removed.slice(start, start + batchSize);
-      this.commit(() => {
+      this.commitRun(id, () => {
         const writer = new TextIndexWriter(this.db);
         for (const previous of batch) {
           writer.removeDocumentText(previous.id);
@@ -198,7 +215,7 @@ export class IndexingService {
         readAndExtract(file, previous),
       );
       const indexedAt = new Date().toISOString();
-      this.commit(() => {
+      this.commitRun(id, () => {
         const writer = new TextIndexWriter(this.db);
         for (const outcome of outcomes) {
           if (outcome.kind === 'skipped') {
@@ -243,7 +260,7 @@ export class IndexingService {
     const changedPaths = new Set(plan.maybeChanged.map((change) => change.file.path));
     const unreadableIndexed = skipped.map((entry) => entry.path).filter((file) => changedPaths.has(file));
     const finishedAt = new Date().toISOString();
-    this.commit(() => {
+    this.commitRun(id, () => {
       if (unreadableIndexed.length > 0) {
         const writer = new TextIndexWriter(this.db);
         for (const file of unreadableIndexed) {
@@ -269,6 +286,16 @@ export class IndexingService {
   private commit(work: () => void): void {
     this.db.transaction(work).immediate();
   }
+
+  /** Commits one batch of a run, unless the collection is being removed or is gone (then the run stops). */
+  private commitRun(id: number, work: () => void): void {
+    const cancelled = () => new MilensError('CANCELLED', `Indexing of collection ${id} stopped: the collection was removed.`, { id });
+    if (this.removing.has(id)) throw cancelled();
+    this.commit(() => {
+      if (!this.collections.findById(id)) throw cancelled();
+      work();
+    });
+  }
 }
 
 async function resolveFolder(folder: string): Promise<string> {
@@ -286,5 +313,7 @@ async function resolveFolder(folder: string): Promise<string> {
 
 function isInside(child: string, parent: string): boolean {
   const relative = path.relative(parent, child);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  // `..notes` is a folder inside `parent`, not a way out of it: only `..` itself or `../…` leaves.
+  const outside = relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative);
+  return relative !== '' && !outside;
 }

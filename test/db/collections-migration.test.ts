@@ -38,4 +38,14 @@ describe('migration 002: collections', () => {
       expect(db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get(), table).toBe(0);
     db.close();
   });
+
+  it('never reuses a collection id, even after the newest collection is removed', () => {
+    const db = openDatabase(path.join(makeTempFolder(), 'milens.sqlite'));
+    const insert = db.prepare("INSERT INTO collections (path, name, added_at) VALUES (?, 'n', 'now')");
+    Number(insert.run('/a').lastInsertRowid);
+    const second = Number(insert.run('/b').lastInsertRowid);
+    db.prepare('DELETE FROM collections WHERE id = ?').run(second);
+    expect(Number(insert.run('/c').lastInsertRowid)).toBeGreaterThan(second);
+    db.close();
+  });
 });

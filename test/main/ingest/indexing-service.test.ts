@@ -122,13 +122,13 @@ describe('IndexingService', () => {
     writeFileSync(path.join(other, 'a.txt'), 'apples and oranges');
     const first = await service.indexFolder(folder);
     await service.indexFolder(other);
-    service.removeCollection(first.collection.id);
+    await service.removeCollection(first.collection.id);
     expect(service.listCollections().map((collection) => collection.path)).toEqual([other]);
     expect(db.prepare('SELECT COUNT(*) FROM documents').pluck().get()).toBe(1);
     expect(db.prepare("SELECT df FROM terms WHERE term = 'appl'").pluck().get()).toBe(1);
     expect(indexInconsistencies(db)).toEqual([]);
     expect(readdirSync(folder)).toContain('apples.txt');
-    expect(() => service.removeCollection(first.collection.id)).toThrow(/No collection/);
+    await expect(service.removeCollection(first.collection.id)).rejects.toThrow(/No collection/);
   });
 
   it('refuses nested collections and folders that do not exist', async () => {
@@ -138,6 +138,39 @@ describe('IndexingService', () => {
     await expect(service.addCollection(path.join(folder, 'nope'))).rejects.toThrow(/Cannot index/);
     await expect(service.addCollection(path.join(folder, 'apples.txt'))).rejects.toThrow(/not a folder/);
     expect((await service.addCollection(folder)).path).toBe(folder); // adding again is idempotent
+  });
+
+  it('refuses a folder whose name starts with ".." inside a collection, and accepts a sibling', async () => {
+    const { root, folder, service } = setup();
+    await service.addCollection(folder);
+    const dotted = path.join(folder, '..notes');
+    mkdirSync(dotted);
+    await expect(service.addCollection(dotted)).rejects.toMatchObject({ code: 'CONFLICT' });
+    const sibling = path.join(root, `${path.basename(folder)}2`);
+    mkdirSync(sibling);
+    expect((await service.addCollection(sibling)).path).toBe(sibling);
+  });
+
+  it('stops and awaits a run in progress before removing its collection, which writes nothing afterwards', async () => {
+    const { root, db } = setup();
+    const big = path.join(root, 'big');
+    mkdirSync(big);
+    for (let index = 0; index < 40; index++) writeFileSync(path.join(big, `note-${index}.txt`), `note ${index} about apples and pears`);
+    let removal: Promise<void> | undefined;
+    const service: IndexingService = new IndexingService(db, (event) => {
+      // Ask for removal as soon as the first batch is committed: the run is still going.
+      if (event.processed > 0 && !removal) removal = service.removeCollection(event.collectionId);
+    });
+    const id = (await service.addCollection(big)).id;
+    const run = service.indexCollection(id, { batchSize: 5 });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    await removal;
+    expect(service.listCollections()).toEqual([]);
+    expect(db.prepare('SELECT COUNT(*) FROM documents').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT COUNT(*) FROM skipped_files').pluck().get()).toBe(0);
+    expect(indexInconsistencies(db)).toEqual([]);
+    // A new collection never gets the removed one's id.
+    expect((await service.addCollection(big)).id).toBeGreaterThan(id);
   });
 
   it('serialises concurrent runs of one collection without duplicating documents', async () => {
