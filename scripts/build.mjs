@@ -2,7 +2,7 @@
 // the Electron shell and preload when Electron's types are installed (tsconfig.electron.json), and the
 // Svelte renderer (Vite). `--typecheck-only` checks every tsconfig without writing dist/.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -17,6 +17,29 @@ function run(label, command, args) {
     process.exit(result.status ?? 1);
   }
   if (process.env.MILENS_BUILD_VERBOSE) console.error(`build: ${label} (${Date.now() - started} ms)`);
+}
+
+/**
+ * The `milens` command as one bundled module (dist/cli/milens.js, with lazily loaded chunks): resolving,
+ * reading and compiling ~100 small ES modules took about 50 ms of every CLI start, a quarter of a
+ * typical `milens mi` run. Packages stay external (they are loaded from node_modules as they expect)
+ * except commander, which every command loads.
+ */
+async function bundleCli() {
+  const started = Date.now();
+  const { build } = await import('rolldown');
+  const inlined = new Set(['commander']);
+  rmSync('dist/cli', { recursive: true, force: true });
+  await build({
+    input: 'dist/main/cli/milens.js',
+    platform: 'node',
+    external: (id) => !id.startsWith('.') && !path.isAbsolute(id) && !inlined.has(id.split('/')[0]),
+    // A module that is imported both statically and lazily stays in the chunk that needs it first.
+    onLog: (level, log, handler) => (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT' ? undefined : handler(level, log)),
+    output: { dir: 'dist/cli', format: 'esm', sourcemap: true },
+    logLevel: 'warn',
+  });
+  if (process.env.MILENS_BUILD_VERBOSE) console.error(`build: CLI bundle (${Date.now() - started} ms)`);
 }
 
 function electronTypesInstalled() {
@@ -37,6 +60,7 @@ const tsc = packageBin('typescript', 'bin/tsc');
 const node = process.execPath;
 
 run('core (tsconfig.node.json)', node, [tsc, '-b', 'tsconfig.node.json']);
+if (!typecheckOnly) await bundleCli();
 if (electronTypesInstalled()) {
   run('Electron shell (tsconfig.electron.json)', node, [tsc, '-b', 'tsconfig.electron.json']);
 } else {

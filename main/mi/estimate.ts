@@ -253,7 +253,9 @@ export async function estimateMutualInformation(
       warnings: featureWarnings[index]!,
     };
   });
-  results.sort((a, b) => b.mi - a.mi || a.name.localeCompare(b.name));
+  // Names are compared by code unit, not localeCompare: the order must not depend on the user's locale,
+  // and the first localeCompare call builds an ICU collator (~5 ms, a few percent of a 100k-row run).
+  results.sort((a, b) => b.mi - a.mi || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
     target: target.name,
     targetKind: target.kind,
@@ -285,7 +287,8 @@ async function computeCorrelations(
   const partial: Array<{ index: number; rows: Int32Array }> = [];
   features.forEach((feature, index) => {
     if (!feature.numeric || feature.constant) return;
-    const rows = completeRowsNumeric(target.numeric!, feature.numeric);
+    // missingRows counts the non-finite values, so with none on either side every row is complete.
+    const rows = target.missingRows === 0 && feature.missingRows === 0 ? null : completeRowsNumeric(target.numeric!, feature.numeric);
     if (rows === null) complete.push(index);
     else partial.push({ index, rows });
   });

@@ -18,7 +18,7 @@ export interface ServeProcess {
 }
 
 export function missingBuild(): string | undefined {
-  for (const file of ['dist/main/cli/milens.js', 'dist/renderer/index.html']) {
+  for (const file of ['dist/cli/milens.js', 'dist/renderer/index.html']) {
     if (!existsSync(path.join(REPOSITORY_ROOT, file))) return `${file} is missing: run \`npm run build\` first`;
   }
   return undefined;
