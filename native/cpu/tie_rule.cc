@@ -160,28 +160,64 @@ class SeededRandom {
   bool has_spare_ = false;
 };
 
-/** True when two present (non-NaN) values are equal (−0 equals +0): open addressing on the bit patterns. */
-bool has_duplicate_values(const double* values, int64_t n) {
+/** Canonical bits of a present value (−0 as +0) mixed by an odd multiplier: a bijection on 64 bits, so two
+ * values are equal exactly when their hashes are. NaN is never hashed, so kNoValue (a NaN's hash) marks
+ * an empty slot. */
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
+constexpr uint64_t kNoValue = 0x7ff8000000000000ull * kGolden;
+
+inline uint64_t value_hash(double value) {
+  if (value == 0) value = 0;
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits * kGolden;
+}
+
+/** True when two of the hashes are equal: open addressing in a table twice their number. */
+bool has_duplicate_hashes(const uint64_t* hashes, int64_t count, std::vector<uint64_t>& slots) {
   uint64_t capacity = 16;
-  while (capacity < static_cast<uint64_t>(2 * n)) capacity *= 2;
-  constexpr uint64_t kEmpty = ~uint64_t{0};  // a NaN pattern: NaN is never inserted
-  std::vector<uint64_t> slots(capacity, kEmpty);
+  while (capacity < static_cast<uint64_t>(2 * count)) capacity *= 2;
+  slots.assign(capacity, kNoValue);
   const uint64_t mask = capacity - 1;
-  for (int64_t i = 0; i < n; ++i) {
-    double value = values[i];
-    if (value != value) continue;
-    if (value == 0) value = 0;
-    uint64_t bits;
-    std::memcpy(&bits, &value, sizeof bits);
-    uint64_t slot = ((bits * 0x9e3779b97f4a7c15ull) >> 20) & mask;
-    for (;;) {
-      if (slots[slot] == kEmpty) {
-        slots[slot] = bits;
+  for (int64_t i = 0; i < count; ++i) {
+    const uint64_t hash = hashes[i];
+    for (uint64_t slot = (hash >> 20) & mask;; slot = (slot + 1) & mask) {
+      if (slots[slot] == kNoValue) {
+        slots[slot] = hash;
         break;
       }
-      if (slots[slot] == bits) return true;
-      slot = (slot + 1) & mask;
+      if (slots[slot] == hash) return true;
     }
+  }
+  return false;
+}
+
+/**
+ * True when two present (non-NaN) values are equal (−0 equals +0). The hashes are first partitioned by
+ * their top bits into parts of about 4,096, and each part is checked in its own small table: one table
+ * for a million values (16 MB) missed the cache on nearly every probe and took several times longer.
+ */
+bool has_duplicate_values(const double* values, int64_t n) {
+  std::vector<uint64_t> hashes;
+  hashes.reserve(n);
+  for (int64_t i = 0; i < n; ++i) {
+    if (values[i] == values[i]) hashes.push_back(value_hash(values[i]));
+  }
+  const int64_t count = static_cast<int64_t>(hashes.size());
+  std::vector<uint64_t> slots;
+  int bits = 0;  // parts = 2^bits
+  while (bits < 16 && (count >> bits) > 4096) ++bits;
+  if (bits == 0) return has_duplicate_hashes(hashes.data(), count, slots);
+  // Equal hashes share their top bits, so they land in the same part.
+  const int shift = 64 - bits;
+  std::vector<int64_t> part_start((int64_t{1} << bits) + 1, 0);
+  for (const uint64_t hash : hashes) ++part_start[(hash >> shift) + 1];
+  for (size_t p = 1; p < part_start.size(); ++p) part_start[p] += part_start[p - 1];
+  std::vector<int64_t> fill(part_start.begin(), part_start.end() - 1);
+  std::vector<uint64_t> partitioned(count);
+  for (const uint64_t hash : hashes) partitioned[fill[hash >> shift]++] = hash;
+  for (size_t p = 0; p + 1 < part_start.size(); ++p) {
+    if (has_duplicate_hashes(partitioned.data() + part_start[p], part_start[p + 1] - part_start[p], slots)) return true;
   }
   return false;
 }

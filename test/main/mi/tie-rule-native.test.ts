@@ -34,8 +34,17 @@ describe.skipIf(!addonLoaded)('native tie rule', () => {
     ['two rows', Float64Array.from([0, -0.5])],
     ['−0 beside positives', Float64Array.from({ length: 100 }, (_, i) => (i === 0 ? -0 : i))],
   ];
+  /** Distinct normal draws but for rows `a` and `b`, which get the values given (a large column takes the partitioned check). */
+  const withPair = (seed: number, a: number, b: number, valueA: number | null, valueB: number | null): Float64Array => {
+    const values = column(seed, n, (random) => random.nextNormal());
+    values[a] = valueA ?? values[b]!;
+    if (valueB !== null) values[b] = valueB;
+    return values;
+  };
   const declined: Array<[string, Float64Array]> = [
     ['a constant', new Float64Array(100).fill(4)],
+    ['one tied pair among 50,000 values', withPair(6, n - 1, 17, null, null)],
+    ['−0 and 0 among 50,000 values', withPair(7, 3, n - 2, -0, 0)],
     ['one present value', Float64Array.from([1, Number.NaN, Number.NaN])],
     ['ties', column(5, n, (random) => Math.round(random.nextNormal() * 10))],
     ['−0 tied with 0', Float64Array.from([0, -0, 1, 2])],
