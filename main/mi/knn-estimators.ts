@@ -18,7 +18,10 @@ export async function ksgMutualInformation(
   if (n <= k) return features.map(() => 0);
   const counts = await compute.ksgCounts(target, features, k);
   const table = digammaTable(n + 1);
-  return counts.map(({ countX, countY }) => table[n]! + table[k]! - meanDigammaOfCounts(countX, 1) - meanDigammaOfCounts(countY, 1));
+  // Each count is of other points, so at most n − 1.
+  return counts.map(
+    ({ countX, countY }) => table[n]! + table[k]! - meanDigammaOfCounts(countX, 1, n - 1) - meanDigammaOfCounts(countY, 1, n - 1),
+  );
 }
 
 /** Ross MI of each continuous feature with the shared labels (codes ≥ 0). */
