@@ -74,19 +74,33 @@ export interface MiRequest {
   unit?: InformationUnit;
   /** Discrete–discrete estimator: plug-in (default, as scikit-learn) or Miller–Madow bias-corrected. */
   discreteEstimator?: 'plugin' | 'miller-madow';
+  /**
+   * A column to condition on: when set, every feature's `mi` is the conditional mutual information
+   * I(feature; target | given) instead of I(feature; target) (Frenzel–Pompe when any of the three is
+   * continuous, plug-in / Miller–Madow when all are discrete; see docs/mi.md). The column is not scored
+   * as a feature; its kind is inferred or forced by `discrete` / `continuous` like any other. Rows with
+   * a missing value in the feature, the target or this column are dropped for that triple. Pearson,
+   * Spearman and dCor stay the unconditional measures of (feature, target), on the triple's rows.
+   * Permutation p-values then shuffle the target within strata of this column (docs/mi.md). Must differ
+   * from `target`.
+   */
+  given?: string;
 }
 
 export interface MiFeatureResult {
   name: string;
   kind: ColumnKind;
-  /** Mutual information with the target, in the report's unit, clipped at 0. */
+  /**
+   * Mutual information with the target, in the report's unit, clipped at 0; conditional on the
+   * report's `given` column, I(feature; target | given), when the report has one.
+   */
   mi: number;
   pearson: number | null;
   spearman: number | null;
   dcor: number | null;
   /** Permutation-test p-value; null when no permutations were asked for. */
   pValue: number | null;
-  /** Rows used for this pair (rows with a missing value in the pair are dropped). */
+  /** Rows used for this pair, or triple with `given` (rows with a missing value in it are dropped). */
   rows: number;
   droppedRows: number;
   warnings: string[];
@@ -100,11 +114,14 @@ export interface MiReport {
   rows: number;
   permutations: number;
   seed: number;
+  /** Present only when the request named a `given` column: every `mi` is then conditional on it. */
+  given?: string;
+  givenKind?: ColumnKind;
   features: MiFeatureResult[];
   warnings: string[];
 }
 
-export interface SelectRequest extends Omit<MiRequest, 'permutations' | 'unit'> {
+export interface SelectRequest extends Omit<MiRequest, 'permutations' | 'unit' | 'given'> {
   method: SelectionMethod;
   count: number;
 }

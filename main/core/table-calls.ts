@@ -3,6 +3,7 @@
 import type { MilensApi, MiReport, MiRequest, SelectReport, SelectRequest } from '../api/contract.js';
 import { invalidArgument } from '../api/errors.js';
 import { getCompute } from '../compute/index.js';
+import { estimateConditionalMutualInformation } from '../mi/conditional-estimate.js';
 import { estimateMutualInformation } from '../mi/estimate.js';
 import { selectFeatures } from '../select/select.js';
 import { loadTable } from '../table/load.js';
@@ -16,6 +17,9 @@ function requireTableRequest(request: { table?: unknown; target?: unknown }): vo
 export async function estimateMi(request: MiRequest): Promise<MiReport> {
   requireTableRequest(request);
   const table = await loadTable(request.table);
+  // With `given`, the conditional path (main/mi/conditional-estimate.ts); the plain path is untouched.
+  if (request.given !== undefined)
+    return estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request);
   return estimateMutualInformation(await getCompute(), table, request.target, request);
 }
 

@@ -19,12 +19,13 @@ export interface ResolvedColumns {
   features: Array<{ column: TableColumn; kind: ColumnKind }>;
 }
 
-export function findColumn(table: Table, name: string): TableColumn {
+/** `role` starts the error message: "Column" by default, e.g. "Given column" for `--given`. */
+export function findColumn(table: Table, name: string, role = 'Column'): TableColumn {
   const column = table.columns.find((candidate) => candidate.name === name);
   if (!column) {
     const names = table.columns.map((candidate) => candidate.name);
     const listed = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
-    throw notFound(`Column "${name}" not found in ${table.path} (columns: ${listed})`, { column: name, path: table.path });
+    throw notFound(`${role} "${name}" not found in ${table.path} (columns: ${listed})`, { column: name, path: table.path });
   }
   return column;
 }

@@ -50,7 +50,7 @@ function parseList(value: string | undefined): string[] | undefined {
 }
 
 /** The request fields shared by `mi` and `select`. */
-export function tableRequestFrom(table: string, options: TableKindOptions): Omit<MiRequest, 'permutations' | 'unit'> {
+export function tableRequestFrom(table: string, options: TableKindOptions): Omit<MiRequest, 'permutations' | 'unit' | 'given'> {
   return {
     table,
     target: options.target,
@@ -74,6 +74,7 @@ export function withTableKindOptions(command: Command): Command {
 }
 
 interface MiOptions extends TableKindOptions {
+  given?: string;
   permutations?: string;
   unit?: string;
   millerMadow?: boolean;
@@ -86,15 +87,27 @@ export function registerMi(program: Command): void {
       .description('mutual information of every column of a CSV / Parquet table with a target column')
       .argument('<table>', 'CSV or Parquet file'),
   )
-    .option('--permutations <count>', 'permutation-test p-values from this many seeded shuffles of the target', '0')
+    .option('--given <column>', 'condition on this column: mi is I(feature; target | column) (docs/mi.md)')
+    .option(
+      '--permutations <count>',
+      'permutation-test p-values from this many seeded shuffles of the target (with --given: within strata of the given column)',
+      '0',
+    )
     .option('--unit <unit>', 'nats or bits', 'nats')
     .option('--miller-madow', 'Miller–Madow bias correction for discrete–discrete pairs');
   withJsonOption(command).action(async (table: string, options: MiOptions) => {
     const unit = options.unit ?? 'nats';
     if (unit !== 'nats' && unit !== 'bits')
       throw invalidArgument(`Unknown unit "${unit}" for --unit: expected nats or bits`, { argument: '--unit', value: unit });
+    if (options.given !== undefined && options.given === options.target) {
+      throw invalidArgument(`--given "${options.given}" is the --target column: condition on another column`, {
+        argument: '--given',
+        value: options.given,
+      });
+    }
     const request: MiRequest = {
       ...tableRequestFrom(table, options),
+      ...(options.given !== undefined ? { given: options.given } : {}),
       permutations: parseIntegerFlag('--permutations', options.permutations, 0, 1_000_000),
       unit: unit as InformationUnit,
       discreteEstimator: options.millerMadow ? 'miller-madow' : 'plugin',
@@ -103,14 +116,26 @@ export function registerMi(program: Command): void {
     const report = await withApi(options, (api) => api.estimateMi(request));
     for (const warning of report.warnings) logInfo(`warning: ${warning}`);
     if (options.json) return printJson(report);
+    // With --given the MI column is conditional: said in its header and on its own line above the table.
+    if (report.given !== undefined)
+      printText(`mi is conditional on ${report.given} (${report.givenKind}): I(feature; ${report.target} | ${report.given})`);
     printText(
       formatTable(
-        ['feature', 'kind', `mi (${report.unit})`, 'pearson', 'spearman', 'dcor', 'p-value', 'rows'],
+        [
+          'feature',
+          'kind',
+          report.given !== undefined ? `mi | ${report.given} (${report.unit})` : `mi (${report.unit})`,
+          'pearson',
+          'spearman',
+          'dcor',
+          'p-value',
+          'rows',
+        ],
         report.features.map((f) => [f.name, f.kind, f.mi, f.pearson, f.spearman, f.dcor, f.pValue, f.rows]),
       ),
     );
     logInfo(
-      `target ${report.target} (${report.targetKind}), ${report.rows} rows, k = ${report.k}, seed ${report.seed}, ${((Date.now() - started) / 1000).toFixed(2)} s`,
+      `target ${report.target} (${report.targetKind})${report.given !== undefined ? `, given ${report.given} (${report.givenKind})` : ''}, ${report.rows} rows, k = ${report.k}, seed ${report.seed}, ${((Date.now() - started) / 1000).toFixed(2)} s`,
     );
   });
 }

@@ -1,0 +1,290 @@
+// The conditional path of `milens mi … --given z`: every feature X against the target Y conditioned on
+// one column Z, I(X;Y|Z), with the estimator of ./conditional.ts (Frenzel–Pompe on a kd-tree when any
+// of the three is continuous, plug-in or Miller–Madow when all are discrete), per-triple dropping of
+// missing rows, Pearson / Spearman / dCor of (X, Y) unconditionally on the triple's rows, and
+// conditional permutation p-values: the target is shuffled only among rows with the same Z (discrete
+// Z) or among blocks of LOCAL_PERMUTATION_BLOCK rows adjacent in Z order (continuous Z, a "local
+// permutation" after Runge 2018), so that the shuffle breaks X–Y dependence given Z but keeps Y–Z.
+// Kept apart from ./estimate.ts (the plain, kernel-backed path) on purpose: nothing here touches it.
+import type { ColumnKind, MiFeatureResult, MiReport } from '../api/contract.js';
+import { invalidArgument, outOfRange, requireInteger } from '../api/errors.js';
+import type { ComputeBackend } from '../compute/kernels.js';
+import type { Table } from '../table/columns.js';
+import { inferKind, requireKindAllowed } from '../table/kinds.js';
+import { findColumn, resolveColumns } from './columns-resolve.js';
+import { frenzelPompe } from './conditional.js';
+import { correlationsOf, prepareCorrelationColumn, type Correlations } from './correlation.js';
+import { discreteConditionalMutualInformation, type DiscreteEstimator } from './discrete.js';
+import { DEFAULT_K, DEFAULT_SEED, MAX_PERMUTATIONS, requirePresentTarget, toUnit, type MiEngineOptions } from './estimate.js';
+import { deriveSeed, SeededRandom } from './random.js';
+import { prepareContinuous } from './tie-rule.js';
+import { denseCodes, isMissing, pickCodes, pickFloat, toEngineVariable, type EngineVariable } from './variables.js';
+
+/** Rows per block of the continuous-Z local permutation (Runge 2018 uses 5–10 nearest neighbours). */
+export const LOCAL_PERMUTATION_BLOCK = 5;
+
+/** One variable of a triple on the triple's rows: codes (all-discrete estimator) or prepared values. */
+interface TripleSide {
+  codes: Int32Array | null;
+  values: Float64Array | null;
+  constant: boolean;
+  rankFallback: boolean;
+}
+
+/** Rows where every variable is present, or null when that is every row. */
+export function completeRowsOf(variables: EngineVariable[]): Int32Array | null {
+  if (variables.every((variable) => variable.missingRows === 0)) return null;
+  const rowCount = variables[0]!.rowCount;
+  const rows: number[] = [];
+  for (let i = 0; i < rowCount; i++) if (variables.every((variable) => !isMissing(variable, i))) rows.push(i);
+  return Int32Array.from(rows);
+}
+
+/**
+ * The permutation strata of Z on the triple's rows: positions (into the picked rows) grouped by Z's
+ * code for a discrete Z; for a continuous Z, the rows sorted by Z (ties by row) and cut into blocks
+ * of `block` consecutive rows, a last short block joining the one before. A constant Z is one stratum
+ * (a plain shuffle, as for I(X;Y)).
+ */
+export function permutationStrata(given: EngineVariable, rows: Int32Array | null, block = LOCAL_PERMUTATION_BLOCK): Int32Array[] {
+  const n = rows ? rows.length : given.rowCount;
+  if (given.codes) {
+    const codes = denseCodes(pickCodes(given.codes, rows));
+    const sizes: number[] = [];
+    for (let i = 0; i < n; i++) sizes[codes[i]!] = (sizes[codes[i]!] ?? 0) + 1;
+    const strata = sizes.map((size) => new Int32Array(size));
+    const filled = new Int32Array(strata.length);
+    for (let i = 0; i < n; i++) strata[codes[i]!]![filled[codes[i]!]!++] = i;
+    return strata;
+  }
+  const values = pickFloat(given.numeric!, rows);
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);
+  let constant = true;
+  for (let i = 1; i < n && constant; i++) constant = values[order[i]!] === values[order[0]!];
+  if (constant || n <= block) return [order];
+  const strata: Int32Array[] = [];
+  for (let start = 0; start < n; start += block) {
+    const end = n - (start + block) < block ? n : start + block;
+    strata.push(order.subarray(start, end));
+    if (end === n) break;
+  }
+  return strata;
+}
+
+/** Shuffles `values` (a copy) within each stratum, positions listed by `strata`. */
+export function shuffleWithinStrata<T extends Float64Array | Int32Array>(values: T, strata: Int32Array[], random: SeededRandom): T {
+  const result = values.slice() as T;
+  for (const stratum of strata) {
+    for (let i = stratum.length - 1; i > 0; i--) {
+      const j = random.nextInt(i + 1);
+      const a = stratum[i]!,
+        b = stratum[j]!;
+      const swap = result[a]!;
+      result[a] = result[b]!;
+      result[b] = swap;
+    }
+  }
+  return result;
+}
+
+function sideOf(variable: EngineVariable, rows: Int32Array | null, asCodes: boolean, seed: number): TripleSide {
+  if (asCodes) return { codes: denseCodes(pickCodes(variable.codes!, rows)), values: null, constant: false, rankFallback: false };
+  // Discrete codes enter the continuous estimator through the tie rule, which leaves I(X;Y|Z) unchanged.
+  const raw = variable.codes ? Float64Array.from(pickCodes(variable.codes, rows)) : pickFloat(variable.numeric!, rows);
+  const prepared = prepareContinuous(raw, deriveSeed(seed, variable.name));
+  return { codes: null, values: prepared.values, constant: prepared.constant, rankFallback: prepared.rankFallback };
+}
+
+/** Scores every feature of the table against the target, conditioned on the `given` column. */
+export async function estimateConditionalMutualInformation(
+  compute: ComputeBackend,
+  table: Table,
+  targetName: string,
+  givenName: string,
+  options: MiEngineOptions = {},
+): Promise<MiReport> {
+  const k = options.k ?? DEFAULT_K;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const permutations = options.permutations ?? 0;
+  const unit = options.unit ?? 'nats';
+  const discreteEstimator: DiscreteEstimator = options.discreteEstimator ?? 'plugin';
+  requireInteger('k', k, 1);
+  requireInteger('seed', seed, 0, 0xffffffff);
+  requireInteger('permutations', permutations, 0, MAX_PERMUTATIONS);
+  if (unit !== 'nats' && unit !== 'bits') throw outOfRange('unit', '"nats" or "bits"', unit);
+  if (discreteEstimator !== 'plugin' && discreteEstimator !== 'miller-madow')
+    throw outOfRange('discreteEstimator', '"plugin" or "miller-madow"', discreteEstimator);
+  if (typeof givenName !== 'string' || givenName.length === 0)
+    throw invalidArgument('The given column (--given) must be a non-empty column name', { argument: 'given' });
+  if (givenName === targetName) {
+    throw invalidArgument(`The given column "${givenName}" is the target: I(X;Y|Y) is 0 for every feature; condition on another column`, {
+      argument: 'given',
+      value: givenName,
+    });
+  }
+
+  findColumn(table, targetName); // a missing target is reported before a missing given column
+  const givenColumn = findColumn(table, givenName, 'Given column');
+  const featureNames = (options.features ?? table.columns.map((column) => column.name)).filter(
+    (name) => name !== targetName && name !== givenName,
+  );
+  if (featureNames.length === 0) {
+    throw invalidArgument(`${table.path} has no feature columns besides the target "${targetName}" and the given column "${givenName}"`, {
+      path: table.path,
+    });
+  }
+  const resolved = resolveColumns(table, targetName, { ...options, features: featureNames });
+  const givenKind: ColumnKind = options.discrete?.includes(givenName)
+    ? 'discrete'
+    : options.continuous?.includes(givenName)
+      ? 'continuous'
+      : inferKind(givenColumn);
+  requireKindAllowed(givenColumn, givenKind);
+
+  const target = toEngineVariable(resolved.target, resolved.targetKind, seed);
+  requirePresentTarget(table, target);
+  const given = toEngineVariable(givenColumn, givenKind, seed);
+  const givenPresent = given.rowCount - given.missingRows;
+  if (givenPresent < 2) {
+    throw invalidArgument(
+      `Given column "${given.name}" of ${table.path} has ${givenPresent} row${givenPresent === 1 ? '' : 's'} with a value (of ${table.rowCount}): at least 2 are needed`,
+      { argument: 'given', value: given.name, path: table.path, presentRows: givenPresent },
+    );
+  }
+  const features = resolved.features.map(({ column, kind }) => toEngineVariable(column, kind, seed));
+
+  const warnings: string[] = [];
+  if (target.constant) warnings.push(`target "${target.name}" is constant: every MI is 0`);
+  if (target.missingRows > 0)
+    warnings.push(`target "${target.name}" is missing in ${target.missingRows} rows; they are dropped from every triple`);
+  if (given.constant) warnings.push(`given "${given.name}" is constant: conditioning on it changes nothing, MI is I(feature; target)`);
+  if (given.missingRows > 0)
+    warnings.push(`given "${given.name}" is missing in ${given.missingRows} rows; they are dropped from every triple`);
+
+  const total = features.length * (1 + permutations);
+  let done = 0;
+  const results: MiFeatureResult[] = [];
+  const correlationJobs: Array<{ index: number; rows: Int32Array | null }> = [];
+  for (const [index, feature] of features.entries()) {
+    const featureWarnings: string[] = [];
+    const rows = completeRowsOf([feature, target, given]);
+    const used = rows ? rows.length : table.rowCount;
+    if (rows && used < table.rowCount) featureWarnings.push(`${table.rowCount - used} rows with a missing value dropped`);
+    if (feature.constant) featureWarnings.push(`column "${feature.name}" is constant: MI is 0`);
+    const skip = target.constant || feature.constant || used < 2;
+    let observed = 0;
+    let exceedances = 0;
+    if (!skip) {
+      const allDiscrete = feature.kind === 'discrete' && target.kind === 'discrete' && given.kind === 'discrete';
+      const x = sideOf(feature, rows, allDiscrete, seed);
+      const y = sideOf(target, rows, allDiscrete, seed);
+      const z = sideOf(given, rows, allDiscrete, seed);
+      if (x.rankFallback || y.rankFallback || z.rankFallback)
+        featureWarnings.push('ties too close for float64 spreading; dense ranks were used (see docs/mi.md)');
+      // Conditioning on a constant is conditioning on nothing: I(X;Y|Z) = I(X;Y), here via a zero z.
+      if (z.values && z.constant) z.values.fill(0);
+      const estimate = (yValues: Float64Array | null, yCodes: Int32Array | null): number => {
+        if (allDiscrete) return Math.max(0, discreteConditionalMutualInformation(x.codes!, yCodes!, z.codes!, discreteEstimator));
+        if (x.constant || y.constant || used <= k) return 0;
+        return Math.max(0, frenzelPompe(x.values!, yValues!, z.values!, k));
+      };
+      if (!allDiscrete && used <= k) featureWarnings.push(`only ${used} rows for k = ${k} neighbours: MI reported as 0`);
+      observed = estimate(y.values, y.codes);
+      options.onProgress?.(++done, total);
+      if (permutations > 0) {
+        const strata = permutationStrata(given, rows);
+        const alone = strata.reduce((count, stratum) => count + (stratum.length === 1 ? 1 : 0), 0);
+        if (alone * 2 > used)
+          featureWarnings.push(
+            `${alone} of ${used} rows are alone in their level of "${given.name}": the permutation test has little power`,
+          );
+        for (let permutation = 0; permutation < permutations; permutation++) {
+          // From (seed, target, given, permutation) only, as in the plain path: not from other columns.
+          const random = new SeededRandom(deriveSeed(seed, `conditional-permutation:${permutation}:${target.name}:${given.name}`));
+          const shuffled = allDiscrete
+            ? estimate(null, shuffleWithinStrata(y.codes!, strata, random))
+            : estimate(shuffleWithinStrata(y.values!, strata, random), null);
+          if (shuffled >= observed) exceedances++;
+          options.onProgress?.(++done, total);
+        }
+      }
+    } else {
+      done += 1 + permutations;
+      options.onProgress?.(done, total);
+    }
+    correlationJobs.push({ index, rows });
+    results.push({
+      name: feature.name,
+      kind: feature.kind,
+      mi: toUnit(observed, unit),
+      pearson: null,
+      spearman: null,
+      dcor: null,
+      pValue: permutations > 0 ? (skip ? 1 : (1 + exceedances) / (1 + permutations)) : null,
+      rows: used,
+      droppedRows: table.rowCount - used,
+      warnings: featureWarnings,
+    });
+  }
+
+  if (options.correlations !== false) {
+    const correlations = await unconditionalCorrelations(compute, target, features, correlationJobs);
+    correlations.forEach((measures, index) => {
+      if (!measures) return;
+      results[index]!.pearson = measures.pearson;
+      results[index]!.spearman = measures.spearman;
+      results[index]!.dcor = measures.dcor;
+    });
+  }
+
+  results.sort((a, b) => b.mi - a.mi || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    target: target.name,
+    targetKind: target.kind,
+    unit,
+    k,
+    rows: table.rowCount,
+    permutations,
+    seed,
+    given: given.name,
+    givenKind: given.kind,
+    features: results,
+    warnings: [...warnings, ...results.flatMap((result) => result.warnings.map((warning) => `${result.name}: ${warning}`))].filter(
+      (warning, index, all) => all.indexOf(warning) === index,
+    ),
+  };
+}
+
+/**
+ * Pearson / Spearman / dCor of (feature, target), not conditioned on Z, on the rows the triple uses
+ * (so every number of a result row describes the same sample). Features using every row go to the
+ * backend's `correlations` kernel in one call; the others are computed here on their picked rows.
+ */
+async function unconditionalCorrelations(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  features: EngineVariable[],
+  jobs: Array<{ index: number; rows: Int32Array | null }>,
+): Promise<Array<Correlations | null>> {
+  const results: Array<Correlations | null> = features.map(() => null);
+  if (!target.numeric || target.constant) return results;
+  const complete: number[] = [];
+  for (const { index, rows } of jobs) {
+    const feature = features[index]!;
+    if (!feature.numeric || feature.constant) continue;
+    if (rows === null) complete.push(index);
+    else
+      results[index] = correlationsOf(
+        prepareCorrelationColumn(pickFloat(feature.numeric, rows)),
+        prepareCorrelationColumn(pickFloat(target.numeric, rows)),
+      );
+  }
+  if (complete.length > 0) {
+    const measures = await compute.correlations(
+      target.numeric,
+      complete.map((index) => features[index]!.numeric!),
+    );
+    measures.forEach((measure, position) => (results[complete[position]!] = measure));
+  }
+  return results;
+}
