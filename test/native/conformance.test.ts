@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, getReferenceBackend, listBackends } from '../../main/compute/index.js';
 import type { BackendName, ComputeBackend, TopKResult, VectorStore } from '../../main/compute/kernels.js';
-import { storeValue } from './oracles.js';
+import { distanceCorrelationOracle, storeValue } from './oracles.js';
 import { f32ToF16Bits, gaussian, randomInt, seededRandom } from './random.js';
 
 const reference = getReferenceBackend();
@@ -395,6 +395,37 @@ describe.each(variants)('$label backend', (variant) => {
         Float64Array.from({ length: n }, () => Math.round(gaussian(random) * 3) / 3 + 1e-13 * gaussian(random)),
       ];
       expect(await backend.correlations(target, features.slice(0, 1))).toEqual(await reference.correlations(target, features.slice(0, 1)));
+      expect(await backend.correlations(target, features)).toEqual(await reference.correlations(target, features));
+    });
+
+    // The distance correlation's merge (native/cpu/correlation.cc) splits blocks of positions in halves
+    // down to blocks of 4: every size from 1 to 40 (odd sizes, non-powers of two), with ties in both
+    // columns, against the O(n²) definition and bit for bit against the reference.
+    it('distance correlation for every n from 1 to 40, ties in both columns, matches the O(n²) definition', async () => {
+      for (let n = 1; n <= 40; n++) {
+        const random = seededRandom(n * 31);
+        const target = Float64Array.from({ length: n }, () => Math.round(gaussian(random) * 2) / 2);
+        const features = [
+          Float64Array.from(target, (y) => Math.round((Math.sin(2 * y) + 0.5 * gaussian(random)) * 3) / 3),
+          Float64Array.from({ length: n }, () => gaussian(random)),
+          Float64Array.from(target, (y) => -y),
+        ];
+        const actual = await backend.correlations(target, features);
+        expect(actual).toEqual(await reference.correlations(target, features));
+        features.forEach((feature, f) => {
+          const expected = distanceCorrelationOracle(feature, target);
+          if (expected === null) expect(actual[f]!.dcor).toBeNull();
+          else expect(actual[f]!.dcor!).toBeCloseTo(expected, 9);
+        });
+      }
+    });
+
+    // One large feature has the halves of its big blocks summed on two threads; the sums are taken in the
+    // same order on any number of threads, so the result still equals the single-threaded reference.
+    it.each([32_767, 32_768, 65_537])('one feature of n %i (the threaded distance correlation) equals the reference', async (n) => {
+      const random = seededRandom(n);
+      const target = Float64Array.from({ length: n }, () => gaussian(random));
+      const features = [Float64Array.from(target, (y) => Math.round(Math.cos(y) * 4 + gaussian(random)))];
       expect(await backend.correlations(target, features)).toEqual(await reference.correlations(target, features));
     });
 

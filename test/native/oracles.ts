@@ -107,3 +107,20 @@ export function jointHistogramOracle(a: Int32Array, b: Int32Array, aLevels: numb
   a.forEach((code, i) => (counts[code * bLevels + b[i]!] = counts[code * bLevels + b[i]!]! + 1));
   return counts;
 }
+
+/** Distance correlation (V-statistic) from the double-centred n × n distance matrices; null without spread. */
+export function distanceCorrelationOracle(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  const n = x.length;
+  const centred = (values: ArrayLike<number>) => {
+    const distances = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Math.abs(values[i]! - values[j]!)));
+    const rowMeans = distances.map((row) => row.reduce((sum, d) => sum + d, 0) / n);
+    const mean = rowMeans.reduce((sum, m) => sum + m, 0) / n;
+    return distances.map((row, i) => row.map((d, j) => d - rowMeans[i]! - rowMeans[j]! + mean));
+  };
+  const a = centred(x),
+    b = centred(y);
+  const dot = (p: number[][], q: number[][]) => p.reduce((sum, row, i) => sum + row.reduce((s, c, j) => s + c * q[i]![j]!, 0), 0);
+  const variances = dot(a, a) * dot(b, b);
+  if (!(variances > 0)) return null;
+  return Math.sqrt(Math.max(0, dot(a, b) / Math.sqrt(variances)));
+}

@@ -78,71 +78,115 @@ function distanceRowSums(values: ArrayLike<number>, order: Uint32Array): Float64
 }
 
 /**
- * Σ_{i,j} |x_i − x_j| |y_i − y_j| in O(n log n) by a bottom-up merge sort on y of the points in x order:
- * when a right run meets a left run, every left point has x_l ≤ x_r, and the left points merged before
- * a right point are exactly those with y_l ≤ y_r, so running sums of (1, y, x, xy) over them give
- * Σ (x_r − x_l)|y_r − y_l| for that point. Ties in x or y contribute 0 whichever side they land on.
- * Memory access is sequential, which matters far more than the operation count at 10^6 rows.
+ * Σ_{i,j} |u_i − u_j| |v_i − v_j| in O(n log n), exactly, for u = byPosition's values and v = byOrder's.
+ * Index the points by their position in u order. For i < j there u_j − u_i ≥ 0, and |d| = d + 2·max(0, −d)
+ * gives Σ_ij |Δu||Δv| = 2(S + 2D), where S = Σ_{i<j} (u_j − u_i)(v_j − v_i) = nΣuv − ΣuΣv takes O(n), and
+ * D sums (u_j − u_i)(v_i − v_j) over the discordant pairs, i < j with i after j in v order (pairs tied in v
+ * add 0 either way). D is summed over blocks of positions holding their points in v order: a block is
+ * split stably into its lower and upper halves of positions, and an upper point r with k lower points
+ * before it in v order is discordant with the lower half's points k, k+1, … (its v order), whose sums
+ * come from suffix sums of (v, u, uv) over the lower half:
+ *   Σ_{m≥k} (u_r − u_m)(v_m − v_r) = u_r·SV[k] − u_r v_r·(lower − k) − SUV[k] + v_r·SU[k].
+ * The halves are summed the same way; blocks of at most LEAF_SIZE points directly. A block's D is
+ * (across + lower half's D) + upper half's D, the order the native kernel keeps on any number of threads.
  */
-function distanceProductSum(x: Float64Array, y: Float64Array, xOrder: Uint32Array): number {
-  const n = x.length;
-  let ys = new Float64Array(n),
-    xs = new Float64Array(n);
-  for (let p = 0; p < n; p++) {
-    ys[p] = y[xOrder[p]!]!;
-    xs[p] = x[xOrder[p]!]!;
+function distanceProductSum(byOrder: CorrelationColumn, byPosition: CorrelationColumn): number {
+  const n = byOrder.standardised.length;
+  const v = byOrder.standardised,
+    u = byPosition.standardised;
+  const positions = new Int32Array(n);
+  for (let p = 0; p < n; p++) positions[byPosition.order[p]!] = p;
+  const blocks = new BlockBuffers(n);
+  for (let q = 0; q < n; q++) {
+    const index = byOrder.order[q]!;
+    blocks.v[0][q] = v[index]!;
+    blocks.u[0][q] = u[index]!;
+    blocks.position[0][q] = positions[index]!;
   }
-  let ysNext = new Float64Array(n),
-    xsNext = new Float64Array(n);
-  let result = 0;
-  for (let width = 1; width < n; width *= 2) {
-    for (let start = 0; start < n; start += 2 * width) {
-      const middle = Math.min(start + width, n),
-        end = Math.min(start + 2 * width, n);
-      let totalY = 0,
-        totalX = 0,
-        totalXY = 0;
-      for (let l = start; l < middle; l++) {
-        totalY += ys[l]!;
-        totalX += xs[l]!;
-        totalXY += xs[l]! * ys[l]!;
-      }
-      const totalCount = middle - start;
-      let lowCount = 0,
-        lowY = 0,
-        lowX = 0,
-        lowXY = 0;
-      let left = start,
-        right = middle,
-        out = start;
-      while (left < middle || right < end) {
-        if (right >= end || (left < middle && ys[left]! <= ys[right]!)) {
-          const yl = ys[left]!,
-            xl = xs[left]!;
-          lowCount++;
-          lowY += yl;
-          lowX += xl;
-          lowXY += xl * yl;
-          ysNext[out] = yl;
-          xsNext[out++] = xl;
-          left++;
-        } else {
-          const yr = ys[right]!,
-            xr = xs[right]!;
-          const xy = xr * yr;
-          const low = xy * lowCount - xr * lowY - yr * lowX + lowXY;
-          const high = xy * (totalCount - lowCount) - xr * (totalY - lowY) - yr * (totalX - lowX) + (totalXY - lowXY);
-          result += low - high;
-          ysNext[out] = yr;
-          xsNext[out++] = xr;
-          right++;
-        }
-      }
+  let sumU = 0,
+    sumV = 0,
+    sumUV = 0;
+  for (let i = 0; i < n; i++) {
+    sumU += u[i]!;
+    sumV += v[i]!;
+    sumUV += u[i]! * v[i]!;
+  }
+  const signedSum = n * sumUV - sumU * sumV;
+  return 2 * (signedSum + 2 * discordantSum(blocks, 0, 0, 0, n));
+}
+
+/** Blocks this small sum their discordant pairs directly (as the native kernel does). */
+const LEAF_SIZE = 4;
+
+/**
+ * Points in v order (v, u, position in u order) in two buffers, a block being split from one (`side`)
+ * into the other at the same offsets; lowerBefore holds, per upper point of a block, the lower points
+ * before it.
+ */
+class BlockBuffers {
+  readonly v: [Float64Array, Float64Array];
+  readonly u: [Float64Array, Float64Array];
+  readonly position: [Int32Array, Int32Array];
+  readonly lowerBefore: Int32Array;
+  constructor(n: number) {
+    this.v = [new Float64Array(n), new Float64Array(n)];
+    this.u = [new Float64Array(n), new Float64Array(n)];
+    this.position = [new Int32Array(n), new Int32Array(n)];
+    this.lowerBefore = new Int32Array(n);
+  }
+}
+
+/** D of a block: points from … from + size − 1 of buffer `side`, holding the positions first, first + 1, … */
+function discordantSum(blocks: BlockBuffers, side: 0 | 1, from: number, first: number, size: number): number {
+  const v = blocks.v[side],
+    u = blocks.u[side],
+    position = blocks.position[side];
+  if (size <= LEAF_SIZE) {
+    let sum = 0;
+    for (let b = from + 1; b < from + size; b++) {
+      for (let a = from; a < b; a++) if (position[a]! > position[b]!) sum += (u[a]! - u[b]!) * (v[b]! - v[a]!);
     }
-    [ys, ysNext] = [ysNext, ys];
-    [xs, xsNext] = [xsNext, xs];
+    return sum;
   }
-  return 2 * result;
+  // Split stably into the lower half of positions (out[from …]) and the upper half (out[from + lower …]).
+  const lower = Math.floor(size / 2),
+    split = first + lower;
+  const other = side === 0 ? 1 : 0;
+  const outV = blocks.v[other],
+    outU = blocks.u[other],
+    outPosition = blocks.position[other];
+  let nextLower = from,
+    nextUpper = from + lower;
+  for (let q = from; q < from + size; q++) {
+    const to = position[q]! < split ? nextLower++ : nextUpper++;
+    if (to >= from + lower) blocks.lowerBefore[to] = nextLower - from;
+    outV[to] = v[q]!;
+    outU[to] = u[q]!;
+    outPosition[to] = position[q]!;
+  }
+  // Suffix sums over the lower half (written over the consumed input, as the native kernel does).
+  const suffixV = v,
+    suffixU = u,
+    suffixUV = v.subarray(lower);
+  let sumV = 0,
+    sumU = 0,
+    sumUV = 0;
+  for (let m = from + lower - 1; m >= from; m--) {
+    sumV += outV[m]!;
+    sumU += outU[m]!;
+    sumUV += outU[m]! * outV[m]!;
+    suffixV[m] = sumV;
+    suffixU[m] = sumU;
+    suffixUV[m] = sumUV;
+  }
+  let across = 0;
+  for (let r = from + lower; r < from + size; r++) {
+    const k = blocks.lowerBefore[r]!;
+    if (k === lower) continue; // every lower point precedes this one: no discordant pair
+    const at = from + k;
+    across += outU[r]! * suffixV[at]! - outU[r]! * outV[r]! * (lower - k) - suffixUV[at]! + outV[r]! * suffixU[at]!;
+  }
+  return across + discordantSum(blocks, other, from, first, lower) + discordantSum(blocks, other, from + lower, split, size - lower);
 }
 
 /** One column's share of the correlation work, computed once and reused against every partner. */
@@ -197,7 +241,7 @@ export function correlationsOf(a: CorrelationColumn | null, b: CorrelationColumn
   const n = a.standardised.length;
   let product = 0;
   for (let i = 0; i < n; i++) product += a.standardised[i]! * b.standardised[i]!;
-  const products = distanceProductSum(a.standardised, b.standardised, a.order);
+  const products = distanceProductSum(a, b);
   let rowProducts = 0,
     aTotal = 0,
     bTotal = 0;
