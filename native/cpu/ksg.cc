@@ -10,13 +10,15 @@
 //    values) is ≥ the current k-th distance is skipped, and the search stops at the first ring whose
 //    four sides all are. Such points cannot change the k-th smallest distance, so eps is exactly the one
 //    an exhaustive search (or the kd-tree) finds, in whatever order the cells are visited. For k ≤ 5,
-//    rings 0 and 1 are instead the points of the cell's 3 × 3 block, gathered once per cell and all
-//    offered to a branch-free k-smallest (min / max): more candidates, but no mispredicted jumps.
+//    rings 0 and 1 are instead the points of the cell's 3 × 3 block, all offered to a branch-free
+//    k-smallest (min / max): more candidates, but no mispredicted jumps. With AVX2 (chosen at run time;
+//    MILENS_CPU_SIMD=off keeps the portable loops), 4 points of a cell share the block in the 4 lanes of
+//    a register, and only the points whose ring 2 may still hold a nearer point search on, one by one.
 // 4. eps is stored by the point's rank in each marginal, and the strict marginal counts then walk each
-//    sorted marginal in order, galloping outward from the point's own position: the run |v − x_i| < eps
-//    is short (hundreds of points) and lies next to the previous point's, so the pass streams through
-//    memory instead of binary-searching a multi-megabyte array at random for every point; the bracket
-//    the gallop ends in is bisected without branches.
+//    sorted marginal in order, 8 positions at a time: their 16 boundary searches (below and above) are
+//    bisections of one power-of-two bracket, sized by the previous group and checked at its far ends,
+//    run round by round so that their chains of dependent loads overlap; a run that overflows its
+//    bracket, and the groups at the ends of the array, gallop outward from the point's position instead.
 //
 // All distances are |a − b| computed in float64, as scikit-learn computes them. Rounding is monotone, so
 // a bound computed from a column's extreme value never exceeds the computed distance to any point in it,
@@ -28,8 +30,15 @@
 // features as threads, each thread takes whole features instead.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MILENS_X86_DISPATCH 1
+#include <immintrin.h>
+#endif
 
 #include "cpu_kernels.h"
 #include "neighbours.h"
@@ -246,23 +255,28 @@ struct BlockCandidates {
 };
 
 /**
- * eps of the point packed at position p: its k-th nearest other point, Chebyshev metric. With `block`
- * (the candidates of p's cell), rings 0 and 1 are offered from it; without, cell by cell with bounds.
+ * The search for the k-th nearest other point of the point packed at position p (Chebyshev metric): the
+ * point, its cell, and the bounds that let whole cells and rings be skipped.
  */
-template <class Nearest>
-double grid_kth_distance(const Grid& grid, const SharedTarget& target, int64_t p, int64_t column, int64_t row, Nearest& nearest,
-                         const BlockCandidates* block) {
-  const int64_t size = grid.size;
-  const double qx = grid.xs[p], qy = grid.ys[p];
-  nearest.reset();
-  const double infinity = std::numeric_limits<double>::infinity();
-  // Lower bound on |x_j − qx| for every point j of column c (0 for the point's own column).
-  auto column_bound = [&](int64_t c) { return c < column ? qx - grid.column_high[c] : c > column ? grid.column_low[c] - qx : 0.0; };
-  auto row_bound = [&](int64_t r) { return r < row ? qy - target.row_high[r] : r > row ? target.row_low[r] - qy : 0.0; };
-  auto scan_cell = [&](int64_t c, int64_t r) {
+struct PointSearch {
+  const Grid& grid;
+  const SharedTarget& target;
+  int64_t p, column, row;
+  double qx, qy;
+
+  PointSearch(const Grid& grid, const SharedTarget& target, int64_t p, int64_t column, int64_t row)
+      : grid(grid), target(target), p(p), column(column), row(row), qx(grid.xs[p]), qy(grid.ys[p]) {}
+
+  /** Lower bound on |x_j − qx| for every point j of column c (0 for the point's own column); likewise rows. */
+  double column_bound(int64_t c) const { return c < column ? qx - grid.column_high[c] : c > column ? grid.column_low[c] - qx : 0.0; }
+  double row_bound(int64_t r) const { return r < row ? qy - target.row_high[r] : r > row ? target.row_low[r] - qy : 0.0; }
+
+  /** Offers every point of cell (c, r) but the point itself, unless the cell's bound rules them all out. */
+  template <class Nearest>
+  void scan_cell(int64_t c, int64_t r, Nearest& nearest) const {
     const double bound = std::max(column_bound(c), row_bound(r));
     if (bound >= nearest.kth()) return;
-    const int64_t cell = c * size + r;
+    const int64_t cell = c * grid.size + r;
     const int64_t start = grid.cell_start[cell], end = grid.cell_start[cell + 1];
     auto offer_range = [&](int64_t from, int64_t to) {
       for (int64_t q = from; q < to; ++q) {
@@ -276,79 +290,237 @@ double grid_kth_distance(const Grid& grid, const SharedTarget& target, int64_t p
     } else {
       offer_range(start, end);
     }
-  };
-  if (block != nullptr) {
-    const int64_t count = static_cast<int64_t>(block->xs.size());
-    const double* xs = block->xs.data();
-    const double* ys = block->ys.data();
-    const int64_t* positions = block->positions.data();
-    for (int64_t j = 0; j < count; ++j) {
-      const double ax = std::fabs(xs[j] - qx), ay = std::fabs(ys[j] - qy);
-      const double distance = ax > ay ? ax : ay;
-      nearest.offer(positions[j] == p ? infinity : distance);  // +∞ is never kept: the point itself is left out
-    }
-  } else {
-    scan_cell(column, row);
+  }
+
+  /** Rings 0 and 1 cell by cell, each behind its bound. */
+  template <class Nearest>
+  void scan_near_cells(Nearest& nearest) const {
+    const int64_t size = grid.size;
+    scan_cell(column, row, nearest);
     // Ring 1 edge neighbours before its corners: a corner's bound is the larger of two edges' bounds, so
     // once the k-th distance has shrunk over the edges, most corners are skipped.
-    if (column > 0) scan_cell(column - 1, row);
-    if (column + 1 < size) scan_cell(column + 1, row);
-    if (row > 0) scan_cell(column, row - 1);
-    if (row + 1 < size) scan_cell(column, row + 1);
+    if (column > 0) scan_cell(column - 1, row, nearest);
+    if (column + 1 < size) scan_cell(column + 1, row, nearest);
+    if (row > 0) scan_cell(column, row - 1, nearest);
+    if (row + 1 < size) scan_cell(column, row + 1, nearest);
     for (int64_t dc = -1; dc <= 1; dc += 2) {
       for (int64_t dr = -1; dr <= 1; dr += 2) {
-        if (column + dc >= 0 && column + dc < size && row + dr >= 0 && row + dr < size) scan_cell(column + dc, row + dr);
+        if (column + dc >= 0 && column + dc < size && row + dr >= 0 && row + dr < size) scan_cell(column + dc, row + dr, nearest);
       }
     }
   }
-  for (int64_t ring = 2;; ++ring) {
-    const bool has_left = column - ring >= 0, has_right = column + ring < size;
-    const bool has_below = row - ring >= 0, has_above = row + ring < size;
-    const double left = has_left ? qx - grid.column_high[column - ring] : infinity;
-    const double right = has_right ? grid.column_low[column + ring] - qx : infinity;
-    const double below = has_below ? qy - target.row_high[row - ring] : infinity;
-    const double above = has_above ? target.row_low[row + ring] - qy : infinity;
-    // Every point of the ring lies in one of its four sides; an absent side bounds nothing (+∞).
-    if (std::min(std::min(left, right), std::min(below, above)) >= nearest.kth()) break;
-    const int64_t column_from = std::max<int64_t>(0, column - ring), column_to = std::min<int64_t>(size - 1, column + ring);
-    const int64_t row_from = std::max<int64_t>(0, row - ring + 1), row_to = std::min<int64_t>(size - 1, row + ring - 1);
-    if (has_below && below < nearest.kth())
-      for (int64_t c = column_from; c <= column_to; ++c) scan_cell(c, row - ring);
-    if (has_above && above < nearest.kth())
-      for (int64_t c = column_from; c <= column_to; ++c) scan_cell(c, row + ring);
-    if (has_left && left < nearest.kth())
-      for (int64_t r = row_from; r <= row_to; ++r) scan_cell(column - ring, r);
-    if (has_right && right < nearest.kth())
-      for (int64_t r = row_from; r <= row_to; ++r) scan_cell(column + ring, r);
+
+  /** Rings 0 and 1 from the cell's gathered block, every candidate offered without a branch. */
+  template <class Nearest>
+  void offer_block(const BlockCandidates& block, Nearest& nearest) const {
+    const double infinity = std::numeric_limits<double>::infinity();
+    const int64_t count = static_cast<int64_t>(block.xs.size());
+    for (int64_t j = 0; j < count; ++j) {
+      const double ax = std::fabs(block.xs[j] - qx), ay = std::fabs(block.ys[j] - qy);
+      const double distance = ax > ay ? ax : ay;
+      nearest.offer(block.positions[j] == p ? infinity : distance);  // +∞ is never kept: the point itself is left out
+    }
   }
-  return nearest.kth();
+
+  /**
+   * Rings 2, 3, … once rings 0 and 1 are in `nearest`; returns the k-th distance. Stops at the first ring
+   * whose four sides are all bounded away (≥ the k-th distance): no point there can change it.
+   */
+  template <class Nearest>
+  double scan_outer_rings(Nearest& nearest) const {
+    const double infinity = std::numeric_limits<double>::infinity();
+    const int64_t size = grid.size;
+    for (int64_t ring = 2;; ++ring) {
+      const bool has_left = column - ring >= 0, has_right = column + ring < size;
+      const bool has_below = row - ring >= 0, has_above = row + ring < size;
+      const double left = has_left ? qx - grid.column_high[column - ring] : infinity;
+      const double right = has_right ? grid.column_low[column + ring] - qx : infinity;
+      const double below = has_below ? qy - target.row_high[row - ring] : infinity;
+      const double above = has_above ? target.row_low[row + ring] - qy : infinity;
+      // Every point of the ring lies in one of its four sides; an absent side bounds nothing (+∞).
+      if (std::min(std::min(left, right), std::min(below, above)) >= nearest.kth()) break;
+      const int64_t column_from = std::max<int64_t>(0, column - ring), column_to = std::min<int64_t>(size - 1, column + ring);
+      const int64_t row_from = std::max<int64_t>(0, row - ring + 1), row_to = std::min<int64_t>(size - 1, row + ring - 1);
+      if (has_below && below < nearest.kth())
+        for (int64_t c = column_from; c <= column_to; ++c) scan_cell(c, row - ring, nearest);
+      if (has_above && above < nearest.kth())
+        for (int64_t c = column_from; c <= column_to; ++c) scan_cell(c, row + ring, nearest);
+      if (has_left && left < nearest.kth())
+        for (int64_t r = row_from; r <= row_to; ++r) scan_cell(column - ring, r, nearest);
+      if (has_right && right < nearest.kth())
+        for (int64_t r = row_from; r <= row_to; ++r) scan_cell(column + ring, r, nearest);
+    }
+    return nearest.kth();
+  }
+};
+
+/** Positions map to cells monotonically: the cell holding position `from`. */
+int64_t cell_of_position(const Grid& grid, int64_t from) {
+  return std::upper_bound(grid.cell_start.begin(), grid.cell_start.end(), from) - grid.cell_start.begin() - 1;
 }
 
 /**
  * eps of the points packed at positions [from, to) of the grid, stored by each point's x rank and by its
- * y rank: the counting passes then walk the sorted marginals in order (see marginal_counts).
+ * y rank: the counting passes then walk the sorted marginals in order (see marginal_counts). A branch-free
+ * Nearest takes rings 0 and 1 from the cell's block; the others scan them cell by cell.
  */
 template <class Nearest>
 void grid_eps_with(const Grid& grid, const SharedTarget& target, Nearest& nearest, int64_t from, int64_t to, double* eps_by_x_rank,
                    double* eps_by_y_rank) {
   const int64_t size = grid.size;
-  // Positions map to cells monotonically: walk the cells alongside.
-  int64_t cell = std::upper_bound(grid.cell_start.begin(), grid.cell_start.end(), from) - grid.cell_start.begin() - 1;
+  int64_t cell = cell_of_position(grid, from);
   BlockCandidates block;
   for (int64_t p = from; p < to; ++p) {
     while (grid.cell_start[cell + 1] <= p) ++cell;
-    if (Nearest::kBranchFree && block.cell != cell) {
-      block.gather(grid, cell / size, cell % size);
-      block.cell = cell;
+    const PointSearch search(grid, target, p, cell / size, cell % size);
+    nearest.reset();
+    if (Nearest::kBranchFree) {
+      if (block.cell != cell) {
+        block.gather(grid, cell / size, cell % size);
+        block.cell = cell;
+      }
+      search.offer_block(block, nearest);
+    } else {
+      search.scan_near_cells(nearest);
     }
-    const double eps = grid_kth_distance(grid, target, p, cell / size, cell % size, nearest, Nearest::kBranchFree ? &block : nullptr);
+    const double eps = search.scan_outer_rings(nearest);
     eps_by_x_rank[grid.x_ranks[p]] = eps;
     eps_by_y_rank[grid.y_ranks[p]] = eps;
   }
 }
 
-void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, int64_t from, int64_t to, double* eps_by_x_rank,
+#ifdef MILENS_X86_DISPATCH
+#define MILENS_AVX2 __attribute__((target("avx2")))
+
+/** Queries searched together: the 4 double lanes of an AVX2 register. */
+constexpr int kQueryLanes = 4;
+
+/** A cell's 3 × 3 block where it lies in the grid: one run of packed positions per column (rows are adjacent cells). */
+struct BlockRuns {
+  int64_t first[3], last[3];
+  int count = 0;
+
+  BlockRuns(const Grid& grid, int64_t column, int64_t row) {
+    const int64_t size = grid.size;
+    for (int64_t c = std::max<int64_t>(0, column - 1); c <= std::min<int64_t>(size - 1, column + 1); ++c, ++count) {
+      first[count] = grid.cell_start[c * size + std::max<int64_t>(0, row - 1)];
+      last[count] = grid.cell_start[c * size + std::min<int64_t>(size - 1, row + 1) + 1];
+    }
+  }
+};
+
+/**
+ * FixedKSmallest for kQueryLanes queries at once, one per lane, over rings 0 and 1 (the block, read in
+ * place): every candidate is broadcast and merged into each lane's sorted k by the same min / max steps.
+ * The lanes' arithmetic is the scalar one (a − b rounded once, |·| clears the sign bit, max and min of two
+ * non-NaN doubles), so each lane keeps exactly the k distances the scalar FixedKSmallest keeps for that
+ * query. A candidate at the query's own position is replaced by +∞, which is never kept (the scalar rule).
+ */
+template <int K>
+MILENS_AVX2 void block_k_smallest_avx2(const Grid& grid, const BlockRuns& block, __m256d x, __m256d y, __m256i positions, __m256d* kept) {
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  const __m256d infinity = _mm256_set1_pd(std::numeric_limits<double>::infinity());
+  for (int i = 0; i < K; ++i) kept[i] = infinity;
+  for (int run = 0; run < block.count; ++run) {
+    for (int64_t q = block.first[run]; q < block.last[run]; ++q) {
+      const __m256d ax = _mm256_andnot_pd(sign, _mm256_sub_pd(_mm256_set1_pd(grid.xs[q]), x));
+      const __m256d ay = _mm256_andnot_pd(sign, _mm256_sub_pd(_mm256_set1_pd(grid.ys[q]), y));
+      const __m256d itself = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_set1_epi64x(q), positions));
+      const __m256d distance = _mm256_blendv_pd(_mm256_max_pd(ax, ay), infinity, itself);
+      for (int i = K - 1; i > 0; --i) kept[i] = _mm256_min_pd(kept[i], _mm256_max_pd(kept[i - 1], distance));
+      kept[0] = _mm256_min_pd(kept[0], distance);
+    }
+  }
+}
+
+/**
+ * The lanes whose search must go on past ring 1, as a bit mask: those for which the first test of
+ * PointSearch::scan_outer_rings, !(min(left, right, below, above) ≥ kth) over ring 2's sides, holds. The
+ * bounds are the same differences, so the lanes left out are exactly those for which it would stop at once.
+ */
+MILENS_AVX2 int lanes_past_ring_one(const Grid& grid, const SharedTarget& target, int64_t column, int64_t row, __m256d x, __m256d y,
+                                     __m256d kth) {
+  const int64_t size = grid.size;
+  const __m256d infinity = _mm256_set1_pd(std::numeric_limits<double>::infinity());
+  const __m256d left = column - 2 >= 0 ? _mm256_sub_pd(x, _mm256_set1_pd(grid.column_high[column - 2])) : infinity;
+  const __m256d right = column + 2 < size ? _mm256_sub_pd(_mm256_set1_pd(grid.column_low[column + 2]), x) : infinity;
+  const __m256d below = row - 2 >= 0 ? _mm256_sub_pd(y, _mm256_set1_pd(target.row_high[row - 2])) : infinity;
+  const __m256d above = row + 2 < size ? _mm256_sub_pd(_mm256_set1_pd(target.row_low[row + 2]), y) : infinity;
+  const __m256d bound = _mm256_min_pd(_mm256_min_pd(left, right), _mm256_min_pd(below, above));
+  return _mm256_movemask_pd(_mm256_cmp_pd(bound, kth, _CMP_NGE_UQ));
+}
+
+/**
+ * grid_eps_with for FixedKSmallest<K>, rings 0 and 1 of up to kQueryLanes points of a cell at once (they
+ * share the cell's block); a point whose ring 2 may still hold a nearer point then continues alone with
+ * its own k distances, which are those the scalar path would hold there, so eps is the same.
+ */
+template <int K>
+MILENS_AVX2 void grid_eps_avx2(const Grid& grid, const SharedTarget& target, int64_t from, int64_t to, double* eps_by_x_rank,
+                               double* eps_by_y_rank) {
+  const int64_t size = grid.size;
+  FixedKSmallest<K> nearest;
+  __m256d kept[K];
+  alignas(32) double kept_lanes[K][kQueryLanes];
+  for (int64_t cell = cell_of_position(grid, from); cell < size * size && grid.cell_start[cell] < to; ++cell) {
+    const int64_t first = std::max(grid.cell_start[cell], from), last = std::min(grid.cell_start[cell + 1], to);
+    if (first >= last) continue;
+    const int64_t column = cell / size, row = cell % size;
+    const BlockRuns block(grid, column, row);
+    for (int64_t p = first; p < last; p += kQueryLanes) {
+      const int lanes = static_cast<int>(std::min<int64_t>(kQueryLanes, last - p));
+      // Lane l holds position p + l; spare lanes (l ≥ lanes) load nothing (0) and their results are dropped.
+      const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+      const __m256i used = _mm256_cmpgt_epi64(_mm256_set1_epi64x(lanes), lane);
+      const __m256d qx = _mm256_maskload_pd(grid.xs.data() + p, used), qy = _mm256_maskload_pd(grid.ys.data() + p, used);
+      block_k_smallest_avx2<K>(grid, block, qx, qy, _mm256_add_epi64(_mm256_set1_epi64x(p), lane), kept);
+      const int unfinished = lanes_past_ring_one(grid, target, column, row, qx, qy, kept[K - 1]);
+      for (int i = 0; i < K; ++i) _mm256_store_pd(kept_lanes[i], kept[i]);
+      for (int l = 0; l < lanes; ++l) {
+        double eps = kept_lanes[K - 1][l];
+        if (unfinished & (1 << l)) {
+          for (int i = 0; i < K; ++i) nearest.best[i] = kept_lanes[i][l];
+          eps = PointSearch(grid, target, p + l, column, row).scan_outer_rings(nearest);
+        }
+        eps_by_x_rank[grid.x_ranks[p + l]] = eps;
+        eps_by_y_rank[grid.y_ranks[p + l]] = eps;
+      }
+    }
+  }
+}
+
+bool cpu_has_avx2() {
+  static const bool supported = __builtin_cpu_supports("avx2");
+  return supported;
+}
+#endif
+
+/** AVX2 where the CPU has it, unless MILENS_CPU_SIMD=off asks for the portable loops (as similarity.cc). */
+bool use_avx2() {
+#ifdef MILENS_X86_DISPATCH
+  const char* simd = std::getenv("MILENS_CPU_SIMD");
+  return !(simd != nullptr && std::strcmp(simd, "off") == 0) && cpu_has_avx2();
+#else
+  return false;
+#endif
+}
+
+void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, bool avx2, int64_t from, int64_t to, double* eps_by_x_rank,
               double* eps_by_y_rank) {
+#ifdef MILENS_X86_DISPATCH
+  if (avx2) {
+    switch (k) {
+      case 1: return grid_eps_avx2<1>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
+      case 2: return grid_eps_avx2<2>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
+      case 3: return grid_eps_avx2<3>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
+      case 4: return grid_eps_avx2<4>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
+      case 5: return grid_eps_avx2<5>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
+      default: break;
+    }
+  }
+#else
+  (void)avx2;
+#endif
   auto run = [&](auto nearest) { grid_eps_with(grid, target, nearest, from, to, eps_by_x_rank, eps_by_y_rank); };
   switch (k) {  // the usual small k without branches; larger k keep the insertion with its early exit
     case 1: return run(FixedKSmallest<1>{});
@@ -360,14 +532,87 @@ void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, int64_t f
   }
 }
 
+/** Consecutive sorted positions whose boundary searches run side by side. */
+constexpr int kSearchLanes = 8;
+
+/**
+ * Strict marginal counts for kSearchLanes consecutive sorted positions at a time. One bisection is a chain
+ * of dependent loads; running the 2 · kSearchLanes searches of a group round by round lets the core
+ * overlap the chains, and giving them all the same power-of-two bracket makes each round a shared step
+ * `half` and, per search, one load, one comparison and one masked add.
+ *
+ * For the point at position `at` the bracket is [at − width, at] below and [at, at + width] above; its far
+ * ends are checked with the real predicates (value − sorted[j] < radius below, sorted[j] − value < radius
+ * above, those of count_strictly_within_from) and must be outside. The predicates are true at `at` and
+ * monotone outward, so the bisection then ends on the same boundary as the galloping search. A point
+ * whose run reaches past its bracket, a group near either end of the array and the last, partial group
+ * take count_strictly_within_from itself. `width` follows the widest run of the previous group.
+ */
+class LockstepCounts {
+ public:
+  LockstepCounts(const double* sorted, int64_t n) : sorted_(sorted), n_(n) {}
+
+  /** counts[l] = #{j ≠ at + l : |sorted[j] − sorted[at + l]| < radius[l]}, l < lanes. */
+  void count(int64_t at, int lanes, const double* radius, int64_t* counts) {
+    if (lanes < kSearchLanes || at - width_ < 0 || at + kSearchLanes - 1 + width_ >= n_) {
+      for (int l = 0; l < lanes; ++l) counts[l] = count_strictly_within_from(sorted_, n_, at + l, radius[l]);
+      width_ = bit_ceil(1 + *std::max_element(counts, counts + lanes));
+      return;
+    }
+    // At the start of each round, below: low outside, low + 2 · half inside; above: low inside, low + 2 · half outside.
+    int64_t low_below[kSearchLanes], low_above[kSearchLanes];
+    for (int l = 0; l < kSearchLanes; ++l) {
+      low_below[l] = at + l - width_;
+      low_above[l] = at + l;
+    }
+    for (int64_t half = width_ >> 1; half > 0; half >>= 1) {
+      for (int l = 0; l < kSearchLanes; ++l) {
+        const double value = sorted_[at + l];
+        // Masks rather than ?: so that the compiler emits no jump (each outcome is a coin flip).
+        low_below[l] += half & -static_cast<int64_t>(!(value - sorted_[low_below[l] + half] < radius[l]));
+        low_above[l] += half & -static_cast<int64_t>(sorted_[low_above[l] + half] - value < radius[l]);
+      }
+    }
+    int64_t extent = 1;
+    for (int l = 0; l < kSearchLanes; ++l) {
+      const double value = sorted_[at + l];
+      const bool bracketed = !(value - sorted_[at + l - width_] < radius[l]) && !(sorted_[at + l + width_] - value < radius[l]);
+      const int64_t first = low_below[l] + 1, last = low_above[l];
+      if (bracketed) {
+        counts[l] = radius[l] > 0 ? last - first : 0;
+        extent = std::max(extent, std::max(at + l - first, last - at - l) + 1);
+      } else {
+        counts[l] = count_strictly_within_from(sorted_, n_, at + l, radius[l]);
+        extent = std::max(extent, counts[l] + 1);  // neither side of the run is longer than the run
+      }
+    }
+    width_ = bit_ceil(extent + extent / 4);  // a little slack: fewer runs past the bracket, at most one more round
+  }
+
+ private:
+  static int64_t bit_ceil(int64_t value) {
+    int64_t power = 1;
+    while (power < value) power <<= 1;
+    return power;
+  }
+
+  const double* sorted_;
+  int64_t n_;
+  int64_t width_ = 1;  // a power of two
+};
+
 /**
  * Strict counts for sorted positions [from, to) of one marginal. Walking the positions in order keeps
- * each gallop next to the previous one in memory, so the whole pass streams through the sorted values
- * instead of jumping to a random place of a multi-megabyte array for every point.
+ * the searches of consecutive points next to each other in memory, so the whole pass streams through the
+ * sorted values instead of jumping to a random place of a multi-megabyte array for every point.
  */
 void marginal_counts(const SortedMarginal& marginal, const double* eps_by_rank, int64_t n, int64_t from, int64_t to, int32_t* out) {
-  for (int64_t p = from; p < to; ++p) {
-    out[marginal.order[p]] = static_cast<int32_t>(count_strictly_within_from(marginal.sorted.data(), n, p, eps_by_rank[p]));
+  LockstepCounts searches(marginal.sorted.data(), n);
+  int64_t counts[kSearchLanes];
+  for (int64_t p = from; p < to; p += kSearchLanes) {
+    const int lanes = static_cast<int>(std::min<int64_t>(kSearchLanes, to - p));
+    searches.count(p, lanes, eps_by_rank + p, counts);
+    for (int l = 0; l < lanes; ++l) out[marginal.order[p + l]] = static_cast<int32_t>(counts[l]);
   }
 }
 
@@ -389,7 +634,7 @@ void kd_tree_counts(const double* x, const double* target, const std::vector<dou
   else body(0, 0, n);
 }
 
-void one_feature(const double* x, const double* y, int64_t n, int32_t k, const SharedTarget& target, bool threaded, int32_t* out_x,
+void one_feature(const double* x, const double* y, int64_t n, int32_t k, const SharedTarget& target, bool avx2, bool threaded, int32_t* out_x,
                  int32_t* out_y, SortedMarginal x_marginal) {
   if (x_marginal.longest_tie_run > kMaxTieRun || target.marginal.longest_tie_run > kMaxTieRun) {
     kd_tree_counts(x, y, x_marginal.sorted, target.marginal.sorted, n, k, threaded, out_x, out_y);
@@ -399,7 +644,7 @@ void one_feature(const double* x, const double* y, int64_t n, int32_t k, const S
   {
     Grid grid;
     build_grid(x, y, n, x_marginal, target, grid);
-    auto search = [&](int, int64_t from, int64_t to) { grid_eps(grid, target, k, from, to, eps_by_x_rank.data(), eps_by_y_rank.data()); };
+    auto search = [&](int, int64_t from, int64_t to) { grid_eps(grid, target, k, avx2, from, to, eps_by_x_rank.data(), eps_by_y_rank.data()); };
     if (threaded) parallel_for(0, n, 2048, search);
     else search(0, 0, n);
   }
@@ -419,6 +664,7 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
   if (k < 1 || k > n - 1) {
     throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", std::to_string(k)));
   }
+  const bool avx2 = use_avx2();
   SharedTarget shared{{}, QuantileCuts{n, grid_size(n)}, {}, {}};
   if (feature_count >= hardware_threads()) {
     shared.marginal = sort_marginal(target, n);
@@ -426,7 +672,7 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
     // Whole features per thread: the sorts and the grid build run in parallel too.
     parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
       for (int64_t f = from; f < to; ++f) {
-        one_feature(features[f], target, n, k, shared, false, count_x + f * n, count_y + f * n, sort_marginal(features[f], n));
+        one_feature(features[f], target, n, k, shared, avx2, false, count_x + f * n, count_y + f * n, sort_marginal(features[f], n));
       }
     });
     return;
@@ -441,7 +687,7 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
   });
   run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
   for (int64_t f = 0; f < feature_count; ++f) {
-    one_feature(features[f], target, n, k, shared, true, count_x + f * n, count_y + f * n, f == 0 ? std::move(first) : sort_marginal(features[f], n));
+    one_feature(features[f], target, n, k, shared, avx2, true, count_x + f * n, count_y + f * n, f == 0 ? std::move(first) : sort_marginal(features[f], n));
   }
 }
 

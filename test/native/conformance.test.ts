@@ -334,6 +334,28 @@ describe.each(variants)('$label backend', (variant) => {
       // The radix sort orders by a 32-bit window below the bits all keys share, then fixes up runs that
       // share a window: a large common offset, and clusters of values equal to about 13 digits.
       { label: 'a large common offset', n: 5000, k: 3, make: (random) => [1.7e9 + gaussian(random) * 1e-3, 1e-3 * gaussian(random)] },
+      // Wildly different scales in x and y, at a size that splits one feature across threads mid-cell.
+      { label: 'wildly different scales', n: 25000, k: 3, make: (random) => [gaussian(random) * 1e-200, gaussian(random) * 1e150] },
+      // The marginal counts bisect every group of 8 sorted positions in one power-of-two bracket sized by
+      // the previous group: a dense core in a sparse halo makes neighbouring runs differ by orders of
+      // magnitude, so runs overflow the bracket and take the galloping search.
+      {
+        label: 'a dense core in a sparse halo',
+        n: 20000,
+        k: 2,
+        make: (random) =>
+          random() < 0.9 ? [gaussian(random) * 1e-3, gaussian(random) * 1e-3] : [gaussian(random) * 100, gaussian(random) * 100],
+      },
+      {
+        label: 'groups of 1 to 9 duplicate points',
+        n: 3000,
+        k: 5,
+        make: (random, i) => {
+          const group = Math.floor(i / 9);
+          const seed = seededRandom(group + 1);
+          return i % 9 < 1 + (group % 9) ? [gaussian(seed), gaussian(seed)] : [gaussian(random), gaussian(random)];
+        },
+      },
       {
         label: 'near-tied clusters',
         n: 5000,
@@ -351,6 +373,29 @@ describe.each(variants)('$label backend', (variant) => {
         xs[0]![i] = x;
         for (let f = 1; f < xs.length; f++) xs[f]![i] = f === 1 ? -x : f === 2 ? make(random, i)[0] : x + y;
       }
+      expect(await backend.ksgCounts(target, xs.slice(0, 1), k)).toEqual(await reference.ksgCounts(target, xs.slice(0, 1), k));
+      expect(await backend.ksgCounts(target, xs, k)).toEqual(await reference.ksgCounts(target, xs, k));
+    });
+
+    // Every k with its own kernel (1 to 5: the SIMD lanes and the branch-free scalar loops) and one beyond,
+    // at sizes whose grid cells hold from 1 to about 9 points (clusters, some points repeated), so the
+    // 4-query SIMD groups run both full and partly empty.
+    const clusteredCases = [1, 2, 3, 4, 5, 6].flatMap((k) => [k + 1, 11, 37, 150, 1200].map((n) => ({ n, k })));
+    it.each(clusteredCases)('n $n, k $k: clustered points, some repeated', async ({ n, k }) => {
+      const random = seededRandom(n * 7 + k);
+      const target = new Float64Array(n);
+      const x = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        if (i > 0 && random() < 0.2) {
+          target[i] = target[i - 1]!;
+          x[i] = x[i - 1]!;
+          continue;
+        }
+        const cluster = Math.floor(random() * Math.max(1, n / 6));
+        x[i] = cluster + 0.01 * gaussian(random);
+        target[i] = ((cluster * 7) % 13) + 0.01 * gaussian(random);
+      }
+      const xs = [x, Float64Array.from(x, (value, i) => value * 1e-9 + target[i]!)];
       expect(await backend.ksgCounts(target, xs.slice(0, 1), k)).toEqual(await reference.ksgCounts(target, xs.slice(0, 1), k));
       expect(await backend.ksgCounts(target, xs, k)).toEqual(await reference.ksgCounts(target, xs, k));
     });
