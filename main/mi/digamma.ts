@@ -32,14 +32,10 @@ export function digammaTable(maximum: number): Float64Array {
   return table;
 }
 
-/**
- * Mean of ψ(counts[i] + offset) over an integer count array. `bound`, when the caller knows one, is a
- * value no count exceeds (a neighbour count is below the number of points): it spares a pass over the
- * counts to find their maximum.
- */
-export function meanDigammaOfCounts(counts: Int32Array, offset: number, bound?: number): number {
-  let maximum = bound ?? 0;
-  if (bound === undefined) for (let i = 0; i < counts.length; i++) if (counts[i]! > maximum) maximum = counts[i]!;
+/** Mean of ψ(counts[i] + offset) over an integer count array. */
+export function meanDigammaOfCounts(counts: Int32Array, offset: number): number {
+  let maximum = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i]! > maximum) maximum = counts[i]!;
   const table = digammaTable(maximum + offset);
   let sum = 0;
   for (let i = 0; i < counts.length; i++) sum += table[counts[i]! + offset]!;

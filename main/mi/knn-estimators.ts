@@ -4,7 +4,7 @@
 // - Ross (2014) for a continuous variable against a discrete one.
 // Both exactly as scikit-learn's _compute_mi_cc / _compute_mi_cd, in nats, not clipped (callers clip).
 import type { ComputeBackend } from '../compute/kernels.js';
-import { digammaTable, meanDigammaOfCounts } from './digamma.js';
+import { digamma, digammaTable, meanDigammaOfCounts } from './digamma.js';
 
 /** KSG-1 MI of each feature with the shared target. Inputs must be free of NaN and of equal length. */
 export async function ksgMutualInformation(
@@ -17,11 +17,10 @@ export async function ksgMutualInformation(
   if (features.length === 0) return [];
   if (n <= k) return features.map(() => 0);
   const counts = await compute.ksgCounts(target, features, k);
-  const table = digammaTable(n + 1);
-  // Each count is of other points, so at most n − 1.
-  return counts.map(
-    ({ countX, countY }) => table[n]! + table[k]! - meanDigammaOfCounts(countX, 1, n - 1) - meanDigammaOfCounts(countY, 1, n - 1),
-  );
+  // ψ(n) from the series, not the integer table: a table up to n (a million entries) took longer to fill
+  // than the whole sum; the table is only grown to the largest count, far below n.
+  const constant = digamma(n) + digamma(k);
+  return counts.map(({ countX, countY }) => constant - meanDigammaOfCounts(countX, 1) - meanDigammaOfCounts(countY, 1));
 }
 
 /** Ross MI of each continuous feature with the shared labels (codes ≥ 0). */
@@ -52,6 +51,6 @@ export async function rossMutualInformation(
       sumNeighbour += table[neighbourCount[i]!]!;
     }
     if (kept === 0) return 0;
-    return digammaTable(kept)[kept]! + (sumK - sumLabel - sumNeighbour) / kept;
+    return digamma(kept) + (sumK - sumLabel - sumNeighbour) / kept;
   });
 }
