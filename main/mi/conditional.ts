@@ -5,7 +5,7 @@
 // points within ε_i in each subspace; searches use ./kd-tree.ts (O(n log n) for spread data).
 // Discrete variables: the plug-in estimator of ./discrete.ts. Mixed: discrete codes pass through the tie
 // rule (./tie-rule.ts), which leaves I(X;Y|Z) unchanged, and the continuous estimator is used.
-import { digammaTable } from './digamma.js';
+import { digammaOfInteger } from './digamma.js';
 import { discreteConditionalMutualInformation } from './discrete.js';
 import { ChebyshevTree } from './kd-tree.js';
 import { deriveSeed } from './random.js';
@@ -21,7 +21,6 @@ export function frenzelPompe(x: Float64Array, y: Float64Array, z: Float64Array, 
   const xz = new ChebyshevTree([x, z]);
   const yz = new ChebyshevTree([y, z]);
   const zTree = new ChebyshevTree([z]);
-  const table = digammaTable(n + 1);
   const query3 = new Float64Array(3),
     query2 = new Float64Array(2),
     query1 = new Float64Array(1);
@@ -38,9 +37,9 @@ export function frenzelPompe(x: Float64Array, y: Float64Array, z: Float64Array, 
     const countYZ = yz.countStrictlyWithin(query2, radius) - 1;
     query1[0] = z[i]!;
     const countZ = zTree.countStrictlyWithin(query1, radius) - 1;
-    sum += table[countXZ + 1]! + table[countYZ + 1]! - table[countZ + 1]!;
+    sum += digammaOfInteger(countXZ + 1) + digammaOfInteger(countYZ + 1) - digammaOfInteger(countZ + 1);
   }
-  return table[k]! - sum / n;
+  return digammaOfInteger(k) - sum / n;
 }
 
 /** I(X;Y|Z) in nats, clipped at 0, for complete (no missing values) variables of equal length. */

@@ -18,26 +18,38 @@ export function digamma(x: number): number {
   return shift + Math.log(x) - 0.5 * inverse - series;
 }
 
-let integerTable = new Float64Array([Number.NaN, -EULER_GAMMA]);
+/**
+ * ψ of the integers below this comes from a table (512 kB, filled once per process by the recurrence
+ * ψ(m + 1) = ψ(m) + 1/m); larger integers from the series. A fixed cut, so that a value never depends
+ * on which calls came first. Neighbour counts above it are rare (a few dozen of a million points, in the
+ * sparse tails), and a table up to n = 10^6 took longer to fill than the whole sum.
+ */
+export const DIGAMMA_TABLE_SIZE = 1 << 16;
 
-/** ψ(0..maximum) as a table (ψ(0) is NaN), grown on demand and shared. */
-export function digammaTable(maximum: number): Float64Array {
-  if (integerTable.length > maximum) return integerTable;
-  const size = Math.max(maximum + 1, integerTable.length * 2);
-  const table = new Float64Array(size);
-  table.set(integerTable);
+let integerTable: Float64Array | null = null;
+
+function filledTable(): Float64Array {
+  if (integerTable) return integerTable;
+  const table = new Float64Array(DIGAMMA_TABLE_SIZE);
+  table[0] = Number.NaN;
+  table[1] = -EULER_GAMMA;
   // Restart the recurrence from an exact value every 4096 steps so rounding cannot accumulate.
-  for (let m = integerTable.length; m < size; m++) table[m] = m % 4096 === 0 ? digamma(m) : table[m - 1]! + 1 / (m - 1);
-  integerTable = table;
-  return table;
+  for (let m = 2; m < DIGAMMA_TABLE_SIZE; m++) table[m] = m % 4096 === 0 ? digamma(m) : table[m - 1]! + 1 / (m - 1);
+  return (integerTable = table);
+}
+
+/** ψ(m) for an integer m ≥ 1 (NaN for 0). */
+export function digammaOfInteger(m: number): number {
+  return m < DIGAMMA_TABLE_SIZE ? filledTable()[m]! : digamma(m);
 }
 
 /** Mean of ψ(counts[i] + offset) over an integer count array. */
 export function meanDigammaOfCounts(counts: Int32Array, offset: number): number {
-  let maximum = 0;
-  for (let i = 0; i < counts.length; i++) if (counts[i]! > maximum) maximum = counts[i]!;
-  const table = digammaTable(maximum + offset);
+  const table = filledTable();
   let sum = 0;
-  for (let i = 0; i < counts.length; i++) sum += table[counts[i]! + offset]!;
+  for (let i = 0; i < counts.length; i++) {
+    const m = counts[i]! + offset;
+    sum += m < DIGAMMA_TABLE_SIZE ? table[m]! : digamma(m);
+  }
   return sum / counts.length;
 }

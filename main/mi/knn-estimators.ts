@@ -4,7 +4,7 @@
 // - Ross (2014) for a continuous variable against a discrete one.
 // Both exactly as scikit-learn's _compute_mi_cc / _compute_mi_cd, in nats, not clipped (callers clip).
 import type { ComputeBackend } from '../compute/kernels.js';
-import { digamma, digammaTable, meanDigammaOfCounts } from './digamma.js';
+import { digammaOfInteger, meanDigammaOfCounts } from './digamma.js';
 
 /** KSG-1 MI of each feature with the shared target. Inputs must be free of NaN and of equal length. */
 export async function ksgMutualInformation(
@@ -17,9 +17,7 @@ export async function ksgMutualInformation(
   if (features.length === 0) return [];
   if (n <= k) return features.map(() => 0);
   const counts = await compute.ksgCounts(target, features, k);
-  // ψ(n) from the series, not the integer table: a table up to n (a million entries) took longer to fill
-  // than the whole sum; the table is only grown to the largest count, far below n.
-  const constant = digamma(n) + digamma(k);
+  const constant = digammaOfInteger(n) + digammaOfInteger(k);
   return counts.map(({ countX, countY }) => constant - meanDigammaOfCounts(countX, 1) - meanDigammaOfCounts(countY, 1));
 }
 
@@ -35,9 +33,6 @@ export async function rossMutualInformation(
   const counts = await compute.rossCounts(labels, features, k);
   return counts.map(({ neighbourCount, kUsed, labelCount }) => {
     const n = labelCount.length;
-    let maximum = 0;
-    for (let i = 0; i < n; i++) maximum = Math.max(maximum, labelCount[i]!, neighbourCount[i]!);
-    const table = digammaTable(maximum + 1);
     // Points whose label is unique are dropped, as scikit-learn does.
     let kept = 0,
       sumK = 0,
@@ -46,11 +41,11 @@ export async function rossMutualInformation(
     for (let i = 0; i < n; i++) {
       if (labelCount[i]! <= 1) continue;
       kept++;
-      sumK += table[kUsed[i]!]!;
-      sumLabel += table[labelCount[i]!]!;
-      sumNeighbour += table[neighbourCount[i]!]!;
+      sumK += digammaOfInteger(kUsed[i]!);
+      sumLabel += digammaOfInteger(labelCount[i]!);
+      sumNeighbour += digammaOfInteger(neighbourCount[i]!);
     }
     if (kept === 0) return 0;
-    return digamma(kept) + (sumK - sumLabel - sumNeighbour) / kept;
+    return digammaOfInteger(kept) + (sumK - sumLabel - sumNeighbour) / kept;
   });
 }
