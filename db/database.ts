@@ -1,8 +1,9 @@
 // The only way milens opens its SQLite file: WAL journal, foreign keys on, migrations applied in
 // transactions, and a clear error naming the file when it cannot be opened or is from a newer milens.
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { MilensError } from '../main/api/errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
@@ -15,11 +16,21 @@ export interface OpenDatabaseOptions {
   migrations?: readonly Migration[];
 }
 
+/**
+ * better-sqlite3 is loaded on the first open, not with this module: loading its native binding costs
+ * ~9 ms, and commands that never touch the database (`milens mi`, `milens select`) should not pay it.
+ */
+let sqlite: typeof BetterSqlite3 | undefined;
+function loadSqlite(): typeof BetterSqlite3 {
+  return (sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3);
+}
+
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
   const migrations = options.migrations ?? MIGRATIONS;
   let db: Database;
   try {
     if (!options.readonly && file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const BetterSqlite3 = loadSqlite();
     db = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   } catch (error) {
     throw new MilensError('UNREADABLE', `Cannot open database ${file}: ${(error as Error).message}`, { path: file });

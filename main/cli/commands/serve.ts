@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { requireInteger } from '../../api/errors.js';
 import { DEFAULT_HOST } from '../../server/bind-address.js';
-import { startServeShell } from '../../server/serve-shell.js';
 import { logInfo, printJsonLine, printText } from '../output.js';
 import { openCore, withDatabaseOption, withJsonOption, type CommonOptions } from '../shell.js';
 
@@ -29,6 +28,8 @@ export function registerServe(program: Command): void {
     ),
   ).action(async (options: ServeOptions) => {
     const port = requireInteger('--port', Number(options.port), 0, 65_535);
+    // Loaded here: the HTTP server, watcher and collection code are not needed by any other command.
+    const { startServeShell } = await import('../../server/serve-shell.js');
     const shell = await startServeShell({
       core: openCore(options),
       host: options.host,
