@@ -16,13 +16,14 @@
 // 3. If a band is too narrow to hold its values at float64 resolution (a gap below ~1e-9 of the value
 //    with 10^6 tied rows), the column is first replaced by the dense rank of its distinct values (a
 //    strictly monotone map, which MI is invariant to) and step 2 runs on the ranks.
-// 4. Finally add scikit-learn's own noise, 1e-10 · max(1, mean|x|) · N(0, 1), which only breaks exact
-//    ties between distances in lattice-like data (e.g. integer ids) and keeps parity with it.
+// 4. Finally add noise of scikit-learn's scale, 1e-10 · max(1, mean|x|) · U(−1, 1), which only breaks
+//    exact ties between distances in lattice-like data (e.g. integer ids). scikit-learn draws it from a
+//    normal law; any continuous law breaks those ties alike, and a uniform draw costs a tenth as much.
 // All randomness comes from the seed, so the same seed gives the same answer on every run.
 //
 // The native addon carries the common case (no ties, no magnitude near overflow) for many columns at
 // once on its threads, bit-identical to prepareContinuous (native/cpu/tie_rule.cc, which also ports
-// the generator and V8's logarithm); prepareContinuousNatively returns null for every other column.
+// the generator); prepareContinuousNatively returns null for every other column.
 import { loadAddon } from '../compute/native.js';
 import { SeededRandom } from './random.js';
 
@@ -78,7 +79,7 @@ export function prepareContinuous(raw: ArrayLike<number>, seed: number): Prepare
   const random = new SeededRandom(seed);
   // Most continuous columns have no ties: a hash pass (O(n)) proves it without sorting.
   if (!hasDuplicateValues(values)) {
-    addScikitLearnNoise(values, present, random);
+    addDistanceTieNoise(values, present, random);
     return { values, constant: false, tiedRows: 0, rankFallback: false };
   }
   const sorted = presentSorted(values, present);
@@ -90,7 +91,7 @@ export function prepareContinuous(raw: ArrayLike<number>, seed: number): Prepare
     rescaleToUnitDeviation(values);
     tiedRows = spreadTies(values, presentSorted(values, present), random, true).tiedRows;
   }
-  addScikitLearnNoise(values, present, random);
+  addDistanceTieNoise(values, present, random);
   return { values, constant: false, tiedRows, rankFallback };
 }
 
@@ -221,9 +222,11 @@ function rescaleToUnitDeviation(values: Float64Array): void {
   for (let i = 0; i < values.length; i++) values[i] = values[i]! / deviation;
 }
 
-function addScikitLearnNoise(values: Float64Array, present: number, random: SeededRandom): void {
+function addDistanceTieNoise(values: Float64Array, present: number, random: SeededRandom): void {
   let meanAbsolute = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === values[i]) meanAbsolute += Math.abs(values[i]!);
   const amplitude = 1e-10 * Math.max(1, meanAbsolute / present);
-  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) values[i] = values[i]! + amplitude * random.nextNormal();
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === values[i]) values[i] = values[i]! + amplitude * (2 * random.nextFloat() - 1);
+  }
 }

@@ -1,12 +1,11 @@
 // The common case of the tie rule (main/mi/tie-rule.ts, prepareContinuous) in native code: a column
 // with at least two distinct present values, no exact ties after scaling and no magnitude near overflow
-// is scaled by its standard deviation and given scikit-learn's noise, 1e-10 · max(1, mean|x|) · N(0, 1).
-// Every other column (constant, tied, huge) is declined and prepared by the TypeScript rule.
+// is scaled by its standard deviation and given noise of scikit-learn's scale, 1e-10 · max(1, mean|x|)
+// · U(−1, 1). Every other column (constant, tied, huge) is declined and prepared by the TypeScript rule.
 //
 // Bit-identical to the TypeScript: the sums run in the same order, the generator is the same
-// xoshiro128** seeded through splitmix32 (main/mi/random.ts), the normal draws use the same polar
-// method, and the logarithm is fdlibm's __ieee754_log, the one V8's Math.log is built from (the C
-// library's log rounds differently in a few percent of cases).
+// xoshiro128** seeded through splitmix32 (main/mi/random.ts) with the same 53-bit floats, and each
+// product is rounded before it is added (separate statements, so no compiler fuses them into an FMA).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -19,86 +18,7 @@
 namespace milens::cpu {
 namespace {
 
-/** fdlibm's __ieee754_log (FreeBSD msun e_log.c), as V8's base::ieee754::log; finite x > 0 only here. */
-double fdlibm_log(double x) {
-  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10, two54 = 1.80143985094819840000e+16;
-  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
-                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
-                   Lg7 = 1.479819860511658591e-01;
-  uint64_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  int32_t hx = static_cast<int32_t>(bits >> 32);
-  const uint32_t lx = static_cast<uint32_t>(bits);
-  int32_t k = 0;
-  if (hx < 0x00100000) {
-    if (((hx & 0x7fffffff) | lx) == 0) return -std::numeric_limits<double>::infinity();
-    if (hx < 0) return std::numeric_limits<double>::quiet_NaN();
-    k -= 54;
-    x *= two54;
-    std::memcpy(&bits, &x, sizeof bits);
-    hx = static_cast<int32_t>(bits >> 32);
-  }
-  if (hx >= 0x7ff00000) return x + x;
-  k += (hx >> 20) - 1023;
-  hx &= 0x000fffff;
-  int32_t i = (hx + 0x95f64) & 0x100000;
-  std::memcpy(&bits, &x, sizeof bits);
-  bits = (static_cast<uint64_t>(static_cast<uint32_t>(hx | (i ^ 0x3ff00000))) << 32) | (bits & 0xffffffffu);
-  std::memcpy(&x, &bits, sizeof bits);
-  k += (i >> 20);
-  const double f = x - 1.0;
-  if ((0x000fffff & (2 + hx)) < 3) {
-    if (f == 0) {
-      if (k == 0) return 0;
-      const double dk = static_cast<double>(k);
-      const double a = dk * ln2_hi, b = dk * ln2_lo;
-      return a + b;
-    }
-    const double third = 0.33333333333333333 * f;
-    const double half = 0.5 - third;
-    const double ff = f * f;
-    const double R = ff * half;
-    if (k == 0) return f - R;
-    const double dk = static_cast<double>(k);
-    const double a = dk * ln2_hi, b = dk * ln2_lo;
-    return a - ((R - b) - f);
-  }
-  const double s = f / (2.0 + f);
-  const double dk = static_cast<double>(k);
-  const double z = s * s;
-  i = hx - 0x6147a;
-  const double w = z * z;
-  const int32_t j = 0x6b851 - hx;
-  // t1 = w*(Lg2+w*(Lg4+w*Lg6)), t2 = z*(Lg1+w*(Lg3+w*(Lg5+w*Lg7))), each product rounded on its own.
-  double p = w * Lg6;
-  p = Lg4 + p;
-  p = w * p;
-  p = Lg2 + p;
-  const double t1 = w * p;
-  double q = w * Lg7;
-  q = Lg5 + q;
-  q = w * q;
-  q = Lg3 + q;
-  q = w * q;
-  q = Lg1 + q;
-  const double t2 = z * q;
-  i |= j;
-  const double R = t2 + t1;
-  if (i > 0) {
-    const double half_f = 0.5 * f;
-    const double hfsq = half_f * f;
-    const double sr = s * (hfsq + R);
-    if (k == 0) return f - (hfsq - sr);
-    const double a = dk * ln2_hi, b = dk * ln2_lo;
-    return a - ((hfsq - (sr + b)) - f);
-  }
-  const double sfr = s * (f - R);
-  if (k == 0) return f - sfr;
-  const double a = dk * ln2_hi, b = dk * ln2_lo;
-  return a - ((sfr - b) - f);
-}
-
-/** SeededRandom of main/mi/random.ts: xoshiro128** seeded through splitmix32, polar-method normals. */
+/** SeededRandom of main/mi/random.ts: xoshiro128** seeded through splitmix32, 53-bit uniform floats. */
 class SeededRandom {
  public:
   explicit SeededRandom(uint32_t seed) {
@@ -133,31 +53,10 @@ class SeededRandom {
     const double scaled = high * 67108864.0;
     return (scaled + low) / 9007199254740992.0;
   }
-  double next_normal() {
-    if (has_spare_) {
-      has_spare_ = false;
-      return spare_;
-    }
-    for (;;) {
-      const double u = 2 * next_float() - 1;
-      const double v = 2 * next_float() - 1;
-      const double uu = u * u, vv = v * v;
-      const double s = uu + vv;
-      if (s > 0 && s < 1) {
-        const double log_s = -2 * fdlibm_log(s);
-        const double factor = std::sqrt(log_s / s);
-        spare_ = v * factor;
-        has_spare_ = true;
-        return u * factor;
-      }
-    }
-  }
 
  private:
   static uint32_t rotate_left(uint32_t value, int bits) { return (value << bits) | (value >> (32 - bits)); }
   uint32_t a_, b_, c_, d_;
-  double spare_ = 0;
-  bool has_spare_ = false;
 };
 
 /** Canonical bits of a present value (−0 as +0) mixed by an odd multiplier: a bijection on 64 bits, so two
@@ -262,7 +161,8 @@ bool prepare_one(const double* raw, int64_t n, uint32_t seed, double* out) {
   const double amplitude = 1e-10 * std::max(1.0, mean_absolute / count);
   for (int64_t i = 0; i < n; ++i) {
     if (out[i] == out[i]) {
-      const double noise = amplitude * random.next_normal();
+      const double unit = 2 * random.next_float() - 1;
+      const double noise = amplitude * unit;
       out[i] = out[i] + noise;
     }
   }

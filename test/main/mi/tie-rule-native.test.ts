@@ -1,6 +1,6 @@
 // The native tie rule (native/cpu/tie_rule.cc) against prepareContinuous: bit-identical values for every
-// column it accepts (which exercises its ports of the seeded generator, the polar normals and V8's
-// logarithm over hundreds of thousands of draws), and a decline for constant, tied and near-overflow
+// column it accepts (which exercises its port of the seeded generator and its uniform floats over
+// hundreds of thousands of draws), and a decline for constant, tied and near-overflow
 // columns, which the TypeScript rule then prepares.
 import { describe, expect, it } from 'vitest';
 import { loadAddon } from '../../../main/compute/native.js';
