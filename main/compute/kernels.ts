@@ -81,6 +81,12 @@ export interface VectorIndex {
 export interface KsgCounts {
   countX: Int32Array;
   countY: Int32Array;
+  /**
+   * Mean of ψ(countX + 1) and of ψ(countY + 1), when the backend computed them beside the counts (the
+   * native addon does, on its worker threads); the estimator computes them from the counts otherwise.
+   */
+  meanDigammaX?: number;
+  meanDigammaY?: number;
 }
 
 /**

@@ -19,12 +19,11 @@ export function digamma(x: number): number {
 }
 
 /**
- * ψ of the integers below this comes from a table (512 kB, filled once per process by the recurrence
- * ψ(m + 1) = ψ(m) + 1/m); larger integers from the series. A fixed cut, so that a value never depends
- * on which calls came first. Neighbour counts above it are rare (a few dozen of a million points, in the
- * sparse tails), and a table up to n = 10^6 took longer to fill than the whole sum.
+ * ψ of the integers below this comes from a table filled once per process by the recurrence
+ * ψ(m + 1) = ψ(m) + 1/m from ψ(1) = −γ; larger integers from the series. A fixed cut, so that a value
+ * never depends on which calls came first (native/cpu/digamma.h uses the same cut).
  */
-export const DIGAMMA_TABLE_SIZE = 1 << 16;
+export const DIGAMMA_TABLE_SIZE = 4096;
 
 let integerTable: Float64Array | null = null;
 
@@ -33,8 +32,7 @@ function filledTable(): Float64Array {
   const table = new Float64Array(DIGAMMA_TABLE_SIZE);
   table[0] = Number.NaN;
   table[1] = -EULER_GAMMA;
-  // Restart the recurrence from an exact value every 4096 steps so rounding cannot accumulate.
-  for (let m = 2; m < DIGAMMA_TABLE_SIZE; m++) table[m] = m % 4096 === 0 ? digamma(m) : table[m - 1]! + 1 / (m - 1);
+  for (let m = 2; m < DIGAMMA_TABLE_SIZE; m++) table[m] = table[m - 1]! + 1 / (m - 1);
   return (integerTable = table);
 }
 

@@ -18,7 +18,10 @@ export async function ksgMutualInformation(
   if (n <= k) return features.map(() => 0);
   const counts = await compute.ksgCounts(target, features, k);
   const constant = digammaOfInteger(n) + digammaOfInteger(k);
-  return counts.map(({ countX, countY }) => constant - meanDigammaOfCounts(countX, 1) - meanDigammaOfCounts(countY, 1));
+  return counts.map(
+    ({ countX, countY, meanDigammaX, meanDigammaY }) =>
+      constant - (meanDigammaX ?? meanDigammaOfCounts(countX, 1)) - (meanDigammaY ?? meanDigammaOfCounts(countY, 1)),
+  );
 }
 
 /** Ross MI of each continuous feature with the shared labels (codes ≥ 0). */

@@ -9,7 +9,6 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { parse } from 'csv-parse';
 import { unreadable } from '../api/errors.js';
 import { loadAddon } from '../compute/native.js';
 import { ColumnBuilder, type Table } from './columns.js';
@@ -209,6 +208,8 @@ async function loadCsvWithParser(path: string): Promise<Table> {
   } catch (error) {
     throw toReadError(path, error);
   }
+  // csv-parse loads only for files with quoted fields (the other paths never need it).
+  const { parse } = await import('csv-parse');
   const parser = createReadStream(path).pipe(parse({ delimiter, bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let builders: ColumnBuilder[] | undefined;
   let rows = 0;

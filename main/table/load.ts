@@ -4,7 +4,6 @@ import path from 'node:path';
 import { unreadable } from '../api/errors.js';
 import type { Table } from './columns.js';
 import { loadCsv } from './csv.js';
-import { loadParquet } from './parquet.js';
 
 export async function loadTable(file: string): Promise<Table> {
   const resolved = path.resolve(file);
@@ -16,7 +15,8 @@ export async function loadTable(file: string): Promise<Table> {
     throw unreadable(file, code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error));
   }
   if (!isFile) throw unreadable(file, 'it is not a regular file');
-  const table = (await isParquet(resolved)) ? await loadParquet(resolved) : await loadCsv(resolved);
+  // The Parquet reader (hyparquet) loads only for Parquet files: a CSV run should not pay for it.
+  const table = (await isParquet(resolved)) ? await (await import('./parquet.js')).loadParquet(resolved) : await loadCsv(resolved);
   return { ...table, path: file };
 }
 

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "../cpu/cpu_kernels.h"
+#include "../cpu/digamma.h"
+#include "../cpu/parallel.h"
 #include "backend.h"
 #include "napi_support.h"
 #include "vector_index.h"
@@ -152,13 +154,30 @@ class KsgWorker : public KernelWorker {
   std::vector<const double*> features_;
   Napi::Reference<Napi::Int32Array> count_x_, count_y_;
   int32_t *count_x_data_ = nullptr, *count_y_data_ = nullptr;  // raw pointers: no N-API calls off the main thread
+  std::vector<double> mean_digamma_;  // per feature: mean ψ(countX + 1), mean ψ(countY + 1)
 
  protected:
   void Run() override {
-    backend_.ksg_counts(target_, n_, features_.data(), static_cast<int64_t>(features_.size()), k_, count_x_data_, count_y_data_);
+    const int64_t feature_count = static_cast<int64_t>(features_.size());
+    backend_.ksg_counts(target_, n_, features_.data(), feature_count, k_, count_x_data_, count_y_data_);
+    // The estimator's digamma means, here on the worker threads instead of the JavaScript thread.
+    mean_digamma_.assign(2 * feature_count, 0);
+    if (n_ == 0) return;
+    cpu::parallel_for(0, 2 * feature_count, 1, [&](int, int64_t from, int64_t to) {
+      for (int64_t task = from; task < to; ++task) {
+        const int32_t* counts = (task % 2 == 0 ? count_x_data_ : count_y_data_) + (task / 2) * n_;
+        mean_digamma_[task] = cpu::mean_digamma_of_counts(counts, n_, 1);
+      }
+    });
   }
   Napi::Value Result(Napi::Env env) override {
-    return split_counts(env, {{"countX", count_x_.Value()}, {"countY", count_y_.Value()}}, static_cast<int64_t>(features_.size()), n_);
+    Napi::Array result = split_counts(env, {{"countX", count_x_.Value()}, {"countY", count_y_.Value()}}, static_cast<int64_t>(features_.size()), n_);
+    for (size_t f = 0; f < features_.size() && n_ > 0; ++f) {
+      Napi::Object entry = result.Get(static_cast<uint32_t>(f)).As<Napi::Object>();
+      entry.Set("meanDigammaX", Napi::Number::New(env, mean_digamma_[2 * f]));
+      entry.Set("meanDigammaY", Napi::Number::New(env, mean_digamma_[2 * f + 1]));
+    }
+    return result;
   }
 };
 
