@@ -53,6 +53,15 @@ function asArgumentError<E extends Error>(error: E): E {
   return error;
 }
 
+/**
+ * Marks a TypeError / RangeError that the native addon threw from its own argument checks (the same
+ * messages as this factory's) as an argument error. Only for errors thrown synchronously by a binding's
+ * checks, before any kernel ran.
+ */
+export function fromNativeArgumentCheck(error: unknown): unknown {
+  return error instanceof TypeError || error instanceof RangeError ? asArgumentError(error) : error;
+}
+
 /** A wrong type: `TypeError: Expected queries to be a Float32Array but received Array(3)`. */
 export function invalidType(argument: string, expected: string, received: unknown): TypeError {
   return asArgumentError(new TypeError(`Expected ${argument} to be ${expected} but received ${describeValue(received)}`));

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unavailable } from '../api/errors.js';
+import { fromNativeArgumentCheck, unavailable } from '../api/errors.js';
 import type {
   BackendCapabilities,
   BackendName,
@@ -136,6 +136,18 @@ class NativeVectorIndex implements VectorIndex {
 export type AddonLoadResult = { addon: NativeAddon; root: string; path?: string } | { error: string; root?: string };
 
 /** The directory holding milens's package.json, found by walking up from this module (src or dist). */
+/**
+ * Calls a binding whose element-wise argument checks run in C++ (the façade skipped them): what it
+ * throws synchronously is an argument error, as the same check in ../validate.ts would have made it.
+ */
+function withArgumentChecks<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (error) {
+    throw fromNativeArgumentCheck(error);
+  }
+}
+
 export function findPackageRoot(start: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
   for (let directory = start; ; directory = dirname(directory)) {
     const manifest = join(directory, 'package.json');
@@ -225,8 +237,8 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
     },
 
     async ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]> {
-      validateKsgArguments(target, features, k);
-      return addon.ksgCounts(name, target, features, k);
+      validateKsgArguments(target, features, k, 'addon-checks-elements');
+      return withArgumentChecks(() => addon.ksgCounts(name, target, features, k));
     },
 
     async rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]> {
@@ -235,8 +247,8 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
     },
 
     async correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]> {
-      validateCorrelationArguments(target, features);
-      const measures = await addon.correlations(name, target, features);
+      validateCorrelationArguments(target, features, 'addon-checks-elements');
+      const measures = await withArgumentChecks(() => addon.correlations(name, target, features));
       const orNull = (value: number): number | null => (value === value ? value : null);
       return features.map((_, f) => ({
         pearson: orNull(measures[3 * f]!),

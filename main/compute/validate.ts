@@ -98,13 +98,24 @@ export function validateLogSumExpArguments(matrix: unknown, rows: unknown, colum
   requireNoNaN('matrix', matrix);
 }
 
-function validateFeatures(features: unknown, length: number): asserts features is readonly Float64Array[] {
+/**
+ * Whether the element-wise checks (every value finite) run here. The native addon repeats them in C++
+ * with the same messages (native/src/addon.cc), so its façade skips them: scanning millions of values
+ * in JavaScript before every kernel call cost several milliseconds a call.
+ */
+export type ElementChecks = 'check-elements' | 'addon-checks-elements';
+
+function validateFeatures(
+  features: unknown,
+  length: number,
+  elements: ElementChecks = 'check-elements',
+): asserts features is readonly Float64Array[] {
   if (!Array.isArray(features)) throw invalidType('features', 'an array of Float64Array', features);
   features.forEach((feature: unknown, index) => {
     if (!(feature instanceof Float64Array)) throw invalidType(`features[${index}]`, 'a Float64Array', feature);
     if (feature.length !== length)
       throw outOfRange(`features[${index}]`, `a Float64Array of ${length} values (the target's length)`, feature);
-    requireFinite(`features[${index}]`, feature);
+    if (elements === 'check-elements') requireFinite(`features[${index}]`, feature);
   });
 }
 
@@ -116,10 +127,10 @@ function requireNeighbourCount(k: unknown, pointCount: number): void {
   }
 }
 
-export function validateKsgArguments(target: unknown, features: unknown, k: unknown): void {
+export function validateKsgArguments(target: unknown, features: unknown, k: unknown, elements: ElementChecks = 'check-elements'): void {
   if (!(target instanceof Float64Array)) throw invalidType('target', 'a Float64Array', target);
-  validateFeatures(features, target.length);
-  requireFinite('target', target);
+  validateFeatures(features, target.length, elements);
+  if (elements === 'check-elements') requireFinite('target', target);
   if (features.length === 0) {
     requireInteger('k', k, 1);
     return;
@@ -127,10 +138,10 @@ export function validateKsgArguments(target: unknown, features: unknown, k: unkn
   requireNeighbourCount(k, target.length);
 }
 
-export function validateCorrelationArguments(target: unknown, features: unknown): void {
+export function validateCorrelationArguments(target: unknown, features: unknown, elements: ElementChecks = 'check-elements'): void {
   if (!(target instanceof Float64Array)) throw invalidType('target', 'a Float64Array', target);
-  validateFeatures(features, target.length);
-  requireFinite('target', target);
+  validateFeatures(features, target.length, elements);
+  if (elements === 'check-elements') requireFinite('target', target);
 }
 
 export function validateRossArguments(labels: unknown, features: unknown, k: unknown): void {

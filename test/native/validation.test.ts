@@ -1,6 +1,7 @@
 // Argument validation: the exact messages of the TypeScript checks (shared by every backend), and the
 // C++ guard clauses of the addon called directly, which must throw JavaScript errors, never crash.
 import { describe, expect, it } from 'vitest';
+import { serializeError } from '../../main/api/errors.js';
 import { getBackend, getReferenceBackend, listBackends, loadAddon } from '../../main/compute/index.js';
 import type { ComputeBackend, VectorStore } from '../../main/compute/kernels.js';
 
@@ -182,9 +183,28 @@ describe.each(backends.map((backend) => ({ name: backend.name, backend })))('$na
       RangeError,
       'Expected b[0] to be a code from 0 to 3 but received 4',
     ],
+    [
+      'an infinite KSG feature value (checked in C++ by the native backends)',
+      () => backend.ksgCounts(new Float64Array(3), [Float64Array.from([0, 1, -Infinity])], 1),
+      RangeError,
+      'Expected features[0][2] to be a finite number but received -Infinity',
+    ],
+    [
+      'a NaN correlation feature value (checked in C++ by the native backends)',
+      () => backend.correlations(new Float64Array(3), [new Float64Array(3), Float64Array.from([NaN, 1, 2])]),
+      RangeError,
+      'Expected features[1][0] to be a finite number but received NaN',
+    ],
   ] as const)('%s', async (_, call, ErrorType, message) => {
-    // Validation happens before any work and rejects the returned promise.
-    await expect(call()).rejects.toThrow(new ErrorType(message));
+    // Validation happens before any work and rejects the returned promise, with an argument error (a
+    // usage problem, exit 2 in the CLI), whether TypeScript or the addon's C++ found it.
+    const error: unknown = await call().then(
+      () => undefined,
+      (rejection: unknown) => rejection,
+    );
+    expect(error).toBeInstanceOf(ErrorType);
+    if (message !== undefined) expect((error as Error).message).toBe(message);
+    expect(serializeError(error).code).toBe('INVALID_ARGUMENT');
   });
 });
 
