@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "buffer.h"
 #include "cpu_kernels.h"
 #include "parallel.h"
 #include "radix_sort.h"
@@ -55,14 +56,29 @@ double pearson(const double* x, const double* y, int64_t n) {
   return clamp_unit(sxy / std::sqrt(product));
 }
 
-/** prepareCorrelationColumn() of the reference. */
+/** A point of the target as distance_product_sum reads it through a feature's order: its value and position. */
+struct PositionedValue {
+  double value;
+  int32_t position;  // in the target's order (the inverse of `order`)
+};
+
+/** prepareCorrelationColumn() of the reference, and the column's values in sorted order. */
 struct Column {
-  std::vector<double> standardised, ranks, row_sums;
-  std::vector<int32_t> order;
+  Buffer<double> standardised, sorted, ranks, row_sums;
+  Buffer<int32_t> order;
+  Buffer<PositionedValue> positioned;  // the target's only: standardised[i] and i's position, by index i
   double distance_variance = 0;
 };
 
-std::optional<Column> prepare_column(const double* values, int64_t n) {
+/**
+ * The reference's passes, regrouped so that the order is gone through once: the values are gathered into
+ * sorted order (one pass of random reads), the row sums and average ranks computed there in sorted order,
+ * and both scattered back by index in a single pass (with the target's positions). Every sum still adds
+ * the same terms in the same order as the reference: Σv (the reference's `total`, and again its `sum`,
+ * the same sum) and Σv² in index order as the values are standardised, `below` in sorted order, Σ row
+ * sums and Σ row sums² in index order after the scatter.
+ */
+std::optional<Column> prepare_column(const double* values, int64_t n, bool with_positions) {
   if (n < 2) return std::nullopt;
   const double count = static_cast<double>(n);
   double mean = 0;
@@ -78,45 +94,55 @@ std::optional<Column> prepare_column(const double* values, int64_t n) {
   if (!(deviation > 0)) return std::nullopt;
   Column column;
   column.standardised.resize(n);
-  for (int64_t i = 0; i < n; ++i) column.standardised[i] = (values[i] - mean) / deviation;
-  const double* v = column.standardised.data();
+  double* v = column.standardised.data();
+  double total = 0, sum_squares = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double value = (values[i] - mean) / deviation;
+    v[i] = value;
+    const double square = value * value;
+    total += value;
+    sum_squares += square;
+  }
   column.order = stable_argsort(v, n);
   const int32_t* order = column.order.data();
-  // distanceRowSums
+  column.sorted.resize(n);
+  double* sorted = column.sorted.data();
+  for (int64_t p = 0; p < n; ++p) sorted[p] = v[order[p]];
+  // distanceRowSums and averageRanks in sorted order, scattered by index.
   column.row_sums.resize(n);
-  double total = 0;
-  for (int64_t i = 0; i < n; ++i) total += v[i];
+  column.ranks.resize(n);
+  if (with_positions) column.positioned.resize(n);
+  double* row_sums = column.row_sums.data();
+  double* ranks = column.ranks.data();
+  PositionedValue* positioned = column.positioned.data();
   double below = 0;
-  for (int64_t p = 0; p < n; ++p) {
-    const int32_t index = order[p];
-    const double value = v[index];
-    const double a = value * static_cast<double>(p), b = value * static_cast<double>(n - p - 1);
-    column.row_sums[index] = a - below + (total - below - value) - b;
-    below += value;
+  for (int64_t start = 0; start < n;) {
+    int64_t end = start + 1;
+    while (end < n && sorted[end] == sorted[start]) ++end;
+    const double rank = static_cast<double>(start + end + 1) / 2;
+    for (int64_t p = start; p < end; ++p) {
+      const double value = sorted[p];
+      const double a = value * static_cast<double>(p), b = value * static_cast<double>(n - p - 1);
+      const int32_t index = order[p];
+      row_sums[index] = a - below + (total - below - value) - b;
+      ranks[index] = rank;
+      if (with_positions) positioned[index] = {value, static_cast<int32_t>(p)};
+      below += value;
+    }
+    start = end;
   }
-  double sum_squares = 0, row_squares = 0, row_total = 0;
+  double row_squares = 0, row_total = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double s = v[i] * v[i], r = column.row_sums[i] * column.row_sums[i];
-    sum_squares += s;
+    const double r = row_sums[i] * row_sums[i];
     row_squares += r;
-    row_total += column.row_sums[i];
+    row_total += row_sums[i];
   }
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += v[i];
+  const double sum = total;
   const double two_n_squares = 2 * count * sum_squares, two_sum_sum = 2 * sum * sum;
   const double squared_distances = two_n_squares - two_sum_sum;
   const double nn = count * count, nnn = nn * count, nnnn = nnn * count;
   const double two_rows = 2 * row_squares, totals = row_total * row_total;
   column.distance_variance = squared_distances / nn - two_rows / nnn + totals / nnnn;
-  // averageRanks
-  column.ranks.resize(n);
-  for (int64_t start = 0; start < n;) {
-    int64_t end = start + 1;
-    while (end < n && v[order[end]] == v[order[start]]) ++end;
-    const double rank = static_cast<double>(start + end + 1) / 2;
-    for (int64_t p = start; p < end; ++p) column.ranks[order[p]] = rank;
-    start = end;
-  }
   return column;
 }
 
@@ -269,26 +295,19 @@ double block_discordant_sum(BlockScratch& scratch, int side, int64_t from, int64
   return across + halves[0] + halves[1];
 }
 
-/** Where each point stands in a column's order (the inverse permutation). */
-std::vector<int32_t> positions_of(const Column& column, int64_t n) {
-  std::vector<int32_t> positions(n);
-  for (int64_t p = 0; p < n; ++p) positions[column.order[p]] = static_cast<int32_t>(p);
-  return positions;
-}
-
 /**
- * Σ_ij |u_i − u_j||v_i − v_j| with u = by_position's values (positions: its positions_of) and v = by_order's;
+ * Σ_ij |u_i − u_j||v_i − v_j| with u = by_position's values (its `positioned` points) and v = by_order's;
  * `threads` > 1 splits the work (the result does not depend on it). scratch holds n points.
  */
-double distance_product_sum(const Column& by_order, const Column& by_position, const int32_t* positions, int64_t n, BlockScratch& scratch, int threads) {
+double distance_product_sum(const Column& by_order, const Column& by_position, int64_t n, BlockScratch& scratch, int threads) {
   const double* v = by_order.standardised.data();
   const double* u = by_position.standardised.data();
   const Run points = scratch.run(0, 0);
   for (int64_t q = 0; q < n; ++q) {
-    const int32_t index = by_order.order[q];
-    points.v[q] = v[index];
-    points.u[q] = u[index];
-    points.position[q] = positions[index];
+    const PositionedValue point = by_position.positioned[by_order.order[q]];  // one random read per point
+    points.v[q] = by_order.sorted[q];
+    points.u[q] = point.value;
+    points.position[q] = point.position;
   }
   double sum_u = 0, sum_v = 0, sum_uv = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -306,7 +325,6 @@ double distance_product_sum(const Column& by_order, const Column& by_position, c
 
 /** What the measures of one target need besides the columns: its positions and scratch for n points. */
 struct PairScratch {
-  const int32_t* target_positions;
   BlockScratch blocks;
   int threads;
 };
@@ -319,7 +337,7 @@ void measures_of(const Column& a, const Column& b, int64_t n, PairScratch& scrat
     const double p = a.standardised[i] * b.standardised[i];
     product += p;
   }
-  const double products = distance_product_sum(a, b, scratch.target_positions, n, scratch.blocks, scratch.threads);
+  const double products = distance_product_sum(a, b, n, scratch.blocks, scratch.threads);
   double row_products = 0, a_total = 0, b_total = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double p = a.row_sums[i] * b.row_sums[i];
@@ -357,20 +375,18 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
     std::optional<Column> feature_column;
     parallel_for(0, 2, 1, [&](int, int64_t from, int64_t to) {
       for (int64_t task = from; task < to; ++task) {
-        if (task == 0) target_column = prepare_column(target, n);
-        else feature_column = prepare_column(features[0], n);
+        if (task == 0) target_column = prepare_column(target, n, true);
+        else feature_column = prepare_column(features[0], n, false);
       }
     });
-    const std::vector<int32_t> target_positions = target_column ? positions_of(*target_column, n) : std::vector<int32_t>();
-    PairScratch scratch{target_positions.data(), BlockScratch(n), hardware_threads()};
+    PairScratch scratch{BlockScratch(n), hardware_threads()};
     measures_with_target(feature_column, target_column, n, scratch, measures);
     return;
   }
-  target_column = prepare_column(target, n);
-  const std::vector<int32_t> target_positions = target_column ? positions_of(*target_column, n) : std::vector<int32_t>();
+  target_column = prepare_column(target, n, true);
   parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-    PairScratch scratch{target_positions.data(), BlockScratch(n), 1};  // one per thread, reused by its features
-    for (int64_t f = from; f < to; ++f) measures_with_target(prepare_column(features[f], n), target_column, n, scratch, measures + 3 * f);
+    PairScratch scratch{BlockScratch(n), 1};  // one per thread, reused by its features
+    for (int64_t f = from; f < to; ++f) measures_with_target(prepare_column(features[f], n, false), target_column, n, scratch, measures + 3 * f);
   });
 }
 

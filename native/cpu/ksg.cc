@@ -1,10 +1,11 @@
 // CPU KSG counts, O(n log n) per feature (the sorts), every query close to O(k) on a grid:
 //
-// 1. x and y are radix-sorted once (y once for all features); each point's rank in each marginal is kept.
+// 1. x and y are radix-sorted once (y once for all features); each point's rank in y is kept.
 // 2. The (x, y) plane is cut into G × G cells at marginal quantiles (G ≈ √(n / kPointsPerCell)): a
 //    column holds a run of consecutive x ranks, a row a run of y ranks, so every column and row holds
 //    about the same number of points whatever the scale or spread of the data. The points are packed
-//    cell by cell (counting sort), and each column / row keeps the smallest and largest value it holds.
+//    cell by cell (read column by column in x order, counting-sorted by row within each column), and
+//    each column / row keeps the smallest and largest value it holds.
 // 3. A point's k-th Chebyshev neighbour distance eps is found by scanning rings of cells around its own
 //    cell, nearest first; a cell whose lower bound on the distance (from the column's and row's extreme
 //    values) is ≥ the current k-th distance is skipped, and the search stops at the first ring whose
@@ -40,6 +41,7 @@
 #include <immintrin.h>
 #endif
 
+#include "buffer.h"
 #include "cpu_kernels.h"
 #include "neighbours.h"
 #include "parallel.h"
@@ -53,28 +55,27 @@ constexpr int64_t kPointsPerCell = 2;
 /** A run of more equal values than this in x or y sends the feature to the kd-tree. */
 constexpr int64_t kMaxTieRun = 32;
 
-/** One marginal sorted: sorted values, and each point's position in them (ties in index order). */
+/** One marginal sorted: sorted values and the point at each sorted position (ties in index order). */
 struct SortedMarginal {
-  std::vector<double> sorted;
-  std::vector<int32_t> order;  // order[p]: the point at sorted position p
-  std::vector<int32_t> rank;   // rank[i]: the sorted position of point i
+  Buffer<double> sorted;
+  Buffer<int32_t> order;  // order[p]: the point at sorted position p
   int64_t longest_tie_run = 0;
 };
 
 /** The marginal sorted by stable_argsort (radix_sort.h): O(n), no comparator calls. */
 SortedMarginal sort_marginal(const double* values, int64_t n) {
-  std::vector<int32_t> order = stable_argsort(values, n);
   SortedMarginal result;
+  result.order = stable_argsort(values, n);
   result.sorted.resize(n);
-  result.rank.resize(n);
-  int64_t run = 0;
-  for (int64_t p = 0; p < n; ++p) {
-    result.sorted[p] = values[order[p]];
-    result.rank[order[p]] = static_cast<int32_t>(p);
-    run = p > 0 && result.sorted[p] == result.sorted[p - 1] ? run + 1 : 1;
+  const int32_t* order = result.order.data();
+  double* sorted = result.sorted.data();
+  for (int64_t p = 0; p < n; ++p) sorted[p] = values[order[p]];
+  int64_t run = 1;
+  result.longest_tie_run = n > 0 ? 1 : 0;
+  for (int64_t p = 1; p < n; ++p) {
+    run = sorted[p] == sorted[p - 1] ? run + 1 : 1;
     result.longest_tie_run = std::max(result.longest_tie_run, run);
   }
-  result.order = std::move(order);
   return result;
 }
 
@@ -135,7 +136,7 @@ struct QuantileCuts {
 };
 
 /** The smallest and largest value in each quantile run of a sorted marginal. */
-void run_extremes(const std::vector<double>& sorted, const QuantileCuts& cuts, std::vector<double>& low, std::vector<double>& high) {
+void run_extremes(const Buffer<double>& sorted, const QuantileCuts& cuts, std::vector<double>& low, std::vector<double>& high) {
   low.resize(cuts.parts);
   high.resize(cuts.parts);
   for (int64_t c = 0; c < cuts.parts; ++c) {
@@ -144,51 +145,98 @@ void run_extremes(const std::vector<double>& sorted, const QuantileCuts& cuts, s
   }
 }
 
-/** One feature's grid: points packed cell by cell (cell = column · G + row). */
+/**
+ * One feature's grid: points packed cell by cell (cell = column · G + row). A column holds a run of x
+ * ranks, so its points fill the same run of packed positions (packed position = x rank, up to the order
+ * within the column).
+ */
 struct Grid {
   int64_t size = 1;  // G
-  std::vector<int64_t> cell_start;  // G² + 1
-  std::vector<double> xs, ys;
-  std::vector<int32_t> x_ranks, y_ranks;
+  Buffer<int64_t> cell_start;  // G² + 1
+  Buffer<double> xs, ys;
+  Buffer<int32_t> x_ranks, y_ranks;
   std::vector<double> column_low, column_high;
+};
+
+/** A point of the target as the grid build reads it, by point index: its value, rank and grid row. */
+struct TargetPoint {
+  double y;
+  int32_t rank;  // its position in the target's sorted order
+  int32_t row;   // cuts.part_of(rank)
 };
 
 struct SharedTarget {
   SortedMarginal marginal;
   QuantileCuts cuts;
   std::vector<double> row_low, row_high;
+  Buffer<TargetPoint> points;  // points[i]: point i (one 16-byte read where the build looks it up)
 };
+
+/** Sorts the target and fills its row extremes and points. */
+void prepare_target(const double* target, int64_t n, SharedTarget& shared) {
+  shared.marginal = sort_marginal(target, n);
+  run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
+  shared.points.resize(n);
+  for (int64_t p = 0; p < n; ++p) {
+    const TargetPoint point{shared.marginal.sorted[p], static_cast<int32_t>(p), static_cast<int32_t>(shared.cuts.part_of(p))};
+    shared.points[shared.marginal.order[p]] = point;
+  }
+}
 
 int64_t grid_size(int64_t n) {
   const int64_t size = static_cast<int64_t>(std::sqrt(static_cast<double>(n) / kPointsPerCell));
   return std::max<int64_t>(1, std::min<int64_t>(size, 46000));  // G² cells stay addressable and modest
 }
 
-void build_grid(const double* x, const double* y, int64_t n, const SortedMarginal& x_marginal, const SharedTarget& target, Grid& grid) {
+/**
+ * Packs the points column by column: column c is the run of x ranks [start(c), start(c + 1)), read in x
+ * order (its values from the sorted marginal, the target's share in one lookup per point), then counting-
+ * sorted by row within the column, where the column's slice of the arrays stays in cache. Columns are
+ * independent, so they are split across threads when `threaded`. Within a cell the points come in x order
+ * (the order within a cell does not change any eps: each is the k-th smallest of the same distances).
+ */
+void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget& target, bool threaded, Grid& grid) {
   grid.size = target.cuts.parts;
   const int64_t size = grid.size;
   const QuantileCuts cuts{n, size};
   run_extremes(x_marginal.sorted, cuts, grid.column_low, grid.column_high);
-  std::vector<int32_t> cell_of(n);
-  grid.cell_start.assign(size * size + 1, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t cell = cuts.part_of(x_marginal.rank[i]) * size + cuts.part_of(target.marginal.rank[i]);
-    cell_of[i] = static_cast<int32_t>(cell);
-    ++grid.cell_start[cell + 1];
-  }
-  for (int64_t c = 0; c < size * size; ++c) grid.cell_start[c + 1] += grid.cell_start[c];
-  std::vector<int64_t> fill(grid.cell_start.begin(), grid.cell_start.end() - 1);
+  grid.cell_start.resize(size * size + 1);
+  grid.cell_start[size * size] = n;
   grid.xs.resize(n);
   grid.ys.resize(n);
   grid.x_ranks.resize(n);
   grid.y_ranks.resize(n);
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t p = fill[cell_of[i]]++;
-    grid.xs[p] = x[i];
-    grid.ys[p] = y[i];
-    grid.x_ranks[p] = x_marginal.rank[i];
-    grid.y_ranks[p] = target.marginal.rank[i];
-  }
+  auto columns = [&](int, int64_t from, int64_t to) {
+    std::vector<int64_t> fill(size);
+    Buffer<TargetPoint> column_points;
+    for (int64_t c = from; c < to; ++c) {
+      const int64_t first = cuts.start(c), last = cuts.start(c + 1);
+      column_points.resize(last - first);
+      std::fill(fill.begin(), fill.end(), 0);
+      for (int64_t p = first; p < last; ++p) {
+        const TargetPoint point = target.points[x_marginal.order[p]];
+        column_points[p - first] = point;
+        ++fill[point.row];
+      }
+      int64_t at = first;
+      for (int64_t r = 0; r < size; ++r) {
+        const int64_t count = fill[r];
+        grid.cell_start[c * size + r] = at;
+        fill[r] = at;
+        at += count;
+      }
+      for (int64_t p = first; p < last; ++p) {
+        const TargetPoint point = column_points[p - first];
+        const int64_t q = fill[point.row]++;
+        grid.xs[q] = x_marginal.sorted[p];
+        grid.ys[q] = point.y;
+        grid.x_ranks[q] = static_cast<int32_t>(p);
+        grid.y_ranks[q] = point.rank;
+      }
+    }
+  };
+  if (threaded) parallel_for(0, size, 1, columns);
+  else columns(0, 0, size);
 }
 
 /** The k smallest distances seen so far, ascending; best[k − 1] is +∞ until k have been seen. */
@@ -534,6 +582,17 @@ void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, bool avx2
 
 /** Consecutive sorted positions whose boundary searches run side by side. */
 constexpr int kSearchLanes = 8;
+/** How many groups ahead LockstepCounts prefetches the far ends of the brackets. */
+constexpr int64_t kPrefetchGroups = 4;
+
+/** Asks for the cache line holding `address` ahead of a read (a hint: no effect on results). */
+inline void prefetch(const double* address) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(address);
+#else
+  (void)address;
+#endif
+}
 
 /**
  * Strict marginal counts for kSearchLanes consecutive sorted positions at a time. One bisection is a chain
@@ -559,6 +618,10 @@ class LockstepCounts {
       width_ = bit_ceil(1 + *std::max_element(counts, counts + lanes));
       return;
     }
+    // The far ends of a later group's brackets: the upper one is the first read of its cache line (the
+    // sorted values ahead of the walk), a miss that the bisection below would otherwise wait for.
+    prefetch(sorted_ + std::min(n_ - 1, at + kPrefetchGroups * kSearchLanes + width_));
+    prefetch(sorted_ + at + kPrefetchGroups * kSearchLanes - width_);
     // At the start of each round, below: low outside, low + 2 · half inside; above: low inside, low + 2 · half outside.
     int64_t low_below[kSearchLanes], low_above[kSearchLanes];
     for (int l = 0; l < kSearchLanes; ++l) {
@@ -617,7 +680,7 @@ void marginal_counts(const SortedMarginal& marginal, const double* eps_by_rank, 
 }
 
 /** The previous kernel, kept for tie-heavy columns: kd-tree eps, binary-search counts. */
-void kd_tree_counts(const double* x, const double* target, const std::vector<double>& sorted_x, const std::vector<double>& sorted_y,
+void kd_tree_counts(const double* x, const double* target, const Buffer<double>& sorted_x, const Buffer<double>& sorted_y,
                     int64_t n, int32_t k, bool threaded, int32_t* out_x, int32_t* out_y) {
   const ChebyshevKdTree tree(x, target, n);
   auto body = [&](int, int64_t from, int64_t to) {
@@ -640,10 +703,10 @@ void one_feature(const double* x, const double* y, int64_t n, int32_t k, const S
     kd_tree_counts(x, y, x_marginal.sorted, target.marginal.sorted, n, k, threaded, out_x, out_y);
     return;
   }
-  std::vector<double> eps_by_x_rank(n), eps_by_y_rank(n);
+  Buffer<double> eps_by_x_rank(n), eps_by_y_rank(n);  // every rank gets its point's eps
   {
     Grid grid;
-    build_grid(x, y, n, x_marginal, target, grid);
+    build_grid(n, x_marginal, target, threaded, grid);
     auto search = [&](int, int64_t from, int64_t to) { grid_eps(grid, target, k, avx2, from, to, eps_by_x_rank.data(), eps_by_y_rank.data()); };
     if (threaded) parallel_for(0, n, 2048, search);
     else search(0, 0, n);
@@ -665,10 +728,9 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
     throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", std::to_string(k)));
   }
   const bool avx2 = use_avx2();
-  SharedTarget shared{{}, QuantileCuts{n, grid_size(n)}, {}, {}};
+  SharedTarget shared{{}, QuantileCuts{n, grid_size(n)}, {}, {}, {}};
   if (feature_count >= hardware_threads()) {
-    shared.marginal = sort_marginal(target, n);
-    run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
+    prepare_target(target, n, shared);
     // Whole features per thread: the sorts and the grid build run in parallel too.
     parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
       for (int64_t f = from; f < to; ++f) {
@@ -681,11 +743,10 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
   SortedMarginal first;
   parallel_for(0, 2, 1, [&](int, int64_t from, int64_t to) {
     for (int64_t task = from; task < to; ++task) {
-      if (task == 0) shared.marginal = sort_marginal(target, n);
+      if (task == 0) prepare_target(target, n, shared);
       else first = sort_marginal(features[0], n);
     }
   });
-  run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
   for (int64_t f = 0; f < feature_count; ++f) {
     one_feature(features[f], target, n, k, shared, avx2, true, count_x + f * n, count_y + f * n, f == 0 ? std::move(first) : sort_marginal(features[f], n));
   }

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
+
+#include "buffer.h"
 
 namespace milens::cpu {
 
@@ -30,17 +33,20 @@ inline uint64_t order_key(double value) {
  * and never look anything up through an index (a lookup per element missed the cache at 10^6 points
  * and made the sort three times slower), and the digit counts of all three passes come from one scan.
  */
-inline std::vector<int32_t> stable_argsort(const double* values, int64_t n) {
-  std::vector<int32_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = static_cast<int32_t>(i);
-  if (n < 2) return order;
+inline Buffer<int32_t> stable_argsort(const double* values, int64_t n) {
+  Buffer<int32_t> order(n);
+  auto index_order = [&] {
+    for (int64_t i = 0; i < n; ++i) order[i] = static_cast<int32_t>(i);
+    return std::move(order);
+  };
+  if (n < 2) return index_order();
   uint64_t smallest = ~uint64_t{0}, largest = 0;
   for (int64_t i = 0; i < n; ++i) {
     const uint64_t key = order_key(values[i]);
     smallest = std::min(smallest, key);
     largest = std::max(largest, key);
   }
-  if (smallest == largest) return order;  // all keys equal: index order
+  if (smallest == largest) return index_order();  // all keys equal
   // window(key) = the top 32 bits of key − smallest (all of it when the range needs 32 bits or fewer).
   // Offsetting by the smallest key, rather than dropping the bits all keys share, keeps a narrow range
   // whole: values just either side of 1000 share only 17 leading bits (1000 − ε is 0x408F3FFF…, 1000 + ε
@@ -50,7 +56,7 @@ inline std::vector<int32_t> stable_argsort(const double* values, int64_t n) {
   while (range_bits < 64 && (range >> range_bits) != 0) ++range_bits;
   const int drop = range_bits > 32 ? range_bits - 32 : 0;
   auto window_of = [&](double value) { return static_cast<uint32_t>((order_key(value) - smallest) >> drop); };
-  std::vector<uint64_t> packed(n), next(n);
+  Buffer<uint64_t> packed(n), next(n);
   std::vector<int64_t> counts(3 * 2048, 0);
   for (int64_t i = 0; i < n; ++i) {
     const uint32_t window = window_of(values[i]);
@@ -79,6 +85,10 @@ inline std::vector<int32_t> stable_argsort(const double* values, int64_t n) {
     const uint64_t window = packed[start] >> 32;
     int64_t end = start + 1;
     while (end < n && (packed[end] >> 32) == window) ++end;
+    if (end - start == 1) {  // in place, and its value is not looked up (a cache miss at 10^6 points)
+      start = end;
+      continue;
+    }
     // A run of one value (a tie, the usual reason for a long run) is already in index order.
     const uint64_t first_key = order_key(values[order[start]]);
     bool one_value = true;
