@@ -57,6 +57,13 @@ export interface NativeVectorIndexHandle {
   dispose(): void;
 }
 
+/** How scanNumericCsv cut a CSV file: part p holds the lines that start in [cuts[p], cuts[p + 1]). */
+export interface NativeCsvPlan {
+  size: number;
+  cuts: Float64Array;
+  rows: Float64Array;
+}
+
 /** The functions the addon exports (native/src/addon.cc). Every kernel takes the backend name first. */
 export interface NativeAddon {
   backends(): NativeBackendInfo[];
@@ -75,10 +82,18 @@ export interface NativeAddon {
   ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
   rossCounts(backend: string, labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
   /**
-   * The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc): the data lines from `offset`,
-   * one Float64Array per column, or null when a line is not all plain numbers. Optional: older builds lack it.
+   * The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc), first pass: the data lines from
+   * `offset` (just past the header line) cut into `parts` parts (0: as the size and threads warrant), each
+   * part's non-blank lines counted; null when the file is unreadable, over `maxBytes`, or holds a quote.
+   * Optional: older builds lack it.
    */
-  parseNumericCsv?(bytes: Uint8Array, offset: number, columns: number, delimiter: string): Promise<Float64Array[] | null>;
+  scanNumericCsv?(path: string, offset: number, parts: number, maxBytes: number): Promise<NativeCsvPlan | null>;
+  /**
+   * Second pass: every data line parsed into `columns` (each as long as the plan's rows added up); false
+   * when a line is not all plain numbers or the file no longer matches the plan (the columns are then
+   * unspecified).
+   */
+  parseNumericCsvFile?(path: string, plan: NativeCsvPlan, columns: Float64Array[], delimiter: string): Promise<boolean>;
   /**
    * The MI engine's tie rule for columns without ties (native/cpu/tie_rule.cc): per column, the prepared
    * values or null where the TypeScript rule must run. Optional: older builds lack it.

@@ -3,11 +3,10 @@
 // single quote character take a fast path that splits lines and cells directly (the same grammar minus
 // quoting), which is what keeps loading a 100,000-row file far below the time of the MI estimation.
 // In semicolon-separated files a decimal comma ("1,5") is read as a decimal point.
-// Before either, a file of plain decimal numbers only (the common case for `milens mi`) is read whole and
-// parsed by the native addon on every thread (native/cpu/csv_numbers.cc); it declines anything else, and
-// the paths here then read the file as they always did, so the values and errors never depend on it.
-import { createReadStream, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+// Before either, a file of plain decimal numbers only (the common case for `milens mi`) is read and parsed
+// by the native addon on every thread (native/cpu/csv_numbers.cc); it declines anything else, and the
+// paths here then read the file as they always did, so the values and errors never depend on it.
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { unreadable } from '../api/errors.js';
 import { loadAddon } from '../compute/native.js';
@@ -21,8 +20,10 @@ const QUOTE = 0x22;
 /** Raised inside the fast path when a quote shows up: the file is re-read with csv-parse. */
 class QuotedFieldFound extends Error {}
 
-/** Files above this size are streamed by the TypeScript path rather than read whole. */
+/** Files above this size are streamed by the TypeScript path (the native path has always stopped here). */
 const NATIVE_MAX_BYTES = 512 * 1024 * 1024;
+/** The first read for the header; wider headers are read in doubling steps. */
+const HEAD_READ_BYTES = 64 * 1024;
 
 export async function loadCsv(path: string): Promise<Table> {
   return (await loadNumericCsvNatively(path)) ?? loadCsvInTypeScript(path);
@@ -39,48 +40,95 @@ export async function loadCsvInTypeScript(path: string): Promise<Table> {
 }
 
 /**
- * The whole file through the addon's all-numbers parser, or null (addon missing, file too large or
+ * The whole file through the addon's all-numbers path, or null (addon missing, file too large or
  * unreadable, a quote, no header, or a cell that is not a plain decimal number): the caller then reads
- * it in TypeScript, which also produces every error message.
+ * it in TypeScript, which also produces every error message. Only the header is read here; the addon
+ * reads the data lines itself, on every thread, counting rows first so that it can parse them straight
+ * into the columns allocated here. `parts` fixes how many parts the file is cut into (for tests of the
+ * cuts; 0 lets the addon choose).
  */
-export async function loadNumericCsvNatively(path: string): Promise<Table | null> {
+export async function loadNumericCsvNatively(path: string, parts = 0): Promise<Table | null> {
   const loaded = loadAddon();
-  if ('error' in loaded || typeof loaded.addon.parseNumericCsv !== 'function') return null;
-  let bytes: Buffer;
-  try {
-    if ((await stat(path)).size > NATIVE_MAX_BYTES) return null;
-    // One synchronous read: fs.promises.readFile reads in 512 kB steps, each a round trip through the
-    // thread pool (30 ms for 40 MB against 10 ms), and nothing else can run before the table is loaded.
-    bytes = readFileSync(path);
-  } catch {
-    return null;
-  }
-  if (bytes.indexOf(QUOTE) >= 0) return null;
-  // The header is the first non-blank line, as in the streaming path.
-  let lineStart = 0,
-    lineEnd: number,
-    next: number;
-  for (;;) {
-    if (lineStart >= bytes.length) return null;
-    const newline = bytes.indexOf(0x0a, lineStart);
-    lineEnd = newline < 0 ? bytes.length : newline;
-    next = newline < 0 ? bytes.length : newline + 1;
-    if (lineEnd > lineStart && bytes[lineEnd - 1] === 13) lineEnd--;
-    if (lineEnd > lineStart) break;
-    lineStart = next;
-  }
-  let header = bytes.toString('utf8', lineStart, lineEnd);
-  if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
-  const delimiter = detectDelimiter(header);
-  const names = headerNames(header.split(delimiter), path);
-  const columns = await loaded.addon.parseNumericCsv(bytes, next, names.length, delimiter);
-  if (columns === null) return null;
+  if ('error' in loaded) return null;
+  const { addon } = loaded;
+  if (typeof addon.scanNumericCsv !== 'function' || typeof addon.parseNumericCsvFile !== 'function') return null;
+  const head = readCsvHead(path);
+  if (head === null) return null;
+  const delimiter = detectDelimiter(head.header);
+  const names = headerNames(head.header.split(delimiter), path);
+  const plan = await addon.scanNumericCsv(path, head.dataOffset, parts, NATIVE_MAX_BYTES);
+  if (plan === null) return null;
+  const rowCount = plan.rows.reduce((sum, rows) => sum + rows, 0);
+  const columns = names.map(() => new Float64Array(rowCount));
+  if (!(await addon.parseNumericCsvFile(path, plan, columns, delimiter))) return null;
   return {
     path,
     format: 'csv',
-    rowCount: columns[0]!.length,
+    rowCount,
     columns: names.map((name, index) => ({ name, type: 'numeric', values: columns[index]! })),
   };
+}
+
+/** The header line (BOM stripped) and the byte offset just past it, where the data lines start. */
+interface CsvHead {
+  header: string;
+  dataOffset: number;
+}
+
+/**
+ * The header as the streaming path finds it (the first non-blank line), read from the start of the file
+ * in growing steps; null when the file is unreadable, over the native size limit, empty, or has a quote
+ * up to the end of the header.
+ */
+function readCsvHead(path: string): CsvHead | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    if (fstatSync(fd).size > NATIVE_MAX_BYTES) return null;
+    let bytes = Buffer.allocUnsafe(HEAD_READ_BYTES);
+    let length = 0;
+    for (;;) {
+      if (length === bytes.length) {
+        if (length >= NATIVE_MAX_BYTES) return null;
+        const larger = Buffer.allocUnsafe(length * 2);
+        bytes.copy(larger, 0, 0, length);
+        bytes = larger;
+      }
+      const read = readSync(fd, bytes, length, bytes.length - length, length);
+      length += read;
+      const line = findHeaderLine(bytes.subarray(0, length), read === 0);
+      if (line === 'more') continue;
+      if (line === null || bytes.subarray(0, line.next).indexOf(QUOTE) >= 0) return null;
+      let header = bytes.toString('utf8', line.start, line.end);
+      if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
+      return { header, dataOffset: line.next };
+    }
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The first non-blank line of `bytes` (its CR excluded) and where the next line starts; 'more' when
+ * more bytes are needed to tell, null when the file (`complete`: all of it is here) has no such line.
+ */
+function findHeaderLine(bytes: Buffer, complete: boolean): { start: number; end: number; next: number } | 'more' | null {
+  for (let start = 0; ;) {
+    if (start >= bytes.length) return complete ? null : 'more';
+    const newline = bytes.indexOf(0x0a, start);
+    if (newline < 0 && !complete) return 'more';
+    const next = newline < 0 ? bytes.length : newline + 1;
+    let end = newline < 0 ? bytes.length : newline;
+    if (end > start && bytes[end - 1] === 13) end--;
+    if (end > start) return { start, end, next };
+    start = next;
+  }
 }
 
 /** The delimiter that occurs most often outside quotes in the header line (comma on a tie). */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "../src/backend.h"
@@ -23,12 +24,25 @@ void ross_counts(const int32_t* labels, int64_t n, const double* const* features
  * that order (NaN where the reference gives null). Every backend computes them here, on the CPU.
  */
 void correlation_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, double* measures);
+/** How the CSV reader's all-numbers path cuts a file (csv_numbers.cc): part p owns the lines that start in [cuts[p], cuts[p + 1]). */
+struct CsvPlan {
+  int64_t size = 0;           // the file's size when it was counted
+  std::vector<int64_t> cuts;  // parts + 1 byte offsets, from the data offset to the size
+  std::vector<int64_t> rows;  // per part, its non-blank lines
+};
 /**
- * The data lines of an unquoted CSV whose every cell is a plain decimal number (csv_numbers.cc), parsed
- * in parts: parts[p][column] holds part p's values of that column, parts in file order. False (and
- * nothing usable) when any line falls outside that grammar: the TypeScript reader then reads the file.
+ * First pass of the CSV reader's all-numbers path over the data lines from `offset` (just past the
+ * header's newline): cuts the file into `parts` parts (0: as many as the size and the threads warrant)
+ * and counts each part's rows. False (decline) when the file is unreadable, not a regular file, larger
+ * than max_bytes, or holds a quote after the header.
  */
-bool parse_numeric_csv(const char* data, int64_t size, int64_t column_count, char delimiter, std::vector<std::vector<std::vector<double>>>& parts);
+bool scan_numeric_csv(const std::string& path, int64_t offset, int64_t parts, int64_t max_bytes, CsvPlan& plan);
+/**
+ * Second pass: parses every data line into columns[c][row] (each column holds the plan's total rows).
+ * False (decline, columns then unspecified) when any line falls outside the plain-number grammar, has
+ * the wrong cell count, or the file no longer matches the plan.
+ */
+bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns);
 /**
  * The tie rule's common case for each column (tie_rule.cc): prepared + c·n receives column c scaled and
  * jittered exactly as main/mi/tie-rule.ts would, and accepted[c] = 1; 0 where the column needs the

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <thread>
@@ -44,6 +45,19 @@ void parallel_for(int64_t begin, int64_t end, int64_t min_chunk, Body&& body) {
   for (const std::exception_ptr& error : errors) {
     if (error) std::rethrow_exception(error);
   }
+}
+
+/**
+ * Calls body(worker, task) for every task in [0, count), handed out one at a time to up to
+ * hardware_threads() threads (worker: 0 to threads - 1): tasks of uneven cost, or a thread slowed by
+ * other processes, still finish together.
+ */
+template <class Body>
+void parallel_tasks(int64_t count, Body&& body) {
+  std::atomic<int64_t> next{0};
+  parallel_for(0, std::min<int64_t>(count, hardware_threads()), 1, [&](int worker, int64_t, int64_t) {
+    for (int64_t task = next++; task < count; task = next++) body(worker, task);
+  });
 }
 
 /** The number of chunks parallel_for will use for the same arguments. */

@@ -6,6 +6,7 @@
 // moves the store to the device on every call; the resident index of vector_index.cc does so once.)
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -256,51 +257,132 @@ Napi::Value Correlations(const Napi::CallbackInfo& info) {
 }
 
 // The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
-// no backend name. Resolves to one Float64Array per column, or null when the parser declines the file.
-class CsvNumbersWorker : public KernelWorker {
+// no backend name. scanNumericCsv counts each part's rows; the caller allocates the columns, and
+// parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards).
+class CsvScanWorker : public KernelWorker {
  public:
-  explicit CsvNumbersWorker(Napi::Env env) : KernelWorker(env, "milens.parseNumericCsv") {}
-  const char* data_ = nullptr;
-  int64_t size_ = 0, columns_ = 0;
-  char delimiter_ = ',';
+  explicit CsvScanWorker(Napi::Env env) : KernelWorker(env, "milens.scanNumericCsv") {}
+  std::string path_;
+  int64_t offset_ = 0, parts_ = 0, max_bytes_ = 0;
   bool accepted_ = false;
-  std::vector<std::vector<std::vector<double>>> parts_;
+  cpu::CsvPlan plan_;
 
  protected:
-  void Run() override { accepted_ = cpu::parse_numeric_csv(data_, size_, columns_, delimiter_, parts_); }
+  void Run() override { accepted_ = cpu::scan_numeric_csv(path_, offset_, parts_, max_bytes_, plan_); }
   Napi::Value Result(Napi::Env env) override {
     if (!accepted_) return env.Null();
-    Napi::Array result = Napi::Array::New(env, static_cast<size_t>(columns_));
-    for (int64_t c = 0; c < columns_; ++c) {
-      size_t rows = 0;
-      for (const auto& part : parts_) rows += part[c].size();
-      Napi::Float64Array column = Napi::Float64Array::New(env, rows);
-      size_t at = 0;
-      for (auto& part : parts_) {
-        if (!part[c].empty()) std::memcpy(column.Data() + at, part[c].data(), part[c].size() * sizeof(double));
-        at += part[c].size();
-        std::vector<double>().swap(part[c]);  // release as we go
-      }
-      result.Set(static_cast<uint32_t>(c), column);
-    }
-    return result;
+    Napi::Float64Array cuts = Napi::Float64Array::New(env, plan_.cuts.size());
+    Napi::Float64Array rows = Napi::Float64Array::New(env, plan_.rows.size());
+    std::copy(plan_.cuts.begin(), plan_.cuts.end(), cuts.Data());
+    std::copy(plan_.rows.begin(), plan_.rows.end(), rows.Data());
+    Napi::Object plan = Napi::Object::New(env);
+    plan.Set("size", Napi::Number::New(env, static_cast<double>(plan_.size)));
+    plan.Set("cuts", cuts);
+    plan.Set("rows", rows);
+    return plan;
   }
 };
 
-Napi::Value ParseNumericCsv(const Napi::CallbackInfo& info) {
+Napi::Value ScanNumericCsv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 4) throw Napi::TypeError::New(env, "parseNumericCsv expects 4 arguments but received " + std::to_string(info.Length()));
-  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) throw_type(env, "bytes", "a Uint8Array", info[0]);
-  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  const int64_t offset = integer_argument(info, 1, "offset", 0, static_cast<int64_t>(bytes.ElementLength()));
-  const int64_t columns = integer_argument(info, 2, "columns", 1, INT32_MAX);
+  if (info.Length() != 4) throw Napi::TypeError::New(env, "scanNumericCsv expects 4 arguments but received " + std::to_string(info.Length()));
+  if (!info[0].IsString()) throw_type(env, "path", "a string", info[0]);
+  auto* worker = new CsvScanWorker(env);
+  worker->path_ = info[0].As<Napi::String>().Utf8Value();
+  try {
+    worker->offset_ = integer_argument(info, 1, "offset", 1, INT64_C(1) << 52);
+    worker->parts_ = integer_argument(info, 2, "parts", 0, 4096);
+    worker->max_bytes_ = integer_argument(info, 3, "maxBytes", 0, INT64_C(1) << 52);
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  return worker->Queue();
+}
+
+class CsvParseWorker : public KernelWorker {
+ public:
+  explicit CsvParseWorker(Napi::Env env) : KernelWorker(env, "milens.parseNumericCsvFile") {}
+  std::string path_;
+  cpu::CsvPlan plan_;
+  std::vector<double*> columns_;  // raw pointers: no N-API calls off the main thread
+  char delimiter_ = ',';
+  bool accepted_ = false;
+
+ protected:
+  void Run() override {
+    accepted_ = cpu::parse_numeric_csv(path_, plan_, static_cast<int64_t>(columns_.size()), delimiter_, columns_.data());
+  }
+  Napi::Value Result(Napi::Env env) override { return Napi::Boolean::New(env, accepted_); }
+};
+
+/** An array of non-negative integers held in plan[name] (a Float64Array), checked one by one. */
+std::vector<int64_t> plan_integers(const Napi::Env& env, const Napi::Object& plan, const char* name, int64_t maximum) {
+  const Napi::Value value = plan.Get(name);
+  const std::string label = std::string("plan.") + name;
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, label, "a Float64Array", value);
+  const Napi::Float64Array array = value.As<Napi::Float64Array>();
+  std::vector<int64_t> integers(array.ElementLength());
+  for (size_t i = 0; i < integers.size(); ++i) {
+    const double number = array.Data()[i];
+    if (!(number >= 0 && number <= static_cast<double>(maximum)) || std::floor(number) != number) {
+      throw_range(env, label + "[" + std::to_string(i) + "]", "an integer from 0 to " + std::to_string(maximum), Napi::Number::New(env, number));
+    }
+    integers[i] = static_cast<int64_t>(number);
+  }
+  return integers;
+}
+
+/** The plan scanNumericCsv returned: parts + 1 rising cuts from 1 to the size, and a row count per part. */
+cpu::CsvPlan plan_argument(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Env env = info.Env();
+  if (!info[index].IsObject()) throw_type(env, "plan", "an object", info[index]);
+  const Napi::Object object = info[index].As<Napi::Object>();
+  const Napi::Value size = object.Get("size");
+  if (!size.IsNumber()) throw_type(env, "plan.size", "an integer", size);
+  cpu::CsvPlan plan;
+  const double size_number = size.As<Napi::Number>().DoubleValue();
+  if (!(size_number >= 1 && size_number <= static_cast<double>(INT64_C(1) << 52)) || std::floor(size_number) != size_number) {
+    throw_range(env, "plan.size", "a positive integer", size);
+  }
+  plan.size = static_cast<int64_t>(size_number);
+  plan.cuts = plan_integers(env, object, "cuts", plan.size);
+  plan.rows = plan_integers(env, object, "rows", plan.size);
+  if (plan.rows.empty() || plan.cuts.size() != plan.rows.size() + 1) throw_range(env, "plan.cuts", "one entry more than plan.rows", object.Get("cuts"));
+  bool rising = plan.cuts.front() >= 1 && plan.cuts.back() == plan.size;
+  for (size_t p = 0; p + 1 < plan.cuts.size(); ++p) rising = rising && plan.cuts[p] <= plan.cuts[p + 1];
+  if (!rising) throw_range(env, "plan.cuts", "offsets rising from 1 to plan.size", object.Get("cuts"));
+  return plan;
+}
+
+Napi::Value ParseNumericCsvFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 4) throw Napi::TypeError::New(env, "parseNumericCsvFile expects 4 arguments but received " + std::to_string(info.Length()));
+  if (!info[0].IsString()) throw_type(env, "path", "a string", info[0]);
+  cpu::CsvPlan plan = plan_argument(info, 1);
+  int64_t rows = 0;
+  for (int64_t part_rows : plan.rows) rows += part_rows;
+  if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() == 0) throw_type(env, "columns", "a non-empty array of Float64Array", info[2]);
   if (!info[3].IsString() || info[3].As<Napi::String>().Utf8Value().size() != 1) throw_type(env, "delimiter", "a one-character string", info[3]);
-  auto* worker = new CsvNumbersWorker(env);
-  worker->data_ = reinterpret_cast<const char*>(bytes.Data()) + offset;
-  worker->size_ = static_cast<int64_t>(bytes.ElementLength()) - offset;
-  worker->columns_ = columns;
+  Napi::Array array = info[2].As<Napi::Array>();
+  auto* worker = new CsvParseWorker(env);
+  try {
+    for (uint32_t c = 0; c < array.Length(); ++c) {
+      const Napi::Value value = array.Get(c);
+      const std::string name = "columns[" + std::to_string(c) + "]";
+      if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, name, "a Float64Array", value);
+      Napi::Float64Array column = value.As<Napi::Float64Array>();
+      if (static_cast<int64_t>(column.ElementLength()) != rows) throw_range(env, name, "a Float64Array of " + std::to_string(rows) + " values (the plan's rows)", value);
+      worker->columns_.push_back(column.Data());
+      worker->Keep(column);
+    }
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  worker->path_ = info[0].As<Napi::String>().Utf8Value();
+  worker->plan_ = std::move(plan);
   worker->delimiter_ = info[3].As<Napi::String>().Utf8Value()[0];
-  worker->Keep(bytes);
   return worker->Queue();
 }
 
@@ -521,7 +603,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
   exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
   exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
-  exports.Set("parseNumericCsv", Napi::Function::New(env, ParseNumericCsv, "parseNumericCsv"));
+  exports.Set("scanNumericCsv", Napi::Function::New(env, ScanNumericCsv, "scanNumericCsv"));
+  exports.Set("parseNumericCsvFile", Napi::Function::New(env, ParseNumericCsvFile, "parseNumericCsvFile"));
   exports.Set("prepareContinuous", Napi::Function::New(env, PrepareContinuous, "prepareContinuous"));
   exports.Set("rossCounts", Napi::Function::New(env, RossCounts, "rossCounts"));
   exports.Set("jointHistogram", Napi::Function::New(env, JointHistogram, "jointHistogram"));

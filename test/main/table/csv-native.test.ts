@@ -1,7 +1,9 @@
 // The native all-numbers CSV path against the TypeScript reader: the same table (values bit for bit,
 // −0 included) whenever the native parser accepts a file, and a decline (null) for every file outside
-// its grammar, which the TypeScript reader then handles as before.
-import { writeFileSync } from 'node:fs';
+// its grammar, which the TypeScript reader then handles as before. The addon reads the file itself in
+// parts cut at byte offsets (each part owns the lines that start in its range), so the cuts are tested
+// at every position of small files: a line straddling a cut, starting exactly at one, a CRLF split.
+import { appendFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAddon } from '../../../main/compute/native.js';
@@ -9,7 +11,8 @@ import type { Table } from '../../../main/table/columns.js';
 import { loadCsv, loadCsvInTypeScript, loadNumericCsvNatively } from '../../../main/table/csv.js';
 import { makeTempFolder } from '../../helpers/temp.js';
 
-const addonLoaded = !('error' in loadAddon());
+const loaded = loadAddon();
+const addonLoaded = !('error' in loaded);
 
 function writeTemp(name: string, text: string): string {
   const file = path.join(makeTempFolder(), name);
@@ -34,6 +37,11 @@ const accepted: Array<[string, string]> = [
   ['blank lines before the header', '\n\nx,y\n0.1,0.2\n'],
   ['−0, a subnormal and 17 digits', 'a\n-0\n0\n1e-320\n0.12345678901234567\n'],
   ['a header and no rows', 'a,b\n'],
+  ['a header without a newline', 'a,b'],
+  ['a header and blank lines only', 'a,b\n\n\r\n\n'],
+  ['one row', 'a,b\n1,2\n'],
+  ['one row without a newline', 'a,b\n1,2'],
+  ['one row ending in a bare CR', 'a,b\n1,2\r'],
 ];
 const declined: Array<[string, string]> = [
   ['an empty cell', 'a,b\n1,\n3,4\n'],
@@ -47,7 +55,44 @@ const declined: Array<[string, string]> = [
   ['a decimal comma', 'a;b\n1,5;2\n'],
   ['a quoted field', 'a,b\n"1",2\n'],
   ['a missing token', 'a\nNA\n1\n'],
+  ['infinity', 'a\n1\ninf\n'],
+  ['a sign after a plus', 'a\n+-1\n'],
+  ['a lone point', 'a\n1\n.\n'],
+  ['an exponent without digits', 'a\n1e\n'],
+  ['a CR inside a line', 'a,b\n1\r,2\n'],
+  ['two CRs before the newline', 'a\n1\r\r\n'],
+  ['a quote in the header', 'a,"b"\n1,2\n'],
 ];
+
+/** Small files whose every byte offset is tried as a cut (blank lines, CRLF and no final newline among them). */
+const cutTexts: Array<[string, string]> = [
+  ['LF lines', 'a,b\n1,2\n33,44\n555,666\n7,8\n'],
+  ['CRLF lines', 'a;b\r\n1;2\r\n33;44\r\n555;666\r\n'],
+  ['blank lines between rows', 'a\n\n1\n\n\n22\n\r\n333\n\r\n'],
+  ['no final newline', 'x\ty\n1\t2\n3\t4'],
+  ['no final newline after CR', 'x\n1\n2\r'],
+];
+
+/** A seeded generator of numbers with many digits and exponents, written in every accepted form. */
+function numberWriter(seed: number): () => string {
+  let state = seed;
+  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 10 ** ((state >>> 7) % 9);
+  const forms = [
+    (v: number) => v.toPrecision(17),
+    (v: number) => String(v),
+    (v: number) => v.toExponential(5),
+    (v: number) => `+${Math.abs(v)}`,
+  ];
+  let form = 0;
+  return () => forms[form++ % forms.length]!(next());
+}
+
+function generatedRows(rows: number, columns: number, seed: number, lineEnd = '\n'): string[] {
+  const write = numberWriter(seed);
+  const lines: string[] = [];
+  for (let i = 0; i < rows; i++) lines.push(Array.from({ length: columns }, write).join(',') + lineEnd);
+  return lines;
+}
 
 describe.skipIf(!addonLoaded)('native all-numbers CSV path', () => {
   it.each(accepted)('reads %s exactly as the TypeScript reader', async (_, text) => {
@@ -63,6 +108,97 @@ describe.skipIf(!addonLoaded)('native all-numbers CSV path', () => {
     const viaLoad = await loadCsv(file).then(snapshot, (error: Error) => error.message);
     const reference = await loadCsvInTypeScript(file).then(snapshot, (error: Error) => error.message);
     expect(viaLoad).toEqual(reference);
+  });
+
+  it.each(cutTexts)('reads %s identically with a cut at every byte', async (_, text) => {
+    const file = writeTemp('cuts.csv', text);
+    const reference = snapshot(await loadCsvInTypeScript(file));
+    // Cuts fall at offset + data·k/parts: every parts count up to the data length puts one on each byte.
+    for (let parts = 1; parts <= text.length + 3; parts++) {
+      const native = await loadNumericCsvNatively(file, parts);
+      expect(native, `parts ${parts}`).not.toBeNull();
+      expect(snapshot(native!), `parts ${parts}`).toEqual(reference);
+    }
+  });
+
+  it('reads a line that straddles a cut, one that starts exactly at it, and a CRLF split by it', async () => {
+    // Header "a\r\n" (3 bytes), data "10\r\n2\r\n" (7 bytes): with 7 parts a cut falls on every data byte.
+    const file = writeTemp('cut-positions.csv', 'a\r\n10\r\n2\r\n');
+    const reference = snapshot(await loadCsvInTypeScript(file));
+    for (const parts of [2, 3, 4, 7]) expect(snapshot((await loadNumericCsvNatively(file, parts))!)).toEqual(reference);
+  });
+
+  it('cuts a file into more parts than it has lines', async () => {
+    const file = writeTemp('few-lines.csv', 'a,b\n1,2\n3,4\n');
+    expect(snapshot((await loadNumericCsvNatively(file, 4096))!)).toEqual(snapshot(await loadCsvInTypeScript(file)));
+  });
+
+  it('reads a header wider than the first read', async () => {
+    const names = Array.from({ length: 4000 }, (_, index) => `feature_${String(index).padStart(12, '0')}`); // 84 kB
+    const file = writeTemp('wide.csv', `${names.join(',')}\n${generatedRows(2, names.length, 7).join('')}`);
+    const native = await loadNumericCsvNatively(file);
+    expect(native?.columns.length).toBe(4000);
+    expect(snapshot(native!)).toEqual(snapshot(await loadCsvInTypeScript(file)));
+  });
+
+  it('reads a line longer than one read, and declines one longer than its buffer (1 MB)', async () => {
+    const longOne = `1.${'0'.repeat(600_000)}`;
+    const accepted = writeTemp('long-line.csv', `a,b\n1,2\n${longOne},3\n4,5\n`);
+    expect(snapshot((await loadNumericCsvNatively(accepted, 2))!)).toEqual(snapshot(await loadCsvInTypeScript(accepted)));
+    const tooLong = writeTemp('too-long-line.csv', `a,b\n1,2\n1.${'0'.repeat(1_100_000)},3\n4,5\n`);
+    expect(await loadNumericCsvNatively(tooLong)).toBeNull();
+    expect(snapshot(await loadCsv(tooLong))).toEqual(snapshot(await loadCsvInTypeScript(tooLong)));
+  });
+
+  it.each([
+    ['a quote', '"1"'],
+    ['text', 'x'],
+  ])('declines %s in the middle of a multi-megabyte file', async (_, cell) => {
+    const lines = generatedRows(120_000, 2, 99);
+    lines[60_000] = `${cell},1\n`;
+    const file = writeTemp('late-decline.csv', `a,b\n${lines.join('')}`);
+    expect(await loadNumericCsvNatively(file)).toBeNull();
+    expect(snapshot(await loadCsv(file))).toEqual(snapshot(await loadCsvInTypeScript(file)));
+  });
+
+  it('declines when the file changes between counting and parsing', async () => {
+    const { addon } = loaded as Exclude<typeof loaded, { error: unknown }>;
+    const text = `a,b\n${generatedRows(1000, 2, 3).join('')}`;
+    for (const change of [(file: string) => appendFileSync(file, '1,2\n'), (file: string) => truncateSync(file, text.length - 10)]) {
+      const file = writeTemp('changing.csv', text);
+      const plan = (await addon.scanNumericCsv!(file, 4, 0, 1 << 30))!;
+      expect(plan.rows.reduce((sum, rows) => sum + rows, 0)).toBe(1000);
+      change(file);
+      const columns = [new Float64Array(1000), new Float64Array(1000)];
+      expect(await addon.parseNumericCsvFile!(file, plan, columns, ',')).toBe(false);
+    }
+  });
+
+  it('rejects a plan that does not describe the file it came from', async () => {
+    const { addon } = loaded as Exclude<typeof loaded, { error: unknown }>;
+    const file = writeTemp('plan.csv', 'a\n1\n2\n');
+    const plan = (await addon.scanNumericCsv!(file, 2, 2, 1 << 30))!;
+    expect(Array.from(plan.cuts)).toEqual([2, 4, 6]);
+    expect(Array.from(plan.rows)).toEqual([1, 1]);
+    expect(() => addon.parseNumericCsvFile!(file, plan, [new Float64Array(3)], ',')).toThrow(RangeError);
+    expect(() => addon.parseNumericCsvFile!(file, { ...plan, cuts: new Float64Array([4, 2, 6]) }, [new Float64Array(2)], ',')).toThrow(
+      RangeError,
+    );
+    expect(await addon.scanNumericCsv!(file, 2, 0, 5)).toBeNull(); // over maxBytes
+    expect(await addon.scanNumericCsv!(writeTemp('quote.csv', 'a\n1\n2"\n'), 2, 0, 1 << 30)).toBeNull(); // the count finds quotes
+    expect(await addon.scanNumericCsv!(path.join(makeTempFolder(), 'missing.csv'), 2, 0, 1 << 30)).toBeNull();
+  });
+
+  it('reads 150,000 generated rows with CRLF and blank lines exactly as the TypeScript reader, however cut', async () => {
+    const lines = generatedRows(150_000, 4, 2024, '\r\n');
+    for (let i = 0; i < lines.length; i += 9973) lines.splice(i, 0, '\r\n');
+    const file = writeTemp('generated.csv', `\ufeffw,x,y,z\r\n${lines.join('')}`);
+    const reference = snapshot(await loadCsvInTypeScript(file));
+    for (const parts of [0, 1, 7, 64]) {
+      const native = await loadNumericCsvNatively(file, parts);
+      expect(native?.rowCount).toBe(150_000);
+      expect(snapshot(native!)).toEqual(reference);
+    }
   });
 
   it('splits a multi-megabyte file across threads with the same values', async () => {
