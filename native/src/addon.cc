@@ -15,6 +15,7 @@
 #include "../cpu/cpu_kernels.h"
 #include "../cpu/digamma.h"
 #include "../cpu/parallel.h"
+#include "allocator_tuning.h"
 #include "backend.h"
 #include "napi_support.h"
 #include "vector_index.h"
@@ -598,6 +599,7 @@ Napi::Value Backends(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tune_allocator_for_kernels();
   exports.Set("backends", Napi::Function::New(env, Backends, "backends"));
   exports.Set("similarityTopK", Napi::Function::New(env, SimilarityTopK, "similarityTopK"));
   exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
