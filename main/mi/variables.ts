@@ -41,17 +41,7 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
   if (column.type === 'text') return discreteVariable(base, compactCodes(column.codes), null);
   const values = column.values;
   if (kind === 'discrete') return discreteVariable(base, codesOfNumbers(values), values);
-  let missingRows = 0,
-    minimum = Infinity,
-    maximum = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
-    if (!Number.isFinite(value)) missingRows++;
-    else {
-      if (value < minimum) minimum = value;
-      if (value > maximum) maximum = value;
-    }
-  }
+  const { missingRows, constant } = column.allFinite ? finiteColumnSummary(values) : columnSummary(values);
   let cache: Float64Array | null = null;
   const variable: EngineVariable = {
     ...base,
@@ -75,12 +65,37 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
     },
     numeric: values,
     missingRows,
-    // The same test prepareContinuous applies: fewer than two present values, or one distinct value.
-    constant: values.length - missingRows < 2 || minimum === maximum,
+    constant,
     tiedRows: 0,
     rankFallback: false,
   };
   return variable;
+}
+
+/**
+ * Missing (non-finite) rows, and whether the column is constant: the test prepareContinuous applies,
+ * fewer than two present values or one distinct value.
+ */
+function columnSummary(values: Float64Array): { missingRows: number; constant: boolean } {
+  let missingRows = 0,
+    minimum = Infinity,
+    maximum = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (!Number.isFinite(value)) missingRows++;
+    else {
+      if (value < minimum) minimum = value;
+      if (value > maximum) maximum = value;
+    }
+  }
+  return { missingRows, constant: values.length - missingRows < 2 || minimum === maximum };
+}
+
+/** columnSummary of a column known to hold finite numbers only: stops at the first second value. */
+function finiteColumnSummary(values: Float64Array): { missingRows: number; constant: boolean } {
+  let constant = true;
+  for (let i = 1; i < values.length && constant; i++) constant = values[i] === values[0];
+  return { missingRows: 0, constant };
 }
 
 function release(): void {}

@@ -7,6 +7,11 @@ export interface NumericColumn {
   name: string;
   type: 'numeric';
   values: Float64Array;
+  /**
+   * True when the reader knows every value is a finite number (the native all-numbers CSV parser,
+   * which declines anything else): consumers may then skip a scan for missing values.
+   */
+  allFinite?: boolean;
 }
 
 /** Text or booleans as dictionary codes into `levels`; missing values are −1. */
@@ -48,6 +53,7 @@ export class ColumnBuilder {
   private levelIndex = new Map<string, number>();
   private length = 0;
   private text = false;
+  private allFinite = true;
 
   /** With `decimalComma`, "1,5" reads as 1.5 (semicolon-separated files from comma-decimal locales). */
   constructor(
@@ -83,6 +89,7 @@ export class ColumnBuilder {
     const offset = this.length % CHUNK;
     if (offset === 0) this.numericChunks.push(new Float64Array(CHUNK));
     this.numericChunks[this.numericChunks.length - 1]![offset] = value;
+    this.allFinite &&= value - value === 0; // NaN (missing) and ±Infinity give NaN
     this.length++;
   }
 
@@ -136,7 +143,7 @@ export class ColumnBuilder {
       this.numericChunks[index] = EMPTY;
     }
     this.numericChunks = [];
-    return { name: this.name, type: 'numeric', values };
+    return { name: this.name, type: 'numeric', values, allFinite: this.allFinite };
   }
 }
 

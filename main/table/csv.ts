@@ -65,7 +65,7 @@ export async function loadNumericCsvNatively(path: string, parts = 0): Promise<T
     path,
     format: 'csv',
     rowCount,
-    columns: names.map((name, index) => ({ name, type: 'numeric', values: columns[index]! })),
+    columns: names.map((name, index) => ({ name, type: 'numeric', values: columns[index]!, allFinite: true })),
   };
 }
 

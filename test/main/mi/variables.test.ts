@@ -1,0 +1,36 @@
+// Engine variables from table columns: the missing-row count and the constant flag, with and without
+// the reader's promise that every value is finite (which lets the scan stop at the first second value).
+import { describe, expect, it } from 'vitest';
+import { toEngineVariable } from '../../../main/mi/variables.js';
+import { ColumnBuilder } from '../../../main/table/columns.js';
+
+function built(cells: string[]) {
+  const builder = new ColumnBuilder('x');
+  for (const cell of cells) builder.pushCell(cell);
+  return builder.build();
+}
+
+describe('toEngineVariable', () => {
+  it('knows from the reader which columns are all finite', () => {
+    expect(built(['1', '2.5', '-3'])).toMatchObject({ allFinite: true });
+    expect(built(['1', '', '3'])).toMatchObject({ allFinite: false });
+    expect(built(['1', '1e999', '3'])).toMatchObject({ type: 'numeric', allFinite: false }); // overflows to Infinity
+  });
+
+  it.each([
+    ['all finite, varying', ['3', '3', '4'], 0, false],
+    ['all finite, one value', ['3', '3', '3'], 0, true],
+    ['all finite, −0 and 0 (one value)', ['-0', '0'], 0, true],
+    ['one row', ['7'], 0, true],
+    ['missing rows around one value', ['', '5', 'NA', '5'], 2, true],
+    ['missing rows, two values', ['', '5', '6'], 1, false],
+  ])('%s', (_, cells, missingRows, constant) => {
+    const column = built(cells);
+    const variable = toEngineVariable(column, 'continuous', 0);
+    expect(variable.missingRows).toBe(missingRows);
+    expect(variable.constant).toBe(constant);
+    // The same answer without the flag (the full scan).
+    const unflagged = toEngineVariable({ ...column, allFinite: undefined }, 'continuous', 0);
+    expect([unflagged.missingRows, unflagged.constant]).toEqual([missingRows, constant]);
+  });
+});
