@@ -53,6 +53,29 @@ function timed(command, args) {
   return { seconds, stdout: result.stdout };
 }
 
+/**
+ * Node reads every certificate named by NODE_EXTRA_CA_CERTS before running any script (Python does not
+ * read them at start-up). Where it is set, say what that costs each `node` start here: the ratio above
+ * includes it, as a user of this machine would see it.
+ */
+function reportExtraCaCertificates() {
+  if (!process.env.NODE_EXTRA_CA_CERTS) return;
+  const bareStart = (env) =>
+    median(
+      Array.from({ length: 5 }, () => {
+        const started = process.hrtime.bigint();
+        spawnSync(process.execPath, ['-e', ''], { env });
+        return Number(process.hrtime.bigint() - started) / 1e9;
+      }),
+    );
+  const withCertificates = bareStart(process.env);
+  const { NODE_EXTRA_CA_CERTS: _, ...withoutCertificates } = process.env;
+  console.log(
+    `note          NODE_EXTRA_CA_CERTS is set here: an empty \`node -e ''\` takes ${withCertificates.toFixed(3)} s with it, ` +
+      `${bareStart(withoutCertificates).toFixed(3)} s without (included in the milens times above)`,
+  );
+}
+
 const folder = mkdtempSync(path.join(os.tmpdir(), 'milens-bench-'));
 const csv = path.join(folder, `bench-${rows}x${features}.csv`);
 try {
@@ -86,6 +109,7 @@ try {
   console.log(`scikit-learn  ${s.toFixed(3)} s (whole process; estimation alone ${median(sklearnEstimate).toFixed(3)} s)`);
   console.log(`ratio         ${(s / m).toFixed(1)}× faster`);
   console.log(`largest |Δ MI| ${largest.toExponential(2)} nats`);
+  reportExtraCaCertificates();
 } finally {
   if (!process.argv.includes('--keep')) rmSync(folder, { recursive: true, force: true });
   else console.log(`kept ${csv}`);
