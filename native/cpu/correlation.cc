@@ -10,10 +10,17 @@
 // same on any machine).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MILENS_X86_DISPATCH 1
+#include <immintrin.h>
+#endif
 
 #include "buffer.h"
 #include "cpu_kernels.h"
@@ -158,128 +165,168 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
 // for v_i > v_j). D is summed by a top-down recursion over blocks of u positions, each holding its points
 // in v order: a block's points are split, stably, into its lower and upper halves of positions (both
 // halves stay in v order), and every discordant pair with one point in each half is an upper point r with
-// the lower points that follow it in v order. If k lower points precede r, those that follow it are the
-// lower half's points k, k+1, … in its v order, so with suffix sums of (v, u, uv) over the lower half,
+// a lower point m that follows it in v order. One pass from the block's last point to its first does the
+// split (each half is filled from its end) and keeps running sums SV, SU, SUV and the count c of the
+// lower points passed so far, those that follow the current point, so an upper point r adds
 //
-//   Σ_{m ≥ k} (u_r − u_m)(v_m − v_r) = u_r·SV[k] − u_r v_r·(lower − k) − SUV[k] + v_r·SU[k].
+//   Σ_{m after r} (u_r − u_m)(v_m − v_r) = u_r·SV − u_r v_r·c − SUV + v_r·SU.
 //
 // The halves are then summed the same way; blocks of at most kLeafSize points sum their discordant pairs
 // directly. Every pair is counted once, in the block where its positions are first split. The sums are
 // taken in a fixed order that does not depend on the number of threads: a block's D is
 // (cross + lower half's D) + upper half's D, each part with its own accumulator.
-constexpr int64_t kLeafSize = 4;
+constexpr int64_t kLeafSize = 8;
 // Blocks at least this large have their halves summed on two threads (while threads remain).
 constexpr int64_t kParallelBlock = int64_t{1} << 15;
 
-/** Points of a block in v order: v, u and the position in u order. */
-struct Run {
-  double* v;
-  double* u;
-  int32_t* position;
+/**
+ * A point of a block: v, u, their product (the same in every block, so computed once) and its position in
+ * u order, a whole number held as a double (exact below 2^53). 32 bytes: one AVX2 register.
+ */
+struct alignas(32) Point {
+  double v, u, uv, position;
 };
 
-/** Two buffers of points (a block is split from one into the other) and the lower-point counts. */
+/** Two buffers of points (a block is split from one into the other), and which loops split them. */
 struct BlockScratch {
-  std::unique_ptr<double[]> v[2], u[2];
-  std::unique_ptr<int32_t[]> position[2], lower_before;
-  explicit BlockScratch(int64_t n) : lower_before(new int32_t[n]) {
-    for (int side = 0; side < 2; ++side) {
-      v[side].reset(new double[n]);
-      u[side].reset(new double[n]);
-      position[side].reset(new int32_t[n]);
-    }
-  }
-  Run run(int side, int64_t from) { return {v[side].get() + from, u[side].get() + from, position[side].get() + from}; }
+  std::unique_ptr<Point[]> points[2];
+  bool avx2;
+  BlockScratch(int64_t n, bool avx2) : points{std::unique_ptr<Point[]>(new Point[n]), std::unique_ptr<Point[]>(new Point[n])}, avx2(avx2) {}
+  Point* at(int side, int64_t from) { return points[side].get() + from; }
 };
 
-/** D of a small block directly: the pairs a before b in v order whose positions are reversed. */
-double leaf_discordant_sum(Run block, int64_t size) {
+/**
+ * `value` where `keep`, else +0, by a mask on its bits: GCC turns a select or a product by 0 or 1 into a
+ * branch, which mispredicts where the condition is random. Adding +0 leaves a sum as it is.
+ */
+inline double kept(bool keep, double value) {
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  bits &= uint64_t{0} - static_cast<uint64_t>(keep);
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+/**
+ * D of a small block directly: the pairs a before b in v order whose positions are reversed, summed per
+ * b (each b's pairs in their own sum, so that the rows' additions can overlap), the rows then in order.
+ */
+MILENS_NOINLINE double leaf_discordant_sum(const Point* block, int64_t size) {
   double sum = 0;
   for (int64_t b = 1; b < size; ++b) {
+    const Point last = block[b];
+    double row = 0;
     for (int64_t a = 0; a < b; ++a) {
-      const double du = block.u[a] - block.u[b], dv = block.v[b] - block.v[a];
+      const double du = block[a].u - last.u, dv = last.v - block[a].v;
       const double term = du * dv;
-      sum += block.position[a] > block.position[b] ? term : 0.0;  // a select: the order is random
+      row += kept(block[a].position > last.position, term);
     }
+    sum += row;
   }
   return sum;
 }
 
 /**
  * Splits a block's points (in v order) stably into those at positions below `split` (out[0..lower)) and
- * the rest (out[lower..size)), and stores per upper point the number of lower points before it. No
- * branches: each point goes to the next slot of its half, and the count is stored at the next upper
- * slot for every point (an upper point's own store is the last one there).
+ * the rest (out[lower..size)), and returns the D of the pairs across the halves. The pass runs backwards
+ * and has no branches (the halves are random): each point goes to the last free slot of its half, and
+ * its values are weighted by 1 or 0, so that an upper point's term, and a lower point's values, are added
+ * to their sums or a zero is. Adding a zero leaves a sum as it is (the sums start at +0, so are never −0),
+ * and so does an upper point's term before any lower point (every product in it is ±0).
  */
-void split_block(Run in, Run out, int32_t* lower_before, int64_t size, int64_t lower, int64_t split) {
-  int64_t next_lower = 0, next_upper = lower;
-  for (int64_t q = 0; q < size; ++q) {
-    const int32_t position = in.position[q];
-    const bool is_lower = position < split;
-    const int64_t to = is_lower ? next_lower : next_upper;
-    out.v[to] = in.v[q];
-    out.u[to] = in.u[q];
-    out.position[to] = position;
-    lower_before[next_upper - lower] = static_cast<int32_t>(next_lower);
-    next_lower += is_lower;
-    next_upper += !is_lower;
+MILENS_NOINLINE double split_and_sum_across(const Point* in, Point* out, int64_t size, int64_t lower, int64_t split) {
+  const double split_position = static_cast<double>(split);
+  int64_t next_lower = lower, next_upper = size;
+  double sum_v = 0, sum_u = 0, sum_uv = 0, lowers_after = 0, across = 0;
+  for (int64_t q = size - 1; q >= 0; --q) {
+    const Point point = in[q];
+    const bool is_lower = point.position < split_position;
+    next_lower -= is_lower;
+    next_upper -= !is_lower;
+    out[is_lower ? next_lower : next_upper] = point;
+    const double lower_weight = static_cast<double>(is_lower), upper_weight = 1 - lower_weight;
+    const double a = point.u * sum_v, b = point.uv * lowers_after, d = point.v * sum_u;
+    const double term = a - b - sum_uv + d;
+    const double weighted_term = term * upper_weight, weighted_v = point.v * lower_weight, weighted_u = point.u * lower_weight,
+                 weighted_uv = point.uv * lower_weight;
+    across += weighted_term;
+    sum_v += weighted_v;
+    sum_u += weighted_u;
+    sum_uv += weighted_uv;
+    lowers_after += lower_weight;
   }
+  return across;
 }
 
-/** Suffix sums SV, SU, SUV over the lower half's points: suffix_v[m] = Σ_{m' ≥ m} v_m', and so on. */
-void suffix_sums(Run half, int64_t lower, double* suffix_v, double* suffix_u, double* suffix_uv) {
-  double sum_v = 0, sum_u = 0, sum_uv = 0;
-  for (int64_t m = lower - 1; m >= 0; --m) {
-    const double product = half.u[m] * half.v[m];
-    sum_v += half.v[m];
-    sum_u += half.u[m];
-    sum_uv += product;
-    suffix_v[m] = sum_v;
-    suffix_u[m] = sum_u;
-    suffix_uv[m] = sum_uv;
-  }
-}
-
+#ifdef MILENS_X86_DISPATCH
 /**
- * Σ over the upper points of their discordant pairs with the lower half. An upper point with every lower
- * point before it has none (a select keeps the loop free of branches; the index is clamped so that the
- * unused loads stay in bounds).
+ * split_and_sum_across with a point in one AVX2 register: the sums (SV, SU, SUV, c) are one register, to
+ * which (v, u, uv, 1) or zeros are added, and the term's products (u·SV, uv·c, 1·SUV, v·SU) are one
+ * multiplication, zeroed for a lower point. Each lane does the scalar loop's arithmetic (1·SUV = SUV, and
+ * adding +0 leaves a sum as it is), and the term is summed in the same order, so the result is the same.
  */
-MILENS_NOINLINE double sum_across(Run upper, const int32_t* lower_before, int64_t uppers, int64_t lower, const double* suffix_v, const double* suffix_u,
-                  const double* suffix_uv) {
-  double sum = 0;
-  for (int64_t j = 0; j < uppers; ++j) {
-    const int64_t k = lower_before[j];
-    const int64_t at = std::min(k, lower - 1);
-    const double ur = upper.u[j], vr = upper.v[j];
-    const double uv = ur * vr;
-    const double a = ur * suffix_v[at], b = uv * static_cast<double>(lower - k), c = suffix_uv[at], d = vr * suffix_u[at];
+__attribute__((target("avx2"))) MILENS_NOINLINE double split_and_sum_across_avx2(const Point* in, Point* out, int64_t size, int64_t lower,
+                                                                                  int64_t split) {
+  const __m256d split_position = _mm256_set1_pd(static_cast<double>(split));
+  const __m256d one_last = _mm256_setr_pd(0, 0, 0, 1);
+  int64_t next_lower = lower, next_upper = size;
+  __m256d sums = _mm256_setzero_pd();  // SV, SU, SUV, c
+  double across = 0;
+  for (int64_t q = size - 1; q >= 0; --q) {
+    const __m256d point = _mm256_load_pd(&in[q].v);
+    const __m256d position = _mm256_permute4x64_pd(point, 0xFF);
+    const __m256d lower_mask = _mm256_cmp_pd(position, split_position, _CMP_LT_OQ);
+    const int64_t is_lower = _mm256_movemask_pd(lower_mask) & 1;
+    next_lower -= is_lower;
+    next_upper -= 1 - is_lower;
+    _mm256_store_pd(&out[is_lower ? next_lower : next_upper].v, point);
+    const __m256d values = _mm256_blend_pd(point, one_last, 0x8);                // v, u, uv, 1
+    const __m256d factors = _mm256_permute4x64_pd(values, _MM_SHUFFLE(0, 3, 2, 1));  // u, uv, 1, v
+    const __m256d paired = _mm256_permute4x64_pd(sums, _MM_SHUFFLE(1, 2, 3, 0));     // SV, c, SUV, SU
+    const __m256d products = _mm256_andnot_pd(lower_mask, _mm256_mul_pd(factors, paired));
+    sums = _mm256_add_pd(sums, _mm256_and_pd(values, lower_mask));
+    const __m128d low = _mm256_castpd256_pd128(products), high = _mm256_extractf128_pd(products, 1);
+    const double a = _mm_cvtsd_f64(low), b = _mm_cvtsd_f64(_mm_unpackhi_pd(low, low));
+    const double c = _mm_cvtsd_f64(high), d = _mm_cvtsd_f64(_mm_unpackhi_pd(high, high));
     const double term = a - b - c + d;
-    sum += k < lower ? term : 0.0;
+    across += term;
   }
-  return sum;
+  return across;
+}
+
+bool cpu_has_avx2() {
+  static const bool supported = __builtin_cpu_supports("avx2");
+  return supported;
+}
+#endif
+
+/** AVX2 where the CPU has it, unless MILENS_CPU_SIMD=off asks for the portable loops (as ksg.cc). */
+bool use_avx2() {
+#ifdef MILENS_X86_DISPATCH
+  const char* simd = std::getenv("MILENS_CPU_SIMD");
+  return !(simd != nullptr && std::strcmp(simd, "off") == 0) && cpu_has_avx2();
+#else
+  return false;
+#endif
+}
+
+double split_and_sum_across(BlockScratch& scratch, int side, int64_t from, int64_t size, int64_t lower, int64_t split) {
+  const Point* in = scratch.at(side, from);
+  Point* out = scratch.at(side ^ 1, from);
+#ifdef MILENS_X86_DISPATCH
+  if (scratch.avx2) return split_and_sum_across_avx2(in, out, size, lower, split);
+#endif
+  return split_and_sum_across(in, out, size, lower, split);
 }
 
 /**
- * Splits a block (points from..from+size of buffer `side`, positions first..first+size) into its lower
- * and upper halves in the other buffer, and returns the D of the pairs across the halves.
+ * D of a block: points from..from+size of buffer `side`, holding positions first..first+size (see
+ * split_and_sum_across); halves of large blocks go to two threads while `threads` > 1.
  */
-double split_and_sum_across(BlockScratch& scratch, int side, int64_t from, int64_t first, int64_t size) {
-  const int64_t lower = size / 2;
-  const Run in = scratch.run(side, from), out = scratch.run(side ^ 1, from);
-  int32_t* lower_before = scratch.lower_before.get() + from;
-  split_block(in, out, lower_before, size, lower, first + lower);
-  // The suffix sums go over the input, which the split has consumed (2·lower ≤ size).
-  suffix_sums(out, lower, in.v, in.u, in.v + lower);
-  const Run upper = scratch.run(side ^ 1, from + lower);
-  return sum_across(upper, lower_before, size - lower, lower, in.v, in.u, in.v + lower);
-}
-
-/** D of a block (see split_and_sum_across); halves of large blocks go to two threads while `threads` > 1. */
 double block_discordant_sum(BlockScratch& scratch, int side, int64_t from, int64_t first, int64_t size, int threads) {
-  if (size <= kLeafSize) return leaf_discordant_sum(scratch.run(side, from), size);
+  if (size <= kLeafSize) return leaf_discordant_sum(scratch.at(side, from), size);
   const int64_t lower = size / 2;
-  const double across = split_and_sum_across(scratch, side, from, first, size);
+  const double across = split_and_sum_across(scratch, side, from, size, lower, first + lower);
   if (threads < 2 || size < kParallelBlock) {
     const double lower_sum = block_discordant_sum(scratch, side ^ 1, from, first, lower, 1);
     const double upper_sum = block_discordant_sum(scratch, side ^ 1, from + lower, first + lower, size - lower, 1);
@@ -302,12 +349,11 @@ double block_discordant_sum(BlockScratch& scratch, int side, int64_t from, int64
 double distance_product_sum(const Column& by_order, const Column& by_position, int64_t n, BlockScratch& scratch, int threads) {
   const double* v = by_order.standardised.data();
   const double* u = by_position.standardised.data();
-  const Run points = scratch.run(0, 0);
+  Point* points = scratch.at(0, 0);
   for (int64_t q = 0; q < n; ++q) {
     const PositionedValue point = by_position.positioned[by_order.order[q]];  // one random read per point
-    points.v[q] = by_order.sorted[q];
-    points.u[q] = point.value;
-    points.position[q] = point.position;
+    const double value = by_order.sorted[q];
+    points[q] = {value, point.value, point.value * value, static_cast<double>(point.position)};
   }
   double sum_u = 0, sum_v = 0, sum_uv = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -370,6 +416,7 @@ void measures_with_target(const std::optional<Column>& feature, const std::optio
 
 void correlation_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, double* measures) {
   if (feature_count == 0) return;
+  const bool avx2 = use_avx2();
   std::optional<Column> target_column;
   if (feature_count == 1) {
     std::optional<Column> feature_column;
@@ -379,13 +426,13 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
         else feature_column = prepare_column(features[0], n, false);
       }
     });
-    PairScratch scratch{BlockScratch(n), hardware_threads()};
+    PairScratch scratch{BlockScratch(n, avx2), hardware_threads()};
     measures_with_target(feature_column, target_column, n, scratch, measures);
     return;
   }
   target_column = prepare_column(target, n, true);
   parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-    PairScratch scratch{BlockScratch(n), 1};  // one per thread, reused by its features
+    PairScratch scratch{BlockScratch(n, avx2), 1};  // one per thread, reused by its features
     for (int64_t f = from; f < to; ++f) measures_with_target(prepare_column(features[f], n, false), target_column, n, scratch, measures + 3 * f);
   });
 }

@@ -468,7 +468,7 @@ describe.each(variants)('$label backend', (variant) => {
     });
 
     // The distance correlation's merge (native/cpu/correlation.cc) splits blocks of positions in halves
-    // down to blocks of 4: every size from 1 to 40 (odd sizes, non-powers of two), with ties in both
+    // down to blocks of 8: every size from 1 to 40 (odd sizes, non-powers of two), with ties in both
     // columns, against the O(n²) definition and bit for bit against the reference.
     it('distance correlation for every n from 1 to 40, ties in both columns, matches the O(n²) definition', async () => {
       for (let n = 1; n <= 40; n++) {

@@ -83,10 +83,10 @@ function distanceRowSums(values: ArrayLike<number>, order: Uint32Array): Float64
  * gives Σ_ij |Δu||Δv| = 2(S + 2D), where S = Σ_{i<j} (u_j − u_i)(v_j − v_i) = nΣuv − ΣuΣv takes O(n), and
  * D sums (u_j − u_i)(v_i − v_j) over the discordant pairs, i < j with i after j in v order (pairs tied in v
  * add 0 either way). D is summed over blocks of positions holding their points in v order: a block is
- * split stably into its lower and upper halves of positions, and an upper point r with k lower points
- * before it in v order is discordant with the lower half's points k, k+1, … (its v order), whose sums
- * come from suffix sums of (v, u, uv) over the lower half:
- *   Σ_{m≥k} (u_r − u_m)(v_m − v_r) = u_r·SV[k] − u_r v_r·(lower − k) − SUV[k] + v_r·SU[k].
+ * split stably into its lower and upper halves of positions, and an upper point r is discordant with
+ * the lower points that follow it in v order. One backward pass splits the block and keeps the sums SV,
+ * SU, SUV and the count c of the lower points passed, those following the current point, so r adds
+ *   Σ_{m after r} (u_r − u_m)(v_m − v_r) = u_r·SV − u_r v_r·c − SUV + v_r·SU.
  * The halves are summed the same way; blocks of at most LEAF_SIZE points directly. A block's D is
  * (across + lower half's D) + upper half's D, the order the native kernel keeps on any number of threads.
  */
@@ -116,23 +116,20 @@ function distanceProductSum(byOrder: CorrelationColumn, byPosition: CorrelationC
 }
 
 /** Blocks this small sum their discordant pairs directly (as the native kernel does). */
-const LEAF_SIZE = 4;
+const LEAF_SIZE = 8;
 
 /**
  * Points in v order (v, u, position in u order) in two buffers, a block being split from one (`side`)
- * into the other at the same offsets; lowerBefore holds, per upper point of a block, the lower points
- * before it.
+ * into the other at the same offsets.
  */
 class BlockBuffers {
   readonly v: [Float64Array, Float64Array];
   readonly u: [Float64Array, Float64Array];
   readonly position: [Int32Array, Int32Array];
-  readonly lowerBefore: Int32Array;
   constructor(n: number) {
     this.v = [new Float64Array(n), new Float64Array(n)];
     this.u = [new Float64Array(n), new Float64Array(n)];
     this.position = [new Int32Array(n), new Int32Array(n)];
-    this.lowerBefore = new Int32Array(n);
   }
 }
 
@@ -142,49 +139,45 @@ function discordantSum(blocks: BlockBuffers, side: 0 | 1, from: number, first: n
     u = blocks.u[side],
     position = blocks.position[side];
   if (size <= LEAF_SIZE) {
+    // Each b's pairs in a sum of their own (the native kernel's rows can then overlap), the rows in order.
     let sum = 0;
     for (let b = from + 1; b < from + size; b++) {
-      for (let a = from; a < b; a++) if (position[a]! > position[b]!) sum += (u[a]! - u[b]!) * (v[b]! - v[a]!);
+      let row = 0;
+      for (let a = from; a < b; a++) if (position[a]! > position[b]!) row += (u[a]! - u[b]!) * (v[b]! - v[a]!);
+      sum += row;
     }
     return sum;
   }
-  // Split stably into the lower half of positions (out[from …]) and the upper half (out[from + lower …]).
+  // Split stably into the lower half of positions (out[from …]) and the upper half (out[from + lower …]),
+  // from the last point to the first, filling each half from its end; the lower points passed so far are
+  // those that follow the current point in v order, and their running sums give an upper point's term.
   const lower = Math.floor(size / 2),
     split = first + lower;
   const other = side === 0 ? 1 : 0;
   const outV = blocks.v[other],
     outU = blocks.u[other],
     outPosition = blocks.position[other];
-  let nextLower = from,
-    nextUpper = from + lower;
-  for (let q = from; q < from + size; q++) {
-    const to = position[q]! < split ? nextLower++ : nextUpper++;
-    if (to >= from + lower) blocks.lowerBefore[to] = nextLower - from;
+  let nextLower = from + lower,
+    nextUpper = from + size;
+  let sumV = 0,
+    sumU = 0,
+    sumUV = 0,
+    lowersAfter = 0,
+    across = 0;
+  for (let q = from + size - 1; q >= from; q--) {
+    const isLower = position[q]! < split;
+    const to = isLower ? --nextLower : --nextUpper;
     outV[to] = v[q]!;
     outU[to] = u[q]!;
     outPosition[to] = position[q]!;
-  }
-  // Suffix sums over the lower half (written over the consumed input, as the native kernel does).
-  const suffixV = v,
-    suffixU = u,
-    suffixUV = v.subarray(lower);
-  let sumV = 0,
-    sumU = 0,
-    sumUV = 0;
-  for (let m = from + lower - 1; m >= from; m--) {
-    sumV += outV[m]!;
-    sumU += outU[m]!;
-    sumUV += outU[m]! * outV[m]!;
-    suffixV[m] = sumV;
-    suffixU[m] = sumU;
-    suffixUV[m] = sumUV;
-  }
-  let across = 0;
-  for (let r = from + lower; r < from + size; r++) {
-    const k = blocks.lowerBefore[r]!;
-    if (k === lower) continue; // every lower point precedes this one: no discordant pair
-    const at = from + k;
-    across += outU[r]! * suffixV[at]! - outU[r]! * outV[r]! * (lower - k) - suffixUV[at]! + outV[r]! * suffixU[at]!;
+    if (isLower) {
+      sumV += v[q]!;
+      sumU += u[q]!;
+      sumUV += u[q]! * v[q]!;
+      lowersAfter++;
+    } else if (lowersAfter > 0) {
+      across += u[q]! * sumV - u[q]! * v[q]! * lowersAfter - sumUV + v[q]! * sumU;
+    }
   }
   return across + discordantSum(blocks, other, from, first, lower) + discordantSum(blocks, other, from + lower, split, size - lower);
 }
