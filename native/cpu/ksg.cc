@@ -16,10 +16,11 @@
 //    MILENS_CPU_SIMD=off keeps the portable loops), 4 points of a cell share the block in the 4 lanes of
 //    a register, and only the points whose ring 2 may still hold a nearer point search on, one by one.
 // 4. eps is stored by the point's rank in each marginal, and the strict marginal counts then walk each
-//    sorted marginal in order, 8 positions at a time: their 16 boundary searches (below and above) are
-//    bisections of one power-of-two bracket, sized by the previous group and checked at its far ends,
-//    run round by round so that their chains of dependent loads overlap; a run that overflows its
-//    bracket, and the groups at the ends of the array, gallop outward from the point's position instead.
+//    sorted marginal in order, 16 positions at a time: their 32 boundary searches (below and above) are
+//    bisections of one power-of-two bracket, sized from the group's largest eps and the density the
+//    previous group saw, checked at its far ends first and doubled until every run fits, then run round
+//    by round so that their chains of dependent loads overlap (with AVX2, 4 lanes a gather); the groups
+//    whose bracket would leave the array gallop outward from each point's position instead.
 //
 // All distances are |a − b| computed in float64, as scikit-learn computes them. Rounding is monotone, so
 // a bound computed from a column's extreme value never exceeds the computed distance to any point in it,
@@ -580,8 +581,8 @@ void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, bool avx2
   }
 }
 
-/** Consecutive sorted positions whose boundary searches run side by side. */
-constexpr int kSearchLanes = 8;
+/** Consecutive sorted positions whose boundary searches run side by side (a multiple of 4, the AVX2 lanes). */
+constexpr int kSearchLanes = 16;
 /** How many groups ahead LockstepCounts prefetches the far ends of the brackets. */
 constexpr int64_t kPrefetchGroups = 4;
 
@@ -595,61 +596,106 @@ inline void prefetch(const double* address) {
 }
 
 /**
+ * The lock-step bisections of one group (see LockstepCounts): for each lane l < kSearchLanes, the run of
+ * positions around at + l within radius[l], given that [at + l − width, at + l + width] brackets it (both far
+ * ends outside, width a power of two); counts[l] is its length less the point itself (0 for radius ≤ 0).
+ */
+void bisect_counts(const double* sorted, int64_t at, int64_t width, const double* radius, int64_t* counts) {
+  // At the start of each round, below: low outside, low + 2 · half inside; above: low inside, low + 2 · half outside.
+  int64_t low_below[kSearchLanes], low_above[kSearchLanes];
+  for (int l = 0; l < kSearchLanes; ++l) {
+    low_below[l] = at + l - width;
+    low_above[l] = at + l;
+  }
+  for (int64_t half = width >> 1; half > 0; half >>= 1) {
+    for (int l = 0; l < kSearchLanes; ++l) {
+      const double value = sorted[at + l];
+      // Masks rather than ?: so that the compiler emits no jump (each outcome is a coin flip).
+      low_below[l] += half & -static_cast<int64_t>(!(value - sorted[low_below[l] + half] < radius[l]));
+      low_above[l] += half & -static_cast<int64_t>(sorted[low_above[l] + half] - value < radius[l]);
+    }
+  }
+  for (int l = 0; l < kSearchLanes; ++l) counts[l] = radius[l] > 0 ? low_above[l] - low_below[l] - 1 : 0;
+}
+
+#ifdef MILENS_X86_DISPATCH
+/**
+ * bisect_counts with AVX2 gathers, 4 lanes a register (register h: positions at + 4h … at + 4h + 3): each
+ * round makes the same subtraction and the same comparison per lane as the scalar loop (_CMP_NLT_UQ is
+ * !(a < b), NaN included; _CMP_LT_OQ is a < b), so every bisection ends on the same position. A gather's
+ * latency is long, so the group has 16 lanes: 8 independent chains per round keep the loads overlapping.
+ */
+MILENS_AVX2 void bisect_counts_avx2(const double* sorted, int64_t at, int64_t width, const double* radius, int64_t* counts) {
+  constexpr int kRegisters = kSearchLanes / 4;
+  __m256d value[kRegisters], bound[kRegisters];
+  __m256i low_below[kRegisters], low_above[kRegisters];
+  for (int h = 0; h < kRegisters; ++h) {
+    value[h] = _mm256_loadu_pd(sorted + at + 4 * h);
+    bound[h] = _mm256_loadu_pd(radius + 4 * h);
+    low_above[h] = _mm256_add_epi64(_mm256_set1_epi64x(at + 4 * h), _mm256_setr_epi64x(0, 1, 2, 3));
+    low_below[h] = _mm256_sub_epi64(low_above[h], _mm256_set1_epi64x(width));
+  }
+  for (int64_t half = width >> 1; half > 0; half >>= 1) {
+    const __m256i step = _mm256_set1_epi64x(half);
+    for (int h = 0; h < kRegisters; ++h) {
+      const __m256d below = _mm256_i64gather_pd(sorted, _mm256_add_epi64(low_below[h], step), 8);
+      const __m256d above = _mm256_i64gather_pd(sorted, _mm256_add_epi64(low_above[h], step), 8);
+      const __m256d outside_below = _mm256_cmp_pd(_mm256_sub_pd(value[h], below), bound[h], _CMP_NLT_UQ);
+      const __m256d inside_above = _mm256_cmp_pd(_mm256_sub_pd(above, value[h]), bound[h], _CMP_LT_OQ);
+      low_below[h] = _mm256_add_epi64(low_below[h], _mm256_and_si256(step, _mm256_castpd_si256(outside_below)));
+      low_above[h] = _mm256_add_epi64(low_above[h], _mm256_and_si256(step, _mm256_castpd_si256(inside_above)));
+    }
+  }
+  for (int h = 0; h < kRegisters; ++h) {
+    const __m256i run = _mm256_sub_epi64(_mm256_sub_epi64(low_above[h], low_below[h]), _mm256_set1_epi64x(1));
+    const __m256d positive = _mm256_cmp_pd(bound[h], _mm256_setzero_pd(), _CMP_GT_OQ);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts + 4 * h), _mm256_and_si256(run, _mm256_castpd_si256(positive)));
+  }
+}
+#endif
+
+/**
  * Strict marginal counts for kSearchLanes consecutive sorted positions at a time. One bisection is a chain
  * of dependent loads; running the 2 · kSearchLanes searches of a group round by round lets the core
  * overlap the chains, and giving them all the same power-of-two bracket makes each round a shared step
  * `half` and, per search, one load, one comparison and one masked add.
  *
- * For the point at position `at` the bracket is [at − width, at] below and [at, at + width] above; its far
- * ends are checked with the real predicates (value − sorted[j] < radius below, sorted[j] − value < radius
- * above, those of count_strictly_within_from) and must be outside. The predicates are true at `at` and
- * monotone outward, so the bisection then ends on the same boundary as the galloping search. A point
- * whose run reaches past its bracket, a group near either end of the array and the last, partial group
- * take count_strictly_within_from itself. `width` follows the widest run of the previous group.
+ * For the point at position `at` the bracket is [at − width, at] below and [at, at + width] above. Its far
+ * ends are checked first with the real predicates (value − sorted[j] < radius below, sorted[j] − value <
+ * radius above, those of count_strictly_within_from) and must all be outside; the width doubles until they
+ * are. The predicates are true at `at` and monotone outward, so each bisection then ends on the same
+ * boundary as the galloping search. A group whose bracket would leave the array (near either end, or a
+ * radius reaching that far) and the last, partial group take count_strictly_within_from itself.
+ *
+ * The first width tried is the group's largest radius times the density (positions per unit of radius)
+ * the previous group saw: eps is heavy-tailed, so a bracket sized by the previous group's runs alone is
+ * often too narrow for one point of the next group. Any first width gives the same counts; a good one
+ * only saves doublings and rounds.
  */
 class LockstepCounts {
  public:
-  LockstepCounts(const double* sorted, int64_t n) : sorted_(sorted), n_(n) {}
+  LockstepCounts(const double* sorted, int64_t n, bool avx2) : sorted_(sorted), n_(n), avx2_(avx2) {}
 
   /** counts[l] = #{j ≠ at + l : |sorted[j] − sorted[at + l]| < radius[l]}, l < lanes. */
   void count(int64_t at, int lanes, const double* radius, int64_t* counts) {
-    if (lanes < kSearchLanes || at - width_ < 0 || at + kSearchLanes - 1 + width_ >= n_) {
+    if (lanes < kSearchLanes || !fit_bracket(at, radius)) {
       for (int l = 0; l < lanes; ++l) counts[l] = count_strictly_within_from(sorted_, n_, at + l, radius[l]);
-      width_ = bit_ceil(1 + *std::max_element(counts, counts + lanes));
+      learn_density(radius, counts, lanes);
       return;
     }
     // The far ends of a later group's brackets: the upper one is the first read of its cache line (the
     // sorted values ahead of the walk), a miss that the bisection below would otherwise wait for.
     prefetch(sorted_ + std::min(n_ - 1, at + kPrefetchGroups * kSearchLanes + width_));
-    prefetch(sorted_ + at + kPrefetchGroups * kSearchLanes - width_);
-    // At the start of each round, below: low outside, low + 2 · half inside; above: low inside, low + 2 · half outside.
-    int64_t low_below[kSearchLanes], low_above[kSearchLanes];
-    for (int l = 0; l < kSearchLanes; ++l) {
-      low_below[l] = at + l - width_;
-      low_above[l] = at + l;
+    prefetch(sorted_ + std::max<int64_t>(0, at + kPrefetchGroups * kSearchLanes - width_));
+#ifdef MILENS_X86_DISPATCH
+    if (avx2_) {
+      bisect_counts_avx2(sorted_, at, width_, radius, counts);
+      learn_density(radius, counts, kSearchLanes);
+      return;
     }
-    for (int64_t half = width_ >> 1; half > 0; half >>= 1) {
-      for (int l = 0; l < kSearchLanes; ++l) {
-        const double value = sorted_[at + l];
-        // Masks rather than ?: so that the compiler emits no jump (each outcome is a coin flip).
-        low_below[l] += half & -static_cast<int64_t>(!(value - sorted_[low_below[l] + half] < radius[l]));
-        low_above[l] += half & -static_cast<int64_t>(sorted_[low_above[l] + half] - value < radius[l]);
-      }
-    }
-    int64_t extent = 1;
-    for (int l = 0; l < kSearchLanes; ++l) {
-      const double value = sorted_[at + l];
-      const bool bracketed = !(value - sorted_[at + l - width_] < radius[l]) && !(sorted_[at + l + width_] - value < radius[l]);
-      const int64_t first = low_below[l] + 1, last = low_above[l];
-      if (bracketed) {
-        counts[l] = radius[l] > 0 ? last - first : 0;
-        extent = std::max(extent, std::max(at + l - first, last - at - l) + 1);
-      } else {
-        counts[l] = count_strictly_within_from(sorted_, n_, at + l, radius[l]);
-        extent = std::max(extent, counts[l] + 1);  // neither side of the run is longer than the run
-      }
-    }
-    width_ = bit_ceil(extent + extent / 4);  // a little slack: fewer runs past the bracket, at most one more round
+#endif
+    bisect_counts(sorted_, at, width_, radius, counts);
+    learn_density(radius, counts, kSearchLanes);
   }
 
  private:
@@ -659,9 +705,42 @@ class LockstepCounts {
     return power;
   }
 
+  /** Whether every lane's run ends inside [at + l − width_, at + l + width_] (both far ends outside). */
+  bool bracketed(int64_t at, const double* radius) const {
+    bool all = true;
+    for (int l = 0; l < kSearchLanes; ++l) {
+      const double value = sorted_[at + l];
+      all &= !(value - sorted_[at + l - width_] < radius[l]) & !(sorted_[at + l + width_] - value < radius[l]);
+    }
+    return all;
+  }
+
+  /** Sets width_ to a bracket that holds every lane's run; false when it would reach past the array. */
+  bool fit_bracket(int64_t at, const double* radius) {
+    const double widest = *std::max_element(radius, radius + kSearchLanes);
+    const double predicted = 2 + density_ * widest * 1.25;  // the point itself, a little slack
+    width_ = predicted < static_cast<double>(n_) ? bit_ceil(static_cast<int64_t>(predicted)) : bit_ceil(n_);
+    for (;; width_ <<= 1) {
+      if (at - width_ < 0 || at + kSearchLanes - 1 + width_ >= n_) return false;
+      if (bracketed(at, radius)) return true;
+    }
+  }
+
+  /** Positions per unit of radius on one side, from the counts just found (each side holds about half a run). */
+  void learn_density(const double* radius, const int64_t* counts, int lanes) {
+    double radii = 0, positions = 0;
+    for (int l = 0; l < lanes; ++l) {
+      radii += radius[l];
+      positions += counts[l];
+    }
+    if (radii > 0 && radii < std::numeric_limits<double>::infinity()) density_ = 0.5 * positions / radii;
+  }
+
   const double* sorted_;
   int64_t n_;
+  bool avx2_;
   int64_t width_ = 1;  // a power of two
+  double density_ = 0;
 };
 
 /**
@@ -669,8 +748,8 @@ class LockstepCounts {
  * the searches of consecutive points next to each other in memory, so the whole pass streams through the
  * sorted values instead of jumping to a random place of a multi-megabyte array for every point.
  */
-void marginal_counts(const SortedMarginal& marginal, const double* eps_by_rank, int64_t n, int64_t from, int64_t to, int32_t* out) {
-  LockstepCounts searches(marginal.sorted.data(), n);
+void marginal_counts(const SortedMarginal& marginal, const double* eps_by_rank, int64_t n, bool avx2, int64_t from, int64_t to, int32_t* out) {
+  LockstepCounts searches(marginal.sorted.data(), n, avx2);
   int64_t counts[kSearchLanes];
   for (int64_t p = from; p < to; p += kSearchLanes) {
     const int lanes = static_cast<int>(std::min<int64_t>(kSearchLanes, to - p));
@@ -712,8 +791,8 @@ void one_feature(const double* x, const double* y, int64_t n, int32_t k, const S
     else search(0, 0, n);
   }
   auto count = [&](int, int64_t from, int64_t to) {
-    marginal_counts(x_marginal, eps_by_x_rank.data(), n, from, to, out_x);
-    marginal_counts(target.marginal, eps_by_y_rank.data(), n, from, to, out_y);
+    marginal_counts(x_marginal, eps_by_x_rank.data(), n, avx2, from, to, out_x);
+    marginal_counts(target.marginal, eps_by_y_rank.data(), n, avx2, from, to, out_y);
   };
   if (threaded) parallel_for(0, n, 2048, count);
   else count(0, 0, n);

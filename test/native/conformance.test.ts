@@ -363,6 +363,21 @@ describe.each(variants)('$label backend', (variant) => {
         make: (random) =>
           random() < 0.9 ? [gaussian(random) * 1e-3, gaussian(random) * 1e-3] : [gaussian(random) * 100, gaussian(random) * 100],
       },
+      // The bracket of a group of 16 starts at the group's largest eps times the density the previous group
+      // saw and doubles until every run fits: heavy-tailed values, and rare points far off in y (a huge eps
+      // among small ones in x, so the bracket doubles up to the array's end and the group gallops).
+      {
+        label: 'heavy-tailed values',
+        n: 20000,
+        k: 3,
+        make: (random) => [gaussian(random) / (random() + 1e-3), gaussian(random) / (random() + 1e-2)],
+      },
+      {
+        label: 'rare points far off in y',
+        n: 20000,
+        k: 3,
+        make: (random) => [gaussian(random), random() < 0.01 ? 1e4 * gaussian(random) : gaussian(random)],
+      },
       {
         label: 'groups of 1 to 9 duplicate points',
         n: 3000,
