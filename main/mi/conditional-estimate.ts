@@ -5,17 +5,25 @@
 // conditional permutation p-values: the target is shuffled only among rows with the same Z (discrete
 // Z) or among blocks of LOCAL_PERMUTATION_BLOCK rows adjacent in Z order (continuous Z, a "local
 // permutation" after Runge 2018), so that the shuffle breaks X–Y dependence given Z but keeps Y–Z.
-// Kept apart from ./estimate.ts (the plain, kernel-backed path) on purpose: nothing here touches it.
+// Kept apart from ./estimate.ts (the plain, kernel-backed path); it shares only the option checks, the
+// correlation measures and the report's warnings with it.
 import type { ColumnKind, MiFeatureResult, MiReport } from '../api/contract.js';
-import { invalidArgument, outOfRange, requireInteger } from '../api/errors.js';
+import { invalidArgument } from '../api/errors.js';
 import type { ComputeBackend } from '../compute/kernels.js';
 import type { Table } from '../table/columns.js';
 import { inferKind, requireKindAllowed } from '../table/kinds.js';
 import { findColumn, resolveColumns } from './columns-resolve.js';
 import { frenzelPompe } from './conditional.js';
-import { correlationsOf, prepareCorrelationColumn, type Correlations } from './correlation.js';
-import { discreteConditionalMutualInformation, type DiscreteEstimator } from './discrete.js';
-import { DEFAULT_K, DEFAULT_SEED, MAX_PERMUTATIONS, requirePresentTarget, toUnit, type MiEngineOptions } from './estimate.js';
+import { discreteConditionalMutualInformation } from './discrete.js';
+import {
+  byInformationThenName,
+  checkedEngineOptions,
+  correlationsOnRows,
+  reportWarnings,
+  requirePresentTarget,
+  toUnit,
+  type MiEngineOptions,
+} from './estimate.js';
 import { deriveSeed, SeededRandom } from './random.js';
 import { prepareContinuous } from './tie-rule.js';
 import { denseCodes, isMissing, pickCodes, pickFloat, toEngineVariable, type EngineVariable } from './variables.js';
@@ -103,17 +111,7 @@ export async function estimateConditionalMutualInformation(
   givenName: string,
   options: MiEngineOptions = {},
 ): Promise<MiReport> {
-  const k = options.k ?? DEFAULT_K;
-  const seed = options.seed ?? DEFAULT_SEED;
-  const permutations = options.permutations ?? 0;
-  const unit = options.unit ?? 'nats';
-  const discreteEstimator: DiscreteEstimator = options.discreteEstimator ?? 'plugin';
-  requireInteger('k', k, 1);
-  requireInteger('seed', seed, 0, 0xffffffff);
-  requireInteger('permutations', permutations, 0, MAX_PERMUTATIONS);
-  if (unit !== 'nats' && unit !== 'bits') throw outOfRange('unit', '"nats" or "bits"', unit);
-  if (discreteEstimator !== 'plugin' && discreteEstimator !== 'miller-madow')
-    throw outOfRange('discreteEstimator', '"plugin" or "miller-madow"', discreteEstimator);
+  const { k, seed, permutations, unit, discreteEstimator } = checkedEngineOptions(options);
   if (typeof givenName !== 'string' || givenName.length === 0)
     throw invalidArgument('The given column (--given) must be a non-empty column name', { argument: 'given' });
   if (givenName === targetName) {
@@ -228,7 +226,10 @@ export async function estimateConditionalMutualInformation(
   }
 
   if (options.correlations !== false) {
-    const correlations = await unconditionalCorrelations(compute, target, features, correlationJobs);
+    // Not conditioned on Z, on the rows the triple uses, so every number of a result row describes the
+    // same sample.
+    const rowsByFeature = new Map(correlationJobs.map(({ index, rows }) => [index, rows]));
+    const correlations = await correlationsOnRows(compute, target, features, (_, index) => rowsByFeature.get(index));
     correlations.forEach((measures, index) => {
       if (!measures) return;
       results[index]!.pearson = measures.pearson;
@@ -237,7 +238,7 @@ export async function estimateConditionalMutualInformation(
     });
   }
 
-  results.sort((a, b) => b.mi - a.mi || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  results.sort(byInformationThenName);
   return {
     target: target.name,
     targetKind: target.kind,
@@ -249,42 +250,6 @@ export async function estimateConditionalMutualInformation(
     given: given.name,
     givenKind: given.kind,
     features: results,
-    warnings: [...warnings, ...results.flatMap((result) => result.warnings.map((warning) => `${result.name}: ${warning}`))].filter(
-      (warning, index, all) => all.indexOf(warning) === index,
-    ),
+    warnings: reportWarnings(warnings, results),
   };
-}
-
-/**
- * Pearson / Spearman / dCor of (feature, target), not conditioned on Z, on the rows the triple uses
- * (so every number of a result row describes the same sample). Features using every row go to the
- * backend's `correlations` kernel in one call; the others are computed here on their picked rows.
- */
-async function unconditionalCorrelations(
-  compute: ComputeBackend,
-  target: EngineVariable,
-  features: EngineVariable[],
-  jobs: Array<{ index: number; rows: Int32Array | null }>,
-): Promise<Array<Correlations | null>> {
-  const results: Array<Correlations | null> = features.map(() => null);
-  if (!target.numeric || target.constant) return results;
-  const complete: number[] = [];
-  for (const { index, rows } of jobs) {
-    const feature = features[index]!;
-    if (!feature.numeric || feature.constant) continue;
-    if (rows === null) complete.push(index);
-    else
-      results[index] = correlationsOf(
-        prepareCorrelationColumn(pickFloat(feature.numeric, rows)),
-        prepareCorrelationColumn(pickFloat(target.numeric, rows)),
-      );
-  }
-  if (complete.length > 0) {
-    const measures = await compute.correlations(
-      target.numeric,
-      complete.map((index) => features[index]!.numeric!),
-    );
-    measures.forEach((measure, position) => (results[complete[position]!] = measure));
-  }
-  return results;
 }

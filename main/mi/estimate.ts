@@ -156,13 +156,23 @@ async function estimatePair(
   );
 }
 
-/** Scores every feature of the table against the target. */
-export async function estimateMutualInformation(
-  compute: ComputeBackend,
-  table: Table,
-  targetName: string,
-  options: MiEngineOptions = {},
-): Promise<MiReport> {
+/**
+ * The report's order: most information first, ties by name. Names are compared by code unit, not
+ * localeCompare: the order must not depend on the user's locale, and the first localeCompare call
+ * builds an ICU collator (~5 ms, a few percent of a 100k-row run).
+ */
+export function byInformationThenName(a: MiFeatureResult, b: MiFeatureResult): number {
+  return b.mi - a.mi || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** The engine options with their defaults, each checked (errors name the option). */
+export function checkedEngineOptions(options: MiEngineOptions): {
+  k: number;
+  seed: number;
+  permutations: number;
+  unit: InformationUnit;
+  discreteEstimator: DiscreteEstimator;
+} {
   const k = options.k ?? DEFAULT_K;
   const seed = options.seed ?? DEFAULT_SEED;
   const permutations = options.permutations ?? 0;
@@ -174,6 +184,17 @@ export async function estimateMutualInformation(
   if (unit !== 'nats' && unit !== 'bits') throw outOfRange('unit', '"nats" or "bits"', unit);
   if (discreteEstimator !== 'plugin' && discreteEstimator !== 'miller-madow')
     throw outOfRange('discreteEstimator', '"plugin" or "miller-madow"', discreteEstimator);
+  return { k, seed, permutations, unit, discreteEstimator };
+}
+
+/** Scores every feature of the table against the target. */
+export async function estimateMutualInformation(
+  compute: ComputeBackend,
+  table: Table,
+  targetName: string,
+  options: MiEngineOptions = {},
+): Promise<MiReport> {
+  const { k, seed, permutations, unit, discreteEstimator } = checkedEngineOptions(options);
   const resolved = resolveColumns(table, targetName, options);
   const target = toEngineVariable(resolved.target, resolved.targetKind, seed);
   requirePresentTarget(table, target);
@@ -253,9 +274,7 @@ export async function estimateMutualInformation(
       warnings: featureWarnings[index]!,
     };
   });
-  // Names are compared by code unit, not localeCompare: the order must not depend on the user's locale,
-  // and the first localeCompare call builds an ICU collator (~5 ms, a few percent of a 100k-row run).
-  results.sort((a, b) => b.mi - a.mi || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  results.sort(byInformationThenName);
   return {
     target: target.name,
     targetKind: target.kind,
@@ -265,9 +284,7 @@ export async function estimateMutualInformation(
     permutations,
     seed,
     features: results,
-    warnings: [...warnings, ...results.flatMap((result) => result.warnings.map((warning) => `${result.name}: ${warning}`))].filter(
-      (warning, index, all) => all.indexOf(warning) === index,
-    ),
+    warnings: reportWarnings(warnings, results),
   };
 }
 
@@ -276,10 +293,27 @@ export async function estimateMutualInformation(
  * the target is go to the backend's `correlations` kernel in one call (native threads, bit-identical to
  * the reference); pairs with dropped rows are computed here on their picked rows.
  */
-async function computeCorrelations(
+function computeCorrelations(
   compute: ComputeBackend,
   target: EngineVariable,
   features: EngineVariable[],
+): Promise<Array<Correlations | null>> {
+  return correlationsOnRows(compute, target, features, (feature) =>
+    // missingRows counts the non-finite values, so with none on either side every row is complete.
+    target.missingRows === 0 && feature.missingRows === 0 ? null : completeRowsNumeric(target.numeric!, feature.numeric!),
+  );
+}
+
+/**
+ * Pearson / Spearman / dCor of each numeric, non-constant feature with the target, on the rows `rowsOf`
+ * names (null: every row; undefined: skip the feature). Features on every row go to the backend's
+ * `correlations` kernel in one call, which starts first; the others are computed here while it runs.
+ */
+export async function correlationsOnRows(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  features: EngineVariable[],
+  rowsOf: (feature: EngineVariable, index: number) => Int32Array | null | undefined,
 ): Promise<Array<Correlations | null>> {
   const results: Array<Correlations | null> = features.map(() => null);
   if (!target.numeric || target.constant) return results;
@@ -287,12 +321,10 @@ async function computeCorrelations(
   const partial: Array<{ index: number; rows: Int32Array }> = [];
   features.forEach((feature, index) => {
     if (!feature.numeric || feature.constant) return;
-    // missingRows counts the non-finite values, so with none on either side every row is complete.
-    const rows = target.missingRows === 0 && feature.missingRows === 0 ? null : completeRowsNumeric(target.numeric!, feature.numeric);
+    const rows = rowsOf(feature, index);
     if (rows === null) complete.push(index);
-    else partial.push({ index, rows });
+    else if (rows !== undefined) partial.push({ index, rows });
   });
-  // The kernel call starts first; the pairs with dropped rows are computed here while it runs.
   const measures =
     complete.length > 0
       ? compute.correlations(
@@ -309,6 +341,13 @@ async function computeCorrelations(
   }
   (await measures).forEach((measure, position) => (results[complete[position]!] = measure));
   return results;
+}
+
+/** The report's warnings: its own, then each feature's prefixed by the feature's name, each once. */
+export function reportWarnings(warnings: string[], results: MiFeatureResult[]): string[] {
+  return [...warnings, ...results.flatMap((result) => result.warnings.map((warning) => `${result.name}: ${warning}`))].filter(
+    (warning, index, all) => all.indexOf(warning) === index,
+  );
 }
 
 function completeRowsNumeric(a: Float64Array, b: Float64Array): Int32Array | null {

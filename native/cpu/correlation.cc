@@ -17,10 +17,7 @@
 #include <optional>
 #include <vector>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define MILENS_X86_DISPATCH 1
-#include <immintrin.h>
-#endif
+#include "simd_dispatch.h"
 
 #include "buffer.h"
 #include "cpu_kernels.h"
@@ -294,21 +291,7 @@ __attribute__((target("avx2"))) MILENS_NOINLINE double split_and_sum_across_avx2
   return across;
 }
 
-bool cpu_has_avx2() {
-  static const bool supported = __builtin_cpu_supports("avx2");
-  return supported;
-}
 #endif
-
-/** AVX2 where the CPU has it, unless MILENS_CPU_SIMD=off asks for the portable loops (as ksg.cc). */
-bool use_avx2() {
-#ifdef MILENS_X86_DISPATCH
-  const char* simd = std::getenv("MILENS_CPU_SIMD");
-  return !(simd != nullptr && std::strcmp(simd, "off") == 0) && cpu_has_avx2();
-#else
-  return false;
-#endif
-}
 
 double split_and_sum_across(BlockScratch& scratch, int side, int64_t from, int64_t size, int64_t lower, int64_t split) {
   const Point* in = scratch.at(side, from);

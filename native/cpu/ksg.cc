@@ -37,10 +37,7 @@
 #include <limits>
 #include <vector>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define MILENS_X86_DISPATCH 1
-#include <immintrin.h>
-#endif
+#include "simd_dispatch.h"
 
 #include "buffer.h"
 #include "cpu_kernels.h"
@@ -538,21 +535,7 @@ MILENS_AVX2 void grid_eps_avx2(const Grid& grid, const SharedTarget& target, int
   }
 }
 
-bool cpu_has_avx2() {
-  static const bool supported = __builtin_cpu_supports("avx2");
-  return supported;
-}
 #endif
-
-/** AVX2 where the CPU has it, unless MILENS_CPU_SIMD=off asks for the portable loops (as similarity.cc). */
-bool use_avx2() {
-#ifdef MILENS_X86_DISPATCH
-  const char* simd = std::getenv("MILENS_CPU_SIMD");
-  return !(simd != nullptr && std::strcmp(simd, "off") == 0) && cpu_has_avx2();
-#else
-  return false;
-#endif
-}
 
 void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, bool avx2, int64_t from, int64_t to, double* eps_by_x_rank,
               double* eps_by_y_rank) {

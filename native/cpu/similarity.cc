@@ -14,10 +14,7 @@
 #include "cpu_kernels.h"
 #include "parallel.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define MILENS_X86_DISPATCH 1
-#include <immintrin.h>
-#endif
+#include "simd_dispatch.h"
 
 namespace milens::cpu {
 
@@ -134,23 +131,15 @@ MILENS_AVX2 float dot_i8_avx2(const float* q, const void* row, int64_t d) {
   return sum;
 }
 
-bool cpu_has_avx2() {
-  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  return supported;
-}
 #endif
 
 using DotFunction = float (*)(const float*, const void*, int64_t);
 
 DotFunction choose_dot(Dtype dtype) {
-  const char* simd = std::getenv("MILENS_CPU_SIMD");
-  const bool portable_only = simd != nullptr && std::strcmp(simd, "off") == 0;
 #ifdef MILENS_X86_DISPATCH
-  if (!portable_only && cpu_has_avx2()) {
+  if (simd_allowed() && cpu_has_avx2(/* with_fma_f16c */ true)) {
     return dtype == Dtype::F32 ? dot_f32_avx2 : dtype == Dtype::F16 ? dot_f16_avx2 : dot_i8_avx2;
   }
-#else
-  (void)portable_only;
 #endif
   return dtype == Dtype::F32 ? dot_f32_portable : dtype == Dtype::F16 ? dot_f16_portable : dot_i8_portable;
 }
