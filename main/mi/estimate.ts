@@ -6,7 +6,7 @@ import type { ColumnKind, InformationUnit, MiFeatureResult, MiReport } from '../
 import { invalidArgument, outOfRange, requireInteger } from '../api/errors.js';
 import type { ComputeBackend } from '../compute/kernels.js';
 import type { Table } from '../table/columns.js';
-import { correlationsOf, prepareCorrelationColumn, type Correlations } from './correlation.js';
+import type { Correlations } from './correlation.js';
 import { discreteMutualInformation, type DiscreteEstimator } from './discrete.js';
 import { ksgMutualInformation, rossMutualInformation } from './knn-estimators.js';
 import { resolveColumns, type KindOptions } from './columns-resolve.js';
@@ -307,7 +307,9 @@ function computeCorrelations(
 /**
  * Pearson / Spearman / dCor of each numeric, non-constant feature with the target, on the rows `rowsOf`
  * names (null: every row; undefined: skip the feature). Features on every row go to the backend's
- * `correlations` kernel in one call, which starts first; the others are computed here while it runs.
+ * `correlations` kernel in one call; each feature with rows of its own goes in a call of its own, with
+ * the target picked on the same rows (all calls in flight together: on the native backend they run on
+ * its threads, where a 100,000-row pair takes milliseconds instead of ~40 ms in TypeScript).
  */
 export async function correlationsOnRows(
   compute: ComputeBackend,
@@ -325,21 +327,19 @@ export async function correlationsOnRows(
     if (rows === null) complete.push(index);
     else if (rows !== undefined) partial.push({ index, rows });
   });
-  const measures =
+  const numeric = target.numeric;
+  const calls = [
     complete.length > 0
       ? compute.correlations(
-          target.numeric,
+          numeric,
           complete.map((index) => features[index]!.numeric!),
         )
-      : Promise.resolve([]);
-  measures.catch(() => {}); // awaited below; an error in the loop must not leave it unhandled
-  for (const { index, rows } of partial) {
-    results[index] = correlationsOf(
-      prepareCorrelationColumn(pickFloat(features[index]!.numeric!, rows)),
-      prepareCorrelationColumn(pickFloat(target.numeric, rows)),
-    );
-  }
-  (await measures).forEach((measure, position) => (results[complete[position]!] = measure));
+      : Promise.resolve([]),
+    ...partial.map(({ index, rows }) => compute.correlations(pickFloat(numeric, rows), [pickFloat(features[index]!.numeric!, rows)])),
+  ];
+  const [measures, ...partialMeasures] = await Promise.all(calls);
+  measures!.forEach((measure, position) => (results[complete[position]!] = measure));
+  partialMeasures.forEach(([measure], position) => (results[partial[position]!.index] = measure!));
   return results;
 }
 

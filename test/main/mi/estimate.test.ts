@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { getCompute } from '../../../main/compute/index.js';
 import { estimateMutualInformation } from '../../../main/mi/estimate.js';
+import { correlationsOf, prepareCorrelationColumn } from '../../../main/mi/correlation.js';
 import { SeededRandom } from '../../../main/mi/random.js';
 import { gaussianPair, numericColumn, tableOf, textColumn } from './helpers.js';
 
@@ -48,6 +49,16 @@ describe('estimateMutualInformation', () => {
     expect(result.warnings.join()).toMatch(/40 rows/);
     expect(report.features.find((f) => f.name === 'noise')!.droppedRows).toBe(0);
     expect(result.mi).toBeGreaterThan(0.3);
+    // The correlations of the pair are those of its 460 complete rows.
+    const y = (table.columns[0] as { values: Float64Array }).values;
+    const kept = Array.from(x.keys()).filter((i) => !Number.isNaN(x[i]!));
+    const expected = correlationsOf(
+      prepareCorrelationColumn(Float64Array.from(kept, (i) => x[i]!)),
+      prepareCorrelationColumn(Float64Array.from(kept, (i) => y[i]!)),
+    );
+    expect(result.pearson).toBeCloseTo(expected.pearson!, 12);
+    expect(result.spearman).toBeCloseTo(expected.spearman!, 12);
+    expect(result.dcor).toBeCloseTo(expected.dcor!, 12);
   });
 
   it('gives permutation p-values that separate signal from noise, reproducibly for a seed', async () => {
