@@ -89,11 +89,12 @@ export interface NativeAddon {
    */
   scanNumericCsv?(path: string, offset: number, parts: number, maxBytes: number): Promise<NativeCsvPlan | null>;
   /**
-   * Second pass: every data line parsed into `columns` (each as long as the plan's rows added up); false
-   * when a line is not all plain numbers or the file no longer matches the plan (the columns are then
-   * unspecified).
+   * Second pass: every data line parsed into `columns` (each as long as the plan's rows added up), a
+   * missing cell (empty or a missing word) as NaN; resolves to one flag per column, 1 where it received a
+   * NaN. Null when a line is not all plain numbers and missing cells or the file no longer matches the
+   * plan (the columns are then unspecified).
    */
-  parseNumericCsvFile?(path: string, plan: NativeCsvPlan, columns: Float64Array[], delimiter: string): Promise<boolean>;
+  parseNumericCsvFile?(path: string, plan: NativeCsvPlan, columns: Float64Array[], delimiter: string): Promise<Uint8Array | null>;
   /**
    * The MI engine's tie rule for columns without ties (native/cpu/tie_rule.cc): per column, the prepared
    * values or null where the TypeScript rule must run. Optional: older builds lack it.

@@ -8,8 +8,8 @@ export interface NumericColumn {
   type: 'numeric';
   values: Float64Array;
   /**
-   * True when the reader knows every value is a finite number (the native all-numbers CSV parser,
-   * which declines anything else): consumers may then skip a scan for missing values.
+   * True when the reader knows every value is a finite number (ColumnBuilder, or the native CSV parser
+   * where it read no missing cell into the column): consumers may then skip a scan for missing values.
    */
   allFinite?: boolean;
 }

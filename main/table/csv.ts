@@ -3,9 +3,11 @@
 // single quote character take a fast path that splits lines and cells directly (the same grammar minus
 // quoting), which is what keeps loading a 100,000-row file far below the time of the MI estimation.
 // In semicolon-separated files a decimal comma ("1,5") is read as a decimal point.
-// Before either, a file of plain decimal numbers only (the common case for `milens mi`) is read and parsed
-// by the native addon on every thread (native/cpu/csv_numbers.cc); it declines anything else, and the
-// paths here then read the file as they always did, so the values and errors never depend on it.
+// Before either, a file whose every data cell is a plain decimal number or a missing cell (empty, or one
+// of isMissingToken's words with no spaces around it, read as NaN; the common case for `milens mi`) is
+// read and parsed by the native addon on every thread (native/cpu/csv_numbers.cc); it declines anything
+// else, and the paths here then read the file as they always did, so the values and errors never depend
+// on it.
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { unreadable } from '../api/errors.js';
@@ -41,8 +43,9 @@ export async function loadCsvInTypeScript(path: string): Promise<Table> {
 
 /**
  * The whole file through the addon's all-numbers path, or null (addon missing, file too large or
- * unreadable, a quote, no header, or a cell that is not a plain decimal number): the caller then reads
- * it in TypeScript, which also produces every error message. Only the header is read here; the addon
+ * unreadable, a quote, no header, or a cell that is neither a plain decimal number nor a missing cell):
+ * the caller then reads it in TypeScript, which also produces every error message. A column is
+ * `allFinite` unless the addon read a missing cell (NaN) into it. Only the header is read here; the addon
  * reads the data lines itself, on every thread, counting rows first so that it can parse them straight
  * into the columns allocated here. `parts` fixes how many parts the file is cut into (for tests of the
  * cuts; 0 lets the addon choose).
@@ -60,12 +63,13 @@ export async function loadNumericCsvNatively(path: string, parts = 0): Promise<T
   if (plan === null) return null;
   const rowCount = plan.rows.reduce((sum, rows) => sum + rows, 0);
   const columns = names.map(() => new Float64Array(rowCount));
-  if (!(await addon.parseNumericCsvFile(path, plan, columns, delimiter))) return null;
+  const missing = await addon.parseNumericCsvFile(path, plan, columns, delimiter);
+  if (!(missing instanceof Uint8Array) || missing.length !== names.length) return null; // an older build answers a boolean
   return {
     path,
     format: 'csv',
     rowCount,
-    columns: names.map((name, index) => ({ name, type: 'numeric', values: columns[index]!, allFinite: true })),
+    columns: names.map((name, index) => ({ name, type: 'numeric', values: columns[index]!, allFinite: missing[index] === 0 })),
   };
 }
 

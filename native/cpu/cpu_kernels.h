@@ -38,11 +38,13 @@ struct CsvPlan {
  */
 bool scan_numeric_csv(const std::string& path, int64_t offset, int64_t parts, int64_t max_bytes, CsvPlan& plan);
 /**
- * Second pass: parses every data line into columns[c][row] (each column holds the plan's total rows).
- * False (decline, columns then unspecified) when any line falls outside the plain-number grammar, has
- * the wrong cell count, or the file no longer matches the plan.
+ * Second pass: parses every data line into columns[c][row] (each column holds the plan's total rows), a
+ * missing cell as NaN, and sets missing[c] to 1 where column c holds one (0 elsewhere). False (decline,
+ * columns and missing then unspecified) when any line falls outside the grammar of plain numbers and
+ * missing words, has the wrong cell count, or the file no longer matches the plan.
  */
-bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns);
+bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns,
+                       uint8_t* missing);
 /**
  * The tie rule's common case for each column (tie_rule.cc): prepared + c·n receives column c scaled and
  * jittered exactly as main/mi/tie-rule.ts would, and accepted[c] = 1; 0 where the column needs the

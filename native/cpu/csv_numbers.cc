@@ -1,6 +1,6 @@
 // The all-numbers fast path of the CSV reader (main/table/csv.ts): the data lines of an unquoted file
-// whose every cell is a plain decimal number, read and parsed on every thread. The TypeScript reader
-// remains the reference: anything outside that narrow grammar (a quote anywhere, a missing token, text,
+// whose every cell is a plain decimal number or a missing word, read and parsed on every thread. The
+// TypeScript reader remains the reference: anything outside that narrow grammar (a quote anywhere, text,
 // spaces, a wrong cell count, a number out of float64's range, non-ASCII bytes, a line over 1 MB, or a
 // file that changes while it is read) makes this path decline, and the file is read by the TypeScript
 // path, which gives the same values or the same error as ever.
@@ -8,7 +8,12 @@
 // Accepted cell: [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?, with nothing around it.
 // std::from_chars reads exactly that once the cell starts with a digit or a point (after one sign), which
 // keeps its inf/nan spellings out; it rounds to nearest (ties to even), as JavaScript's Number(cell)
-// does, so the values are identical. Lines end in \n, optionally preceded by \r; blank lines are skipped.
+// does, so the values are identical. Or a missing cell, NaN as in parseNumber (main/table/columns.ts):
+// empty, or one of isMissingToken's words in any ASCII casing (na, n/a, #n/a, nan, null, none, nil,
+// missing, ?, -, --, .), again with nothing around it (a word with spaces around it is declined, as is
+// any non-ASCII byte). Each column reports whether it received a NaN, so that the loader can mark the
+// others all finite. Lines end in \n, optionally preceded by \r; blank lines are skipped (in a one-column
+// file an empty line is blank, as in the TypeScript reader, not a missing cell).
 //
 // Two passes over the file, each cut into parts at fixed byte offsets: a part owns the lines that start
 // in its byte range (the line that straddles its end is finished by reading past it). The first pass
@@ -19,6 +24,7 @@
 #include <atomic>
 #include <charconv>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -121,6 +127,26 @@ inline const char* parse_number(const char* at, const char* stop, double& value)
   return error == std::errc() ? end : nullptr;
 }
 
+/**
+ * The missing cell that starts at `at` (isMissingToken's words, ASCII letters in any case, or nothing),
+ * and where it ends: at the delimiter, CR or LF after it, or stop; nullptr when the cell is not one.
+ */
+inline const char* parse_missing(const char* at, const char* stop, char delimiter) {
+  constexpr int kLongest = 7;  // "missing"
+  char word[kLongest];
+  int length = 0;
+  for (; at < stop && *at != delimiter && *at != '\r' && *at != '\n'; ++at) {
+    if (length == kLongest) return nullptr;
+    const char c = *at;
+    word[length++] = c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+  }
+  static constexpr const char* kWords[] = {"", "na", "n/a", "#n/a", "nan", "null", "none", "nil", "missing", "?", "-", "--", "."};
+  for (const char* missing : kWords) {
+    if (std::strlen(missing) == static_cast<size_t>(length) && std::memcmp(missing, word, static_cast<size_t>(length)) == 0) return at;
+  }
+  return nullptr;
+}
+
 /** Where the data is read into and the parsed values go. */
 struct Destination {
   double* const* columns;
@@ -129,13 +155,19 @@ struct Destination {
 };
 
 /**
- * Parses the row that starts at `at` (not blank) into row `row`; returns the start of the next line, or
- * nullptr when the line is declined. [at, stop) ends at a newline or at the end of the file.
+ * Parses the row that starts at `at` (not blank) into row `row`, setting missing[c] for each column c
+ * that receives a NaN; returns the start of the next line, or nullptr when the line is declined.
+ * [at, stop) ends at a newline or at the end of the file.
  */
-const char* parse_row(const char* at, const char* stop, const Destination& to, int64_t row) {
+const char* parse_row(const char* at, const char* stop, const Destination& to, int64_t row, uint8_t* missing) {
   for (int64_t c = 0;; ++c) {
     const char* end = parse_number(at, stop, to.columns[c][row]);
-    if (end == nullptr) return nullptr;
+    if (end == nullptr) {
+      end = parse_missing(at, stop, to.delimiter);
+      if (end == nullptr) return nullptr;
+      to.columns[c][row] = std::numeric_limits<double>::quiet_NaN();
+      missing[c] = 1;
+    }
     char next = end < stop ? *end : '\n';
     if (c + 1 < to.column_count) {
       if (next != to.delimiter) return nullptr;
@@ -149,11 +181,12 @@ const char* parse_row(const char* at, const char* stop, const Destination& to, i
 }
 
 /**
- * Parses the lines of [at, stop) that start before `limit` into rows row, row + 1, … below end_row;
- * returns where it stopped (a line start, or stop), or nullptr when a line is declined or there are
- * more rows than counted. [at, stop) ends at a newline or at the end of the file.
+ * Parses the lines of [at, stop) that start before `limit` into rows row, row + 1, … below end_row
+ * (missing as in parse_row); returns where it stopped (a line start, or stop), or nullptr when a line is
+ * declined or there are more rows than counted. [at, stop) ends at a newline or at the end of the file.
  */
-const char* parse_lines(const char* at, const char* stop, const char* limit, const Destination& to, int64_t& row, int64_t end_row) {
+const char* parse_lines(const char* at, const char* stop, const char* limit, const Destination& to, int64_t& row, int64_t end_row,
+                        uint8_t* missing) {
   while (at < stop && at < limit) {
     if (*at == '\n') {
       ++at;
@@ -161,7 +194,7 @@ const char* parse_lines(const char* at, const char* stop, const char* limit, con
       at = std::min(at + 2, stop);  // a blank CRLF line
     } else {
       if (row == end_row) return nullptr;
-      at = parse_row(at, stop, to, row++);
+      at = parse_row(at, stop, to, row++, missing);
       if (at == nullptr) return nullptr;
     }
   }
@@ -225,11 +258,12 @@ int64_t first_line_start(PartReader& reader, int64_t from) {
 }
 
 /**
- * Parses the non-blank lines that start in [from, to) into rows [row, end_row) of the columns; false
- * when one is declined, the count differs, or the file cannot be read as it was.
+ * Parses the non-blank lines that start in [from, to) into rows [row, end_row) of the columns, setting
+ * missing[c] where column c receives a NaN; false when one is declined, the count differs, or the file
+ * cannot be read as it was.
  */
 bool parse_part(const PositionalFile& file, int64_t size, int64_t from, int64_t to, bool from_is_line_start, const Destination& destination,
-                int64_t row, int64_t end_row, char* buffer) {
+                int64_t row, int64_t end_row, char* buffer, uint8_t* missing) {
   if (from == to) return row == end_row;  // no line can start in an empty range
   PartReader reader(file, size, to, buffer, from_is_line_start ? from : from - 1);
   int64_t line = from_is_line_start ? from : first_line_start(reader, from);
@@ -247,7 +281,7 @@ bool parse_part(const PositionalFile& file, int64_t size, int64_t from, int64_t 
       stop = last + 1;
     }
     const char* limit = reader.at(std::min(to, reader.end()));
-    const char* next = parse_lines(begin, stop, limit, destination, row, end_row);
+    const char* next = parse_lines(begin, stop, limit, destination, row, end_row, missing);
     if (next == nullptr) return false;
     line = reader.base() + (next - reader.at(reader.base()));
     if (line >= to || (reader.at_end_of_file() && next == reader.at(reader.end()))) break;
@@ -277,7 +311,8 @@ bool scan_numeric_csv(const std::string& path, int64_t offset, int64_t parts, in
   return !declined && file.size() == size;
 }
 
-bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns) {
+bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns,
+                       uint8_t* missing) {
   const PositionalFile file(path);
   if (column_count < 1 || file.size() != plan.size) return false;
   const int64_t parts = static_cast<int64_t>(plan.rows.size());
@@ -285,14 +320,20 @@ bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t col
   for (int64_t p = 0; p < parts; ++p) first_row[p + 1] = first_row[p] + plan.rows[p];
   const Destination destination{columns, column_count, delimiter};
   Buffers buffers(kLineMaxBytes);
+  // Per worker thread, the columns that received a NaN (no two threads write one byte), merged at the end.
+  std::vector<uint8_t> worker_missing(static_cast<size_t>(hardware_threads() * column_count), 0);
   std::atomic<bool> declined{false};
   parallel_tasks(parts, [&](int worker, int64_t p) {
     if (declined) return;
-    if (!parse_part(file, plan.size, plan.cuts[p], plan.cuts[p + 1], p == 0, destination, first_row[p], first_row[p + 1], buffers.get(worker))) {
+    if (!parse_part(file, plan.size, plan.cuts[p], plan.cuts[p + 1], p == 0, destination, first_row[p], first_row[p + 1], buffers.get(worker),
+                    worker_missing.data() + worker * column_count)) {
       declined = true;
     }
   });
-  return !declined && file.size() == plan.size;
+  if (declined || file.size() != plan.size) return false;
+  std::fill(missing, missing + column_count, uint8_t{0});
+  for (size_t at = 0; at < worker_missing.size(); ++at) missing[at % column_count] |= worker_missing[at];
+  return true;
 }
 
 }  // namespace milens::cpu

@@ -259,7 +259,8 @@ Napi::Value Correlations(const Napi::CallbackInfo& info) {
 
 // The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
 // no backend name. scanNumericCsv counts each part's rows; the caller allocates the columns, and
-// parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards).
+// parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards),
+// resolving to which columns received a missing cell (NaN), or null when it declines.
 class CsvScanWorker : public KernelWorker {
  public:
   explicit CsvScanWorker(Napi::Env env) : KernelWorker(env, "milens.scanNumericCsv") {}
@@ -309,12 +310,20 @@ class CsvParseWorker : public KernelWorker {
   std::vector<double*> columns_;  // raw pointers: no N-API calls off the main thread
   char delimiter_ = ',';
   bool accepted_ = false;
+  std::vector<uint8_t> missing_;
 
  protected:
   void Run() override {
-    accepted_ = cpu::parse_numeric_csv(path_, plan_, static_cast<int64_t>(columns_.size()), delimiter_, columns_.data());
+    missing_.assign(columns_.size(), 0);
+    accepted_ = cpu::parse_numeric_csv(path_, plan_, static_cast<int64_t>(columns_.size()), delimiter_, columns_.data(), missing_.data());
   }
-  Napi::Value Result(Napi::Env env) override { return Napi::Boolean::New(env, accepted_); }
+  /** Per column, 1 where a missing cell was read as NaN; null when the file was declined. */
+  Napi::Value Result(Napi::Env env) override {
+    if (!accepted_) return env.Null();
+    Napi::Uint8Array missing = Napi::Uint8Array::New(env, missing_.size());
+    std::copy(missing_.begin(), missing_.end(), missing.Data());
+    return missing;
+  }
 };
 
 /** An array of non-negative integers held in plan[name] (a Float64Array), checked one by one. */
