@@ -2,7 +2,7 @@
 // the reader's promise that every value is finite (which lets the scan stop at the first second value).
 import { describe, expect, it } from 'vitest';
 import { toEngineVariable } from '../../../main/mi/variables.js';
-import { ColumnBuilder } from '../../../main/table/columns.js';
+import { ColumnBuilder, type NumericColumn } from '../../../main/table/columns.js';
 
 function built(cells: string[]) {
   const builder = new ColumnBuilder('x');
@@ -25,7 +25,8 @@ describe('toEngineVariable', () => {
     ['missing rows around one value', ['', '5', 'NA', '5'], 2, true],
     ['missing rows, two values', ['', '5', '6'], 1, false],
   ])('%s', (_, cells, missingRows, constant) => {
-    const column = built(cells);
+    const column = built(cells) as NumericColumn;
+    expect(column.type).toBe('numeric');
     const variable = toEngineVariable(column, 'continuous', 0);
     expect(variable.missingRows).toBe(missingRows);
     expect(variable.constant).toBe(constant);
