@@ -13,6 +13,7 @@ import { resolveColumns, type KindOptions } from './columns-resolve.js';
 import { deriveSeed, SeededRandom } from './random.js';
 import {
   completeRows,
+  presenceOf,
   denseCodes,
   pickCodes,
   pickFloat,
@@ -27,6 +28,8 @@ export const DEFAULT_SEED = 0;
 export const MAX_PERMUTATIONS = 1_000_000;
 /** Features handed to one kernel call: enough to keep every native thread busy, bounded memory. */
 const KERNEL_BATCH = 16;
+/** Estimation jobs (kernel calls) in flight at once. */
+const JOBS_IN_FLIGHT = 4;
 
 export interface MiEngineOptions extends KindOptions {
   k?: number;
@@ -80,6 +83,7 @@ function planJobs(
   compute: ComputeBackend,
   target: EngineVariable,
   features: EngineVariable[],
+  rowsByFeature: Array<Int32Array | null>,
   skip: boolean[],
   k: number,
   discreteEstimator: DiscreteEstimator,
@@ -88,7 +92,7 @@ function planJobs(
   const batchable: number[] = [];
   features.forEach((feature, index) => {
     if (skip[index]) return;
-    const rows = completeRows(feature, target);
+    const rows = rowsByFeature[index]!;
     if (rows === null && feature.kind === 'continuous') {
       batchable.push(index);
       return;
@@ -199,10 +203,17 @@ export async function estimateMutualInformation(
   const target = toEngineVariable(resolved.target, resolved.targetKind, seed);
   requirePresentTarget(table, target);
   const features = resolved.features.map(({ column, kind }) => toEngineVariable(column, kind, seed));
+  // Each pair's complete rows (null: every row), computed once for the estimators, the correlations and
+  // the report. A feature's missing rows are exactly its non-finite numbers, so the correlations' rows
+  // (both numbers finite) are the same.
+  const targetPresence = target.missingRows > 0 ? presenceOf(target) : undefined;
+  const rowsByFeature = features.map((feature) => completeRows(feature, target, targetPresence));
   // The correlations need only the raw numbers: their kernel starts first, on native threads, and runs
   // while this thread applies the tie rule to the target and the features (and the MI kernels run).
   const correlationsDone =
-    options.correlations !== false ? computeCorrelations(compute, target, features) : Promise.resolve(features.map(() => null));
+    options.correlations !== false
+      ? correlationsOnRows(compute, target, features, (_, index) => rowsByFeature[index])
+      : Promise.resolve(features.map(() => null));
   correlationsDone.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
   // The tie rule runs on native threads for the columns it can handle (the rest fall back on first use).
   // The target is prepared up front: every pair uses it, and its tie-rule outcome is reported below.
@@ -220,39 +231,44 @@ export async function estimateMutualInformation(
     return target.constant || feature.constant;
   });
 
-  const jobs = planJobs(compute, target, features, skip, k, discreteEstimator);
+  const jobs = planJobs(compute, target, features, rowsByFeature, skip, k, discreteEstimator);
   const observed = new Float64Array(features.length);
   const exceedances = new Int32Array(features.length);
   const totalSteps = jobs.length * (1 + permutations);
   let done = 0;
-  const runJobs = async (): Promise<void> => {
-    for (const job of jobs) {
-      const values = await job.run(null);
-      job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
+  const runJob = async (job: EstimationJob): Promise<void> => {
+    const values = await job.run(null);
+    job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
+    options.onProgress?.(++done, totalSteps);
+    for (let permutation = 0; permutation < permutations; permutation++) {
+      // From (seed, target, permutation) only: a feature's p-value must not depend on the other
+      // columns of the table (nor on which kernel batch it falls in).
+      const shuffle = new SeededRandom(deriveSeed(seed, `permutation:${permutation}:${target.name}`));
+      const shuffled = await job.run(shuffle);
+      job.featureIndexes.forEach((index, position) => {
+        if (Math.max(0, shuffled[position]!) >= observed[index]!) exceedances[index]!++;
+      });
       options.onProgress?.(++done, totalSteps);
-      for (let permutation = 0; permutation < permutations; permutation++) {
-        // From (seed, target, permutation) only: a feature's p-value must not depend on the other
-        // columns of the table (nor on which kernel batch it falls in).
-        const shuffle = new SeededRandom(deriveSeed(seed, `permutation:${permutation}:${target.name}`));
-        const shuffled = await job.run(shuffle);
-        job.featureIndexes.forEach((index, position) => {
-          if (Math.max(0, shuffled[position]!) >= observed[index]!) exceedances[index]!++;
-        });
-        options.onProgress?.(++done, totalSteps);
-      }
-      for (const index of job.featureIndexes) {
-        const feature = features[index]!;
-        if (feature.rankFallback)
-          featureWarnings[index]!.push(`column "${feature.name}": ties too close for float64 spreading; dense ranks were used`);
-        feature.release();
-      }
+    }
+    for (const index of job.featureIndexes) {
+      const feature = features[index]!;
+      if (feature.rankFallback)
+        featureWarnings[index]!.push(`column "${feature.name}": ties too close for float64 spreading; dense ranks were used`);
+      feature.release();
     }
   };
-  await runJobs();
+  // A few jobs in flight at once: a pair with rows of its own is a small kernel call with serial parts
+  // (picking rows, sorting the target again), so one at a time left a core idle; a few keep both busy
+  // while a wide table's memory stays bounded. Results do not depend on the order jobs finish in.
+  let nextJob = 0;
+  const worker = async (): Promise<void> => {
+    while (nextJob < jobs.length) await runJob(jobs[nextJob++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(JOBS_IN_FLIGHT, jobs.length) }, worker));
   const correlations = await correlationsDone;
 
   const results: MiFeatureResult[] = features.map((feature, index) => {
-    const rows = completeRows(feature, target);
+    const rows = rowsByFeature[index]!;
     const used = rows ? rows.length : table.rowCount;
     // Only KSG (both continuous) gives up when n ≤ k; Ross estimates with fewer neighbours.
     const usesKsg = feature.kind === 'continuous' && target.kind === 'continuous';
@@ -286,22 +302,6 @@ export async function estimateMutualInformation(
     features: results,
     warnings: reportWarnings(warnings, results),
   };
-}
-
-/**
- * Correlations need numbers on both sides (text columns have none). Features present in every row where
- * the target is go to the backend's `correlations` kernel in one call (native threads, bit-identical to
- * the reference); pairs with dropped rows are computed here on their picked rows.
- */
-function computeCorrelations(
-  compute: ComputeBackend,
-  target: EngineVariable,
-  features: EngineVariable[],
-): Promise<Array<Correlations | null>> {
-  return correlationsOnRows(compute, target, features, (feature) =>
-    // missingRows counts the non-finite values, so with none on either side every row is complete.
-    target.missingRows === 0 && feature.missingRows === 0 ? null : completeRowsNumeric(target.numeric!, feature.numeric!),
-  );
 }
 
 /**
@@ -348,15 +348,6 @@ export function reportWarnings(warnings: string[], results: MiFeatureResult[]): 
   return [...warnings, ...results.flatMap((result) => result.warnings.map((warning) => `${result.name}: ${warning}`))].filter(
     (warning, index, all) => all.indexOf(warning) === index,
   );
-}
-
-function completeRowsNumeric(a: Float64Array, b: Float64Array): Int32Array | null {
-  let complete = true;
-  for (let i = 0; i < a.length && complete; i++) complete = Number.isFinite(a[i]!) && Number.isFinite(b[i]!);
-  if (complete) return null;
-  const rows: number[] = [];
-  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && Number.isFinite(b[i]!)) rows.push(i);
-  return Int32Array.from(rows);
 }
 
 export type { ColumnKind };

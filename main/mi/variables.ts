@@ -181,12 +181,34 @@ export function codesOfNumbers(values: Float64Array): { codes: Int32Array; level
   return { codes, levels: table.length };
 }
 
-/** Rows where both variables are present, or null when that is every row. */
-export function completeRows(a: EngineVariable, b: EngineVariable): Int32Array | null {
+/** 1 at the rows where the variable has a value, 0 where it is missing. */
+export function presenceOf(variable: EngineVariable): Uint8Array {
+  const present = new Uint8Array(variable.rowCount);
+  if (variable.codes) {
+    const codes = variable.codes;
+    for (let i = 0; i < codes.length; i++) present[i] = codes[i]! >= 0 ? 1 : 0;
+  } else {
+    const values = variable.numeric!;
+    for (let i = 0; i < values.length; i++) present[i] = values[i]! - values[i]! === 0 ? 1 : 0; // NaN, ±Infinity: 0
+  }
+  return present;
+}
+
+/**
+ * Rows where both variables are present, or null when that is every row. `presentB`, b's presenceOf,
+ * spares recomputing it when b (the target) is paired with many features.
+ */
+export function completeRows(a: EngineVariable, b: EngineVariable, presentB?: Uint8Array): Int32Array | null {
   if (a.missingRows === 0 && b.missingRows === 0) return null;
-  const rows: number[] = [];
-  for (let i = 0; i < a.rowCount; i++) if (!isMissing(a, i) && !isMissing(b, i)) rows.push(i);
-  return Int32Array.from(rows);
+  const presentA = presenceOf(a);
+  const present = presentB ?? presenceOf(b);
+  const rows = new Int32Array(a.rowCount);
+  let count = 0;
+  for (let i = 0; i < rows.length; i++) {
+    rows[count] = i;
+    count += presentA[i]! & present[i]!;
+  }
+  return rows.slice(0, count);
 }
 
 export function pickFloat(values: Float64Array, rows: Int32Array | null): Float64Array {
