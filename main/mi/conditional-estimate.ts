@@ -15,15 +15,7 @@ import { inferKind, requireKindAllowed } from '../table/kinds.js';
 import { findColumn, resolveColumns } from './columns-resolve.js';
 import { frenzelPompe } from './conditional.js';
 import { discreteConditionalMutualInformation } from './discrete.js';
-import {
-  byInformationThenName,
-  checkedEngineOptions,
-  correlationsOnRows,
-  reportWarnings,
-  requirePresentTarget,
-  toUnit,
-  type MiEngineOptions,
-} from './estimate.js';
+import { checkedEngineOptions, correlationsOnRows, miReport, requirePresentTarget, toUnit, type MiEngineOptions } from './estimate.js';
 import { deriveSeed, SeededRandom } from './random.js';
 import { prepareContinuous } from './tie-rule.js';
 import { denseCodes, isMissing, pickCodes, pickFloat, toEngineVariable, type EngineVariable } from './variables.js';
@@ -238,18 +230,5 @@ export async function estimateConditionalMutualInformation(
     });
   }
 
-  results.sort(byInformationThenName);
-  return {
-    target: target.name,
-    targetKind: target.kind,
-    unit,
-    k,
-    rows: table.rowCount,
-    permutations,
-    seed,
-    given: given.name,
-    givenKind: given.kind,
-    features: results,
-    warnings: reportWarnings(warnings, results),
-  };
+  return miReport({ table, target, unit, k, permutations, seed }, results, warnings, { given: given.name, givenKind: given.kind });
 }

@@ -290,15 +290,29 @@ export async function estimateMutualInformation(
       warnings: featureWarnings[index]!,
     };
   });
+  return miReport({ table, target, unit, k, permutations, seed }, results, warnings);
+}
+
+/**
+ * The report of `milens mi`: features by decreasing MI (ties by name), each feature's warnings also
+ * listed in the report's, prefixed by its name, once each.
+ */
+export function miReport(
+  run: { table: Table; target: EngineVariable; unit: InformationUnit; k: number; permutations: number; seed: number },
+  results: MiFeatureResult[],
+  warnings: string[],
+  extra: Partial<MiReport> = {},
+): MiReport {
   results.sort(byInformationThenName);
   return {
-    target: target.name,
-    targetKind: target.kind,
-    unit,
-    k,
-    rows: table.rowCount,
-    permutations,
-    seed,
+    target: run.target.name,
+    targetKind: run.target.kind,
+    unit: run.unit,
+    k: run.k,
+    rows: run.table.rowCount,
+    permutations: run.permutations,
+    seed: run.seed,
+    ...extra,
     features: results,
     warnings: reportWarnings(warnings, results),
   };
