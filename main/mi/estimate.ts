@@ -28,8 +28,6 @@ export const DEFAULT_SEED = 0;
 export const MAX_PERMUTATIONS = 1_000_000;
 /** Features handed to one kernel call: enough to keep every native thread busy, bounded memory. */
 const KERNEL_BATCH = 16;
-/** Estimation jobs (kernel calls) in flight at once. */
-const JOBS_IN_FLIGHT = 4;
 
 export interface MiEngineOptions extends KindOptions {
   k?: number;
@@ -257,14 +255,10 @@ export async function estimateMutualInformation(
       feature.release();
     }
   };
-  // A few jobs in flight at once: a pair with rows of its own is a small kernel call with serial parts
-  // (picking rows, sorting the target again), so one at a time left a core idle; a few keep both busy
-  // while a wide table's memory stays bounded. Results do not depend on the order jobs finish in.
-  let nextJob = 0;
-  const worker = async (): Promise<void> => {
-    while (nextJob < jobs.length) await runJob(jobs[nextJob++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(JOBS_IN_FLIGHT, jobs.length) }, worker));
+  // One job at a time: each kernel call already uses every core, and a wide table's transient memory
+  // stays that of one batch (four jobs in flight measured no faster, 0.24-0.25 s against 0.24-0.28 s on
+  // 100,000 × 10 with every pair on rows of its own).
+  for (const job of jobs) await runJob(job);
   const correlations = await correlationsDone;
 
   const results: MiFeatureResult[] = features.map((feature, index) => {
