@@ -113,6 +113,18 @@ Napi::Value LogSumExp(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------------------
 
 /** Reads the features array: each a Float64Array of length n; pointers stay valid while kept. */
+/**
+ * Every value of `array` finite, else a RangeError naming the element (`name[i]`). The façade leaves
+ * these element checks to the addon (main/compute/validate.ts), so this is the only place they run.
+ */
+void require_finite(Napi::Env env, const std::string& name, const Napi::Float64Array& array) {
+  const double* values = array.Data();
+  const int64_t n = static_cast<int64_t>(array.ElementLength());
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(values[i])) throw_range(env, name + "[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, values[i]));
+  }
+}
+
 std::vector<const double*> feature_pointers(const Napi::CallbackInfo& info, size_t index, int64_t n, KernelWorker* keep_in) {
   Napi::Env env = info.Env();
   if (!info[index].IsArray()) throw_type(env, "features", "an array of Float64Array", info[index]);
@@ -124,9 +136,7 @@ std::vector<const double*> feature_pointers(const Napi::CallbackInfo& info, size
     if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, name, "a Float64Array", value);
     Napi::Float64Array feature = value.As<Napi::Float64Array>();
     if (static_cast<int64_t>(feature.ElementLength()) != n) throw_range(env, name, "a Float64Array of " + std::to_string(n) + " values (the target's length)", value);
-    for (int64_t i = 0; i < n; ++i) {
-      if (!std::isfinite(feature.Data()[i])) throw_range(env, name + "[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, feature.Data()[i]));
-    }
+    require_finite(env, name, feature);
     pointers.push_back(feature.Data());
     if (keep_in) keep_in->Keep(feature);
   }
@@ -189,9 +199,7 @@ Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
   const Backend& backend = backend_for(env, backend_argument(info));
   Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
   const int64_t n = static_cast<int64_t>(target.ElementLength());
-  for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(target.Data()[i])) throw_range(env, "target[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, target.Data()[i]));
-  }
+  require_finite(env, "target", target);
   auto* worker = new KsgWorker(env, backend);
   try {
     worker->features_ = feature_pointers(info, 2, n, worker);
@@ -238,9 +246,7 @@ Napi::Value Correlations(const Napi::CallbackInfo& info) {
   backend_for(env, backend_argument(info));
   Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
   const int64_t n = static_cast<int64_t>(target.ElementLength());
-  for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(target.Data()[i])) throw_range(env, "target[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, target.Data()[i]));
-  }
+  require_finite(env, "target", target);
   auto* worker = new CorrelationWorker(env);
   try {
     worker->features_ = feature_pointers(info, 2, n, worker);
