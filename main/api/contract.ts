@@ -52,13 +52,49 @@ export interface DoctorReport {
   energyCounters: EnergyCounterInfo[];
 }
 
+// ---------------------------------------------------------------- long jobs: progress and cancel
+
+/** What a long job is doing; the renderer picks its label and the CLI its progress bar from it. */
+export type JobKind = 'mi' | 'select' | 'index' | 'embed' | 'bench' | 'download';
+
+/**
+ * Any long call accepts a `jobId` chosen by the caller (unique among its jobs in flight, for example a
+ * random UUID). Progress then arrives as `jobProgress` events with that id, and `cancelJob(jobId)` stops
+ * the call, which rejects with a CANCELLED error after freeing what it held.
+ */
+export interface JobOptions {
+  jobId?: string;
+}
+
+export interface JobProgressEvent {
+  jobId: string;
+  kind: JobKind;
+  /** Steps done and the total (null while unknown); a step is whatever the job counts (features, files, trials). */
+  done: number;
+  total: number | null;
+  /** What a step is, for people: "features", "files", "trials", "permutations"… */
+  unit: string;
+  elapsedMs: number;
+  /** Estimated time left from the rate so far; null until it can be estimated. */
+  etaMs: number | null;
+  /** A short line on what is happening now ("loading table.csv", "permutations of x3"). */
+  message?: string;
+  /** True on the job's last event (finished, failed or cancelled). */
+  finished?: boolean;
+}
+
+export interface CancelJobResult {
+  /** False when no job of that id was in flight (already finished, or never started). */
+  cancelled: boolean;
+}
+
 // ---------------------------------------------------------------- mutual information (tables)
 
 export type ColumnKind = 'discrete' | 'continuous';
 export type InformationUnit = 'nats' | 'bits';
 export type SelectionMethod = 'mrmr' | 'jmi' | 'cmim';
 
-export interface MiRequest {
+export interface MiRequest extends JobOptions {
   /** Path of a CSV or Parquet file. */
   table: string;
   target: string;
@@ -261,6 +297,8 @@ export interface ModelDownloadProgressEvent {
 export interface MilensApi {
   listBackends(): Promise<BackendsReport>;
   doctor(): Promise<DoctorReport>;
+  /** Cancels the long call started with this `jobId` (see JobOptions). */
+  cancelJob(jobId: string): Promise<CancelJobResult>;
 
   estimateMi(request: MiRequest): Promise<MiReport>;
   selectFeatures(request: SelectRequest): Promise<SelectReport>;
@@ -281,6 +319,7 @@ export type ApiMethod = keyof MilensApi;
 export const API_METHODS = [
   'listBackends',
   'doctor',
+  'cancelJob',
   'estimateMi',
   'selectFeatures',
   'listCollections',
@@ -301,12 +340,13 @@ export interface MilensEvents {
   indexProgress: IndexProgressEvent;
   indexFinished: IndexFinishedEvent;
   modelDownloadProgress: ModelDownloadProgressEvent;
+  jobProgress: JobProgressEvent;
 }
 
 export type EventName = keyof MilensEvents;
 
 /** A Record so that an event added to MilensEvents but not listed here is a compile error. */
-const EVENTS: Record<EventName, true> = { indexProgress: true, indexFinished: true, modelDownloadProgress: true };
+const EVENTS: Record<EventName, true> = { indexProgress: true, indexFinished: true, modelDownloadProgress: true, jobProgress: true };
 export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 export type ApiRequest<M extends ApiMethod> = Parameters<MilensApi[M]>;

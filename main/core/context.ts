@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { openDatabase, type Database } from '../../db/database.js';
 import type { MilensEvents } from '../api/contract.js';
 import { defaultDatabasePath, defaultModelsFolder } from '../system/paths.js';
+import { JobRegistry } from './jobs.js';
 
 export interface CoreOptions {
   databasePath?: string;
@@ -15,6 +16,8 @@ export class CoreContext {
   readonly modelsFolder: string;
   private readonly emitter = new EventEmitter();
   private connection: Database | undefined;
+  /** Long calls in flight (progress events, cancel by id). */
+  readonly jobs = new JobRegistry((event) => this.emit('jobProgress', event));
 
   constructor(options: CoreOptions = {}) {
     this.databasePath = options.databasePath ?? defaultDatabasePath();

@@ -9,6 +9,7 @@ import { invalidArgument, notFound, serializeError, type MilensErrorCode } from 
 const MAXIMUM_ARGUMENTS: Record<ApiMethod, number> = {
   listBackends: 0,
   doctor: 0,
+  cancelJob: 1,
   estimateMi: 1,
   selectFeatures: 1,
   listCollections: 0,
