@@ -202,6 +202,40 @@ export interface SearchRequest {
   minBits?: number;
 }
 
+/** What milens read from a photo's bytes and EXIF (null where the file does not say). */
+export interface PhotoMetadata {
+  /** The real format sniffed from the bytes: jpeg, png, webp, avif, gif, tiff, heic… */
+  format: string;
+  /** Pixel size after EXIF orientation. */
+  width: number;
+  height: number;
+  /** EXIF DateTimeOriginal as written (local time of the camera), ISO 8601 without offset. */
+  takenAt: string | null;
+  /** EXIF OffsetTimeOriginal (e.g. "+02:00") where present. */
+  takenAtOffset: string | null;
+  cameraMake: string | null;
+  cameraModel: string | null;
+  lens: string | null;
+  latitude: number | null;
+  longitude: number | null;
+}
+
+/** Why a result is where it is: every figure the ranking used, for the "why" panel and --json. */
+export interface ResultExplanation {
+  /** The model that scored it: a text ranking's name, or an image–text model's id. */
+  model: string;
+  /** Image–text models: the raw cosine of query and item. */
+  cosine?: number;
+  /** Bits added (or taken) by the hub correction. */
+  hubCorrectionBits?: number;
+  /** Bits the collection-wide normaliser subtracted (log mean exp of the logits, in bits). */
+  normaliserBits?: number;
+  /** Text: the query words the document matched, with their bits. */
+  matchedTerms?: Array<{ term: string; bits: number }>;
+  /** What else was applied, in words ("filters: camera = X100V (412 of 9,120 photos)"). */
+  notes?: string[];
+}
+
 export interface SearchResult {
   path: string;
   /** The model's score (sum of per-term PMI in nats for text). */
@@ -211,6 +245,16 @@ export interface SearchResult {
   kind: 'text' | 'image';
   title?: string;
   snippet: string;
+  /** The indexed item's id (stable while the file is in its collection): thumbnails and "open" use it. */
+  itemId?: number;
+  collectionId?: number;
+  /** Photos: what the file and its EXIF say. */
+  photo?: PhotoMetadata;
+  /** Photos: the shell-relative URL of the thumbnail (served only for indexed items). */
+  thumbnail?: { small: string; large: string };
+  /** Near-duplicates folded into this result (a burst), best first. */
+  folded?: Array<{ path: string; itemId: number; bits: number }>;
+  why?: ResultExplanation;
 }
 
 export interface SearchResponse {
