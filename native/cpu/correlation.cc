@@ -37,19 +37,43 @@ namespace {
 
 inline double clamp_unit(double value) { return std::max(-1.0, std::min(1.0, value)); }
 
+/**
+ * unitScale() of the reference: the power of two 2^k bringing max |value| into [1, 4), k = 1023 − the
+ * maximum's biased exponent, within [−1022, 1023]; 1 for an empty, all-zero or non-finite column. Scaling
+ * by it is exact and leaves every later step's result scaled exactly, so ordinary data give the unscaled
+ * results while values near 1.7e308 no longer overflow the sums of squares.
+ */
+double unit_scale(const double* values, int64_t n) {
+  double largest = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double magnitude = std::fabs(values[i]);
+    if (magnitude > largest) largest = magnitude;
+  }
+  if (!(largest > 0) || largest == std::numeric_limits<double>::infinity()) return 1;
+  uint64_t bits;
+  std::memcpy(&bits, &largest, sizeof bits);
+  const int64_t biased_exponent = static_cast<int64_t>((bits >> 52) & 0x7ff);
+  const int64_t k = std::max<int64_t>(-1022, std::min<int64_t>(1023, 1023 - biased_exponent));
+  const uint64_t scale_bits = static_cast<uint64_t>(1023 + k) << 52;
+  double scale;
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  return scale;
+}
+
 /** pearson() of the reference; NaN for null. */
 double pearson(const double* x, const double* y, int64_t n) {
   if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+  const double scale_x = unit_scale(x, n), scale_y = unit_scale(y, n);
   double mean_x = 0, mean_y = 0;
   for (int64_t i = 0; i < n; ++i) {
-    mean_x += x[i];
-    mean_y += y[i];
+    mean_x += x[i] * scale_x;
+    mean_y += y[i] * scale_y;
   }
   mean_x /= static_cast<double>(n);
   mean_y /= static_cast<double>(n);
   double sxy = 0, sxx = 0, syy = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double dx = x[i] - mean_x, dy = y[i] - mean_y;
+    const double dx = x[i] * scale_x - mean_x, dy = y[i] * scale_y - mean_y;
     const double pxy = dx * dy, pxx = dx * dx, pyy = dy * dy;
     sxy += pxy;
     sxx += pxx;
@@ -85,12 +109,13 @@ struct Column {
 std::optional<Column> prepare_column(const double* values, int64_t n, bool with_positions) {
   if (n < 2) return std::nullopt;
   const double count = static_cast<double>(n);
+  const double scale = unit_scale(values, n);
   double mean = 0;
-  for (int64_t i = 0; i < n; ++i) mean += values[i];
+  for (int64_t i = 0; i < n; ++i) mean += values[i] * scale;
   mean /= count;
   double variance = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double d = values[i] - mean;
+    const double d = values[i] * scale - mean;
     const double square = d * d;
     variance += square;
   }
@@ -101,13 +126,15 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
   double* v = column.standardised.data();
   double total = 0, sum_squares = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double value = (values[i] - mean) / deviation;
+    const double value = (values[i] * scale - mean) / deviation;
     v[i] = value;
     const double square = value * value;
     total += value;
     sum_squares += square;
   }
-  column.order = stable_argsort(v, n);
+  // Ordered and ranked by the values themselves (as the reference): 1e-300 beside 1e300 standardises to
+  // its neighbours' number but keeps its rank; the order still sorts the standardised values.
+  column.order = stable_argsort(values, n);
   const int32_t* order = column.order.data();
   column.sorted.resize(n);
   double* sorted = column.sorted.data();
@@ -122,7 +149,8 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
   double below = 0;
   for (int64_t start = 0; start < n;) {
     int64_t end = start + 1;
-    while (end < n && sorted[end] == sorted[start]) ++end;
+    // Equal values standardise equally: the values (a random read) are compared only where the standardised ones tie.
+    while (end < n && sorted[end] == sorted[start] && values[order[end]] == values[order[start]]) ++end;
     const double rank = static_cast<double>(start + end + 1) / 2;
     for (int64_t p = start; p < end; ++p) {
       const double value = sorted[p];

@@ -4,17 +4,51 @@
 // is accumulated in x order by a merge sort on y. The native kernel (native/cpu/correlation.cc) ports
 // this file line by line, summing in the same order, and must return bit-identical values.
 // main/mi/correlation.ts re-exports these functions for the estimators that work on picked rows.
+//
+// Every column is first multiplied by a power of two that brings its largest |value| into [1, 4)
+// (unitScale): sums of values and of squares then never overflow, even at 1.7e308, nor lose tiny
+// columns to underflow. Multiplying by a power of two is exact and every later step is scale-free in
+// floating point (sums, products, quotients and square roots of scaled numbers are the scaled results),
+// so on ordinary data the measures are bit for bit those of the unscaled formulas.
 import type { CorrelationMeasures } from '../kernels.js';
+
+const scaleBits = new Float64Array(1);
+const scaleWords = new Uint32Array(scaleBits.buffer);
+/** The high 32-bit word of a float64 (little-endian layout, as on every platform Node runs on). */
+const HIGH_WORD = 1;
+
+/**
+ * The power of two 2^k that brings max |value| into [1, 4): k = 1023 − (biased exponent of the maximum),
+ * kept within [−1022, 1023] so that 2^k is a normal number (a subnormal maximum is scaled by 2^1023, a
+ * maximum ≥ 2^1023 lands in [2, 4)). 1 for an empty, all-zero or non-finite column. The native kernel
+ * (unit_scale in native/cpu/correlation.cc) computes the same number from the same bits.
+ */
+export function unitScale(values: ArrayLike<number>): number {
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) {
+    const magnitude = Math.abs(values[i]!);
+    if (magnitude > largest) largest = magnitude;
+  }
+  if (!(largest > 0) || largest === Number.POSITIVE_INFINITY) return 1;
+  scaleBits[0] = largest;
+  const biasedExponent = (scaleWords[HIGH_WORD]! >>> 20) & 0x7ff;
+  const k = Math.max(-1022, Math.min(1023, 1023 - biasedExponent));
+  scaleWords[HIGH_WORD] = (1023 + k) << 20;
+  scaleWords[1 - HIGH_WORD] = 0;
+  return scaleBits[0]!;
+}
 
 /** Pearson correlation; null when either column has no spread. */
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
   const n = x.length;
   if (n < 2) return null;
+  const scaleX = unitScale(x),
+    scaleY = unitScale(y);
   let meanX = 0,
     meanY = 0;
   for (let i = 0; i < n; i++) {
-    meanX += x[i]!;
-    meanY += y[i]!;
+    meanX += x[i]! * scaleX;
+    meanY += y[i]! * scaleY;
   }
   meanX /= n;
   meanY /= n;
@@ -22,8 +56,8 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | nu
     sxx = 0,
     syy = 0;
   for (let i = 0; i < n; i++) {
-    const dx = x[i]! - meanX,
-      dy = y[i]! - meanY;
+    const dx = x[i]! * scaleX - meanX,
+      dy = y[i]! * scaleY - meanY;
     sxy += dx * dy;
     sxx += dx * dx;
     syy += dy * dy;
@@ -198,16 +232,21 @@ export interface CorrelationColumn {
 export function prepareCorrelationColumn(values: ArrayLike<number>): CorrelationColumn | null {
   const n = values.length;
   if (n < 2) return null;
+  const scale = unitScale(values);
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += values[i]!;
+  for (let i = 0; i < n; i++) mean += values[i]! * scale;
   mean /= n;
   let variance = 0;
-  for (let i = 0; i < n; i++) variance += (values[i]! - mean) ** 2;
+  for (let i = 0; i < n; i++) variance += (values[i]! * scale - mean) ** 2;
   const deviation = Math.sqrt(variance / n);
   if (!(deviation > 0)) return null;
   const standardised = new Float64Array(n);
-  for (let i = 0; i < n; i++) standardised[i] = (values[i]! - mean) / deviation;
-  const order = argsortFloat(standardised);
+  for (let i = 0; i < n; i++) standardised[i] = (values[i]! * scale - mean) / deviation;
+  // Ordered and ranked by the values themselves, not the standardised ones: a value far below the
+  // column's largest (1e-300 beside 1e300) standardises to the same number as its neighbours, and
+  // Spearman's ρ must still see its rank. Standardising is monotone, so this order also sorts
+  // `standardised` (ties there, whichever way they fall, add nothing to the distance sums).
+  const order = argsort(values);
   const rowSums = distanceRowSums(standardised, order);
   // Σ_ij (v_i − v_j)² = 2nΣv² − 2(Σv)²; with mean 0 and variance 1 that is 2n².
   let sumSquares = 0,
@@ -222,7 +261,7 @@ export function prepareCorrelationColumn(values: ArrayLike<number>): Correlation
   for (let i = 0; i < n; i++) sum += standardised[i]!;
   const squaredDistances = 2 * n * sumSquares - 2 * sum * sum;
   const distanceVariance = squaredDistances / (n * n) - (2 * rowSquares) / (n * n * n) + (total * total) / (n * n * n * n);
-  return { standardised, order, ranks: averageRanks(standardised, order), rowSums, distanceVariance };
+  return { standardised, order, ranks: averageRanks(values, order), rowSums, distanceVariance };
 }
 
 /** Pearson, Spearman and distance correlation; each null when undefined (no spread, or n < 2). */
