@@ -10,6 +10,7 @@ import type { Correlations } from './correlation.js';
 import { discreteMutualInformation, type DiscreteEstimator } from './discrete.js';
 import { ksgMutualInformation, rossMutualInformation } from './knn-estimators.js';
 import { resolveColumns, type KindOptions } from './columns-resolve.js';
+import { reportWarnings } from './report-warnings.js';
 import { deriveSeed, SeededRandom } from './random.js';
 import {
   completeRows,
@@ -349,13 +350,6 @@ export async function correlationsOnRows(
   measures!.forEach((measure, position) => (results[complete[position]!] = measure));
   partialMeasures.forEach(([measure], position) => (results[partial[position]!.index] = measure!));
   return results;
-}
-
-/** The report's warnings: its own, then each feature's prefixed by the feature's name, each once. */
-export function reportWarnings(warnings: string[], results: MiFeatureResult[]): string[] {
-  return [...warnings, ...results.flatMap((result) => result.warnings.map((warning) => `${result.name}: ${warning}`))].filter(
-    (warning, index, all) => all.indexOf(warning) === index,
-  );
 }
 
 export type { ColumnKind };

@@ -39,19 +39,119 @@ export function isMissingToken(cell: string): boolean {
   return trimmed.length <= 7 && MISSING_WORDS.has(trimmed.toLowerCase());
 }
 
+/** The largest chunk; the first is FIRST_CHUNK values, each next one twice the last up to this. */
 const CHUNK = 1 << 16;
+/**
+ * Small first chunks keep a wide table cheap: a 1,000,000-column header with a few rows costs 16 values
+ * per column, not a 65,536-value chunk each (0.5 TB of address space, gigabytes of touched pages).
+ */
+const FIRST_CHUNK = 16;
 
 /**
- * Accumulates one column's cells in fixed-size typed chunks. A column stays numeric until a cell that is
- * neither a number nor missing arrives; then it becomes a text column, its earlier numbers turned into
- * their decimal text.
+ * Columns share ArrayBuffers of up to this many bytes: a wide table's million columns are then a few
+ * buffers, not a million (each ArrayBuffer is an external allocation the garbage collector tracks, which
+ * cost more than the parsing at 10^6 columns), while a tall column keeps a buffer of its own.
+ */
+const SHARED_BUFFER_BYTES = 64 * 1024 * 1024;
+
+/** `count` typed arrays of `length` values each, packed side by side into shared ArrayBuffers. */
+export function allocateColumns<A extends Float64Array | Int32Array>(
+  kind: { new (buffer: ArrayBuffer, byteOffset: number, length: number): A; BYTES_PER_ELEMENT: number },
+  count: number,
+  length: number,
+): A[] {
+  const columnBytes = length * kind.BYTES_PER_ELEMENT;
+  const perBuffer = Math.max(1, Math.floor(SHARED_BUFFER_BYTES / Math.max(columnBytes, 1)));
+  const arrays: A[] = [];
+  for (let first = 0; first < count; first += perBuffer) {
+    const inThisBuffer = Math.min(perBuffer, count - first);
+    const buffer = new ArrayBuffer(inThisBuffer * columnBytes);
+    for (let c = 0; c < inThisBuffer; c++) arrays.push(new kind(buffer, c * columnBytes, length));
+  }
+  return arrays;
+}
+
+/**
+ * Values appended into chunks of growing size (never one array re-allocated as it grows): the first
+ * FIRST_CHUNK in a plain array (a heap object, no ArrayBuffer of its own), then typed chunks.
+ */
+class ChunkedValues<A extends Float64Array | Int32Array> {
+  private head: number[] = [];
+  private chunks: A[] = [];
+  private current: A | undefined;
+  private offset = 0;
+  length = 0;
+
+  constructor(private readonly allocate: (size: number) => A) {}
+
+  push(value: number): void {
+    if (this.length < FIRST_CHUNK) {
+      this.head.push(value);
+      this.length++;
+      return;
+    }
+    let current = this.current;
+    if (current === undefined || this.offset === current.length) {
+      current = this.allocate(current === undefined ? 2 * FIRST_CHUNK : Math.min(CHUNK, current.length * 2));
+      this.chunks.push(current);
+      this.current = current;
+      this.offset = 0;
+    }
+    current[this.offset++] = value;
+    this.length++;
+  }
+
+  /** Each value in order. */
+  forEach(visit: (value: number) => void): void {
+    for (const value of this.head) visit(value);
+    let left = this.length - this.head.length;
+    for (const chunk of this.chunks) {
+      const count = Math.min(chunk.length, left);
+      for (let i = 0; i < count; i++) visit(chunk[i]!);
+      left -= count;
+    }
+  }
+
+  /** The values in one array of their length, each chunk released once copied. */
+  take(target: A): A {
+    const chunks: Array<A | undefined> = this.chunks;
+    const head = this.head;
+    for (let i = 0; i < head.length; i++) target[i] = head[i]!;
+    let at = head.length;
+    for (let index = 0; index < chunks.length; index++) {
+      const chunk = chunks[index]!;
+      const count = Math.min(chunk.length, this.length - at);
+      target.set(chunk.subarray(0, count) as never, at);
+      at += count;
+      chunks[index] = undefined;
+    }
+    this.clear();
+    return target;
+  }
+
+  clear(): void {
+    this.head = [];
+    this.chunks = [];
+    this.current = undefined;
+    this.offset = 0;
+    this.length = 0;
+  }
+}
+
+// One allocator of each kind for every builder (a closure per builder would cost a million at 10^6 columns).
+const newFloat64Chunk = (size: number): Float64Array<ArrayBuffer> => new Float64Array(size);
+const newInt32Chunk = (size: number): Int32Array<ArrayBuffer> => new Int32Array(size);
+
+/**
+ * Accumulates one column's cells in typed chunks. A column stays numeric until a cell that is neither a
+ * number nor missing arrives; then it becomes a text column, its earlier numbers turned into their
+ * decimal text.
  */
 export class ColumnBuilder {
-  private numericChunks: Float64Array[] = [];
-  private codeChunks: Int32Array[] = [];
+  private numbers = new ChunkedValues(newFloat64Chunk);
+  private codes: ChunkedValues<Int32Array> | undefined;
   private levels: string[] = [];
-  private levelIndex = new Map<string, number>();
-  private length = 0;
+  private levelIndex: Map<string, number> | undefined;
   private text = false;
   private allFinite = true;
 
@@ -66,7 +166,7 @@ export class ColumnBuilder {
   }
 
   get rowCount(): number {
-    return this.length;
+    return this.text ? this.codes!.length : this.numbers.length;
   }
 
   /** Adds one CSV cell. */
@@ -78,76 +178,94 @@ export class ColumnBuilder {
       this.switchToText();
     }
     const trimmed = cell.trim();
-    this.pushCode(isMissingToken(trimmed) ? -1 : this.codeFor(trimmed));
+    this.codes!.push(isMissingToken(trimmed) ? -1 : this.codeFor(trimmed));
   }
 
   pushNumber(value: number): void {
     if (this.text) {
-      this.pushCode(Number.isNaN(value) ? -1 : this.codeFor(String(value)));
+      this.codes!.push(Number.isNaN(value) ? -1 : this.codeFor(String(value)));
       return;
     }
-    const offset = this.length % CHUNK;
-    if (offset === 0) this.numericChunks.push(new Float64Array(CHUNK));
-    this.numericChunks[this.numericChunks.length - 1]![offset] = value;
+    this.numbers.push(value);
     this.allFinite &&= value - value === 0; // NaN (missing) and ±Infinity give NaN
-    this.length++;
   }
 
   /** Adds one text (or boolean) value; null and undefined are missing. */
   pushText(value: string | null | undefined): void {
     if (!this.text) this.switchToText();
-    this.pushCode(value === null || value === undefined ? -1 : this.codeFor(value));
+    this.codes!.push(value === null || value === undefined ? -1 : this.codeFor(value));
   }
 
   private codeFor(value: string): number {
-    let code = this.levelIndex.get(value);
+    const index = (this.levelIndex ??= new Map());
+    let code = index.get(value);
     if (code === undefined) {
       code = this.levels.length;
       this.levels.push(value);
-      this.levelIndex.set(value, code);
+      index.set(value, code);
     }
     return code;
   }
 
-  private pushCode(code: number): void {
-    const offset = this.length % CHUNK;
-    if (offset === 0) this.codeChunks.push(new Int32Array(CHUNK));
-    this.codeChunks[this.codeChunks.length - 1]![offset] = code;
-    this.length++;
-  }
-
   private switchToText(): void {
-    const numbers = this.numericChunks;
-    const count = this.length;
     this.text = true;
-    this.numericChunks = [];
-    this.length = 0;
-    for (let i = 0; i < count; i++) {
-      const value = numbers[Math.floor(i / CHUNK)]![i % CHUNK]!;
-      this.pushCode(Number.isNaN(value) ? -1 : this.codeFor(String(value)));
-    }
+    const codes = new ChunkedValues(newInt32Chunk);
+    this.numbers.forEach((value) => codes.push(Number.isNaN(value) ? -1 : this.codeFor(String(value))));
+    this.numbers.clear();
+    this.codes = codes;
   }
 
-  /** The finished column; the chunks are released one by one while copying. */
-  build(): TableColumn {
-    const count = this.length;
+  /**
+   * The finished column, copied into `into` (of rowCount values, from allocateColumns; a new array when
+   * not given); the chunks are released one by one while copying.
+   */
+  build(into?: { numbers?: Float64Array<ArrayBuffer>; codes?: Int32Array<ArrayBuffer> }): TableColumn {
     if (this.text) {
-      const codes = new Int32Array(count);
-      this.codeChunks.forEach((chunk, index) => codes.set(chunk.subarray(0, Math.min(CHUNK, count - index * CHUNK)), index * CHUNK));
-      this.codeChunks = [];
+      const codes = this.codes!.take(into?.codes ?? new Int32Array(this.codes!.length));
       return { name: this.name, type: 'text', codes, levels: this.levels };
     }
-    const values = new Float64Array(count);
-    for (let index = 0; index < this.numericChunks.length; index++) {
-      values.set(this.numericChunks[index]!.subarray(0, Math.min(CHUNK, count - index * CHUNK)), index * CHUNK);
-      this.numericChunks[index] = EMPTY;
-    }
-    this.numericChunks = [];
+    const values = this.numbers.take(into?.numbers ?? new Float64Array(this.numbers.length));
     return { name: this.name, type: 'numeric', values, allFinite: this.allFinite };
   }
 }
 
-const EMPTY = new Float64Array(0);
+/**
+ * Every builder's column (each of `rowCount` values), numeric and text columns each packed side by side
+ * as allocateColumns does, a buffer allocated only when the one before is full: each column's chunks
+ * are released as it is copied, so the peak stays one buffer above the data.
+ */
+export function buildColumns(builders: readonly ColumnBuilder[], rowCount: number): TableColumn[] {
+  const textCount = builders.reduce((count, builder) => count + (builder.isText ? 1 : 0), 0);
+  const numbers = new ColumnPool(Float64Array, builders.length - textCount, rowCount);
+  const codes = new ColumnPool(Int32Array, textCount, rowCount);
+  return builders.map((builder) => (builder.isText ? builder.build({ codes: codes.next() }) : builder.build({ numbers: numbers.next() })));
+}
+
+/** allocateColumns one shared buffer at a time. */
+class ColumnPool<A extends Float64Array | Int32Array> {
+  private ready: A[] = [];
+  private left: number;
+  private readonly perBuffer: number;
+
+  constructor(
+    private readonly kind: { new (buffer: ArrayBuffer, byteOffset: number, length: number): A; BYTES_PER_ELEMENT: number },
+    count: number,
+    private readonly length: number,
+  ) {
+    this.left = count;
+    this.perBuffer = Math.max(1, Math.floor(SHARED_BUFFER_BYTES / Math.max(length * kind.BYTES_PER_ELEMENT, 1)));
+  }
+
+  next(): A {
+    if (this.ready.length === 0) {
+      const count = Math.min(this.perBuffer, this.left);
+      this.ready = allocateColumns(this.kind, count, this.length).reverse();
+      this.left -= count;
+    }
+    return this.ready.pop()!;
+  }
+}
+
 const DECIMAL_COMMA = /^\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*$/;
 
 /** A CSV cell as a number: NaN for a missing token, undefined when it is text. */
