@@ -1,7 +1,7 @@
 // The milens window: sandboxed, context-isolated, no Node in the page, only the preload's bridge; it
 // shows app://milens and nothing else (navigation and new windows are refused).
 import path from 'node:path';
-import { BrowserWindow, type WebContents } from 'electron';
+import { app, BrowserWindow, type WebContents } from 'electron';
 import { APP_START_URL, isAppUrl } from './app-protocol.js';
 
 export function createMainWindow(preloadPath: string): BrowserWindow {
@@ -24,6 +24,8 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // DevTools only in development, or when asked for explicitly (MILENS_DEVTOOLS=1) in a packaged build.
+      devTools: !app.isPackaged || process.env.MILENS_DEVTOOLS === '1',
     },
   });
   // main.ts also locks down every web contents as it is created; doing it here keeps this window safe
