@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { notFound, serializeError } from '../api/errors.js';
+import { MilensError, notFound, serializeError } from '../api/errors.js';
 import type { MilensApi } from '../api/contract.js';
 import { createMilensCore, type MilensCore } from '../core/api.js';
 import { defaultDatabasePath } from '../system/paths.js';
@@ -28,7 +28,11 @@ export function openCore(options: CommonOptions): MilensCore {
   // The default data folder is created on first use; a folder the user named must already exist, so
   // that a typo in --db does not silently create a new tree and an empty database there.
   if (!existsSync(path.dirname(databasePath))) {
-    throw notFound(`The folder of --db ${options.db} does not exist: ${path.dirname(databasePath)}`, { path: databasePath });
+    throw notFound(`The folder of --db ${options.db} does not exist: ${path.dirname(databasePath)}`, {
+      argument: '--db',
+      value: options.db,
+      path: databasePath,
+    });
   }
   return createMilensCore({ databasePath });
 }
@@ -43,9 +47,18 @@ export async function withApi<T>(options: CommonOptions, run: (api: MilensApi, c
   }
 }
 
-/** Exit codes: 2 for a usage or argument problem, 1 for everything else. */
+/**
+ * Exit codes: 2 for a usage, argument or input-shape problem (an invalid value, a column the table lacks,
+ * a column with too few values, a --db folder that does not exist: an INVALID_ARGUMENT error, or a
+ * NOT_FOUND one that names the column or argument), 1 for everything else (a file that cannot be read,
+ * storage, a failed computation).
+ */
 export function exitCodeFor(error: unknown): number {
-  return serializeError(error).code === 'INVALID_ARGUMENT' ? 2 : 1;
+  if (serializeError(error).code === 'INVALID_ARGUMENT') return 2;
+  const details = error instanceof MilensError ? error.details : undefined;
+  return error instanceof MilensError && error.code === 'NOT_FOUND' && (details?.column !== undefined || details?.argument !== undefined)
+    ? 2
+    : 1;
 }
 
 export function reportError(error: unknown, json: boolean): void {

@@ -23,9 +23,16 @@ export interface ResolvedColumns {
 export function findColumn(table: Table, name: string, role = 'Column'): TableColumn {
   const column = table.columns.find((candidate) => candidate.name === name);
   if (!column) {
-    const names = table.columns.map((candidate) => candidate.name);
-    const listed = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
-    throw notFound(`${role} "${name}" not found in ${table.path} (columns: ${listed})`, { column: name, path: table.path });
+    // The header's names are never quoted: any file can be opened as a table, and its first line (a
+    // password file's, say) would be echoed back. Only the count, and the spelling the user may have meant.
+    const count = table.columns.length;
+    const folded = name.trim().toLowerCase();
+    const near = table.columns.find((candidate) => candidate.name.trim().toLowerCase() === folded);
+    const hint = near ? `; a column differs only in case or spaces` : '';
+    throw notFound(`${role} "${name}" not found in ${table.path} (its header has ${count} column${count === 1 ? '' : 's'}${hint})`, {
+      column: name,
+      path: table.path,
+    });
   }
   return column;
 }

@@ -155,11 +155,13 @@ function headerNames(cells: string[], path: string): string[] {
   const sorted = names.slice().sort();
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i] !== sorted[i - 1]) continue;
-    const seen = new Set<string>();
-    for (const name of names) {
-      if (seen.has(name)) throw unreadable(path, `the header names column "${name}" twice`);
-      seen.add(name);
-    }
+    // Positions, never the name: errors do not quote the file's contents.
+    const seen = new Map<string, number>();
+    names.forEach((name, index) => {
+      const first = seen.get(name);
+      if (first !== undefined) throw unreadable(path, `header cells ${first + 1} and ${index + 1} name the same column`);
+      seen.set(name, index);
+    });
   }
   return names;
 }
@@ -294,5 +296,23 @@ function toReadError(path: string, error: unknown): Error {
   if (code === 'ENOENT') return unreadable(path, 'no such file');
   if (code === 'EISDIR') return unreadable(path, 'it is a folder, not a file');
   if (code === 'EACCES') return unreadable(path, 'permission denied');
+  // csv-parse's messages quote the characters it read ('got "y" at line 2'): only its code and line.
+  if (typeof code === 'string' && code.startsWith('CSV_')) {
+    const line = (error as { lines?: number }).lines;
+    return unreadable(
+      path,
+      `${CSV_PARSE_PROBLEMS[code] ?? 'it is not valid CSV'}${line !== undefined ? ` on line ${line}` : ''} (${code})`,
+    );
+  }
   return unreadable(path, error instanceof Error ? error.message : String(error));
 }
+
+/** csv-parse's error codes, in words. */
+const CSV_PARSE_PROBLEMS: Readonly<Record<string, string>> = {
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted field is followed by something other than a delimiter',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a quoted field is followed by something other than a delimiter',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a line has a different number of cells from the header',
+  CSV_INVALID_OPENING_QUOTE: 'a quote appears inside an unquoted field',
+  CSV_MAX_RECORD_SIZE: 'a line is too long',
+};

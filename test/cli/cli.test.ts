@@ -81,7 +81,7 @@ describe('milens CLI', () => {
   it('refuses a --db whose folder does not exist instead of creating it', async () => {
     const missingFolder = path.join(makeTempFolder(), 'typo', 'nested');
     const result = await runMilens(['doctor', '--json', '--db', path.join(missingFolder, 'milens.sqlite')]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(`does not exist: ${missingFolder}`);
     expect(existsSync(missingFolder)).toBe(false);
   });

@@ -114,15 +114,15 @@ describe('milens mi --given', () => {
     expect(report.features.find((f) => f.name === 'noise')!.mi).toBeLessThan(0.01);
   });
 
-  it('exits 1 naming a missing given column and the file, 2 for --given equal to --target', async () => {
+  it('exits 2 naming a missing given column and the file, and for --given equal to --target', async () => {
     const missing = await runMilens(['mi', chain, '--target', 'y', '--given', 'nope']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain(`Given column "nope" not found in ${chain} (columns: x, w, z, y)`);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`Given column "nope" not found in ${chain} (its header has 4 columns)`);
     const same = await runMilens(['mi', chain, '--target', 'y', '--given', 'y']);
     expect(same.code).toBe(2);
     expect(same.stderr).toMatch(/--given "y" is the --target column: condition on another column/);
     const json = await runMilens(['mi', GAUSSIAN, '--target', 'y', '--given', 'nope', '--json']);
-    expect(json.code).toBe(1);
+    expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({
       error: { code: 'NOT_FOUND', message: expect.stringMatching(/^Given column "nope" not found in /) },
     });

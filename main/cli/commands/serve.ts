@@ -2,10 +2,10 @@
 // printed URL, re-indexing changed collection folders in the background unless --no-watch. Runs until
 // SIGINT / SIGTERM, then stops the watcher, the server and the database, in that order.
 import type { Command } from 'commander';
-import { requireInteger } from '../../api/errors.js';
 import { DEFAULT_HOST } from '../../server/bind-address.js';
 import { logInfo, printJsonLine, printText } from '../output.js';
 import { openCore, withDatabaseOption, withJsonOption, type CommonOptions } from '../shell.js';
+import { parseIntegerFlag } from './mi.js';
 
 interface ServeOptions extends CommonOptions {
   port: string;
@@ -27,7 +27,7 @@ export function registerServe(program: Command): void {
         .option('--no-watch', 'do not watch the collection folders and re-index them in the background'),
     ),
   ).action(async (options: ServeOptions) => {
-    const port = requireInteger('--port', Number(options.port), 0, 65_535);
+    const port = parseIntegerFlag('--port', options.port, 0, 65_535)!;
     // Loaded here: the HTTP server, watcher and collection code are not needed by any other command.
     const { startServeShell } = await import('../../server/serve-shell.js');
     const shell = await startServeShell({
