@@ -23,7 +23,8 @@ export type Cell = string | number | boolean | null | undefined;
 /** Formats rows as an aligned plain-text table; numbers are right-aligned. */
 export function formatTable(headers: string[], rows: Cell[][]): string {
   const text = rows.map((row) => row.map((cell) => formatCell(cell)));
-  const widths = headers.map((header, column) => Math.max(header.length, ...text.map((row) => (row[column] ?? '').length)));
+  // A loop, not Math.max(...column): a million rows would overflow the call stack as arguments.
+  const widths = headers.map((header, column) => text.reduce((width, row) => Math.max(width, (row[column] ?? '').length), header.length));
   const numeric = headers.map(
     (_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === 'number' || row[column] == null),
   );
@@ -32,7 +33,7 @@ export function formatTable(headers: string[], rows: Cell[][]): string {
       .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))
       .join('  ')
       .trimEnd();
-  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...text.map(line)].join('\n');
+  return [line(headers), line(widths.map((width) => '-'.repeat(width)))].concat(text.map(line)).join('\n');
 }
 
 function formatCell(cell: Cell): string {
