@@ -111,6 +111,12 @@ export interface MiRequest extends JobOptions {
   /** Discrete–discrete estimator: plug-in (default, as scikit-learn) or Miller–Madow bias-corrected. */
   discreteEstimator?: 'plugin' | 'miller-madow';
   /**
+   * Estimate on a systematic sample of about this many rows (every n-th row) of a CSV file too large
+   * for this machine's memory; the report's first warning then gives the sample and its sampling error.
+   * Without it, such a file is refused with the memory it needs and a suggested sample (docs/mi.md).
+   */
+  sample?: number;
+  /**
    * A column to condition on: when set, every feature's `mi` is the conditional mutual information
    * I(feature; target | given) instead of I(feature; target) (Frenzel–Pompe when any of the three is
    * continuous, plug-in / Miller–Madow when all are discrete; see docs/mi.md). The column is not scored

@@ -6,7 +6,7 @@ import { getCompute } from '../compute/index.js';
 import { estimateConditionalMutualInformation } from '../mi/conditional-estimate.js';
 import { estimateMutualInformation } from '../mi/estimate.js';
 import { selectFeatures } from '../select/select.js';
-import { loadTable } from '../table/load.js';
+import { loadTable, sampleWarning } from '../table/load.js';
 import type { CoreContext } from './context.js';
 
 function requireTableRequest(request: { table?: unknown; target?: unknown }): void {
@@ -16,17 +16,25 @@ function requireTableRequest(request: { table?: unknown; target?: unknown }): vo
 
 export async function estimateMi(request: MiRequest): Promise<MiReport> {
   requireTableRequest(request);
-  const table = await loadTable(request.table);
+  const table = await loadTable(request.table, { sampleRows: request.sample });
   // With `given`, the conditional path (main/mi/conditional-estimate.ts); the plain path is untouched.
-  if (request.given !== undefined)
-    return estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request);
-  return estimateMutualInformation(await getCompute(), table, request.target, request);
+  const report =
+    request.given !== undefined
+      ? await estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request)
+      : await estimateMutualInformation(await getCompute(), table, request.target, request);
+  return withSampleWarning(report, table);
+}
+
+/** A report computed on a sample says so first among its warnings. */
+function withSampleWarning<R extends { warnings?: string[] }>(report: R, table: Awaited<ReturnType<typeof loadTable>>): R {
+  const warning = sampleWarning(table);
+  return warning === null ? report : { ...report, warnings: [warning, ...(report.warnings ?? [])] };
 }
 
 export async function selectTableFeatures(request: SelectRequest): Promise<SelectReport> {
   requireTableRequest(request);
-  const table = await loadTable(request.table);
-  return selectFeatures(await getCompute(), table, request.target, request);
+  const table = await loadTable(request.table, { sampleRows: request.sample });
+  return withSampleWarning(await selectFeatures(await getCompute(), table, request.target, request), table);
 }
 
 export function tableCalls(_context: CoreContext): Pick<MilensApi, 'estimateMi' | 'selectFeatures'> {

@@ -29,6 +29,8 @@ export interface Table {
   format: 'csv' | 'parquet';
   rowCount: number;
   columns: TableColumn[];
+  /** Present when only a sample of the file's rows was read: every `every`-th of its `fileRows` data rows. */
+  sample?: { every: number; fileRows: number };
 }
 
 /** Cells read as missing in CSV files, compared after trimming and lower-casing. */

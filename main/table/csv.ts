@@ -22,21 +22,36 @@ const QUOTE = 0x22;
 /** Raised inside the fast path when a quote shows up: the file is re-read with csv-parse. */
 class QuotedFieldFound extends Error {}
 
-/** Files above this size are streamed by the TypeScript path (the native path has always stopped here). */
-const NATIVE_MAX_BYTES = 512 * 1024 * 1024;
+/**
+ * The native reader's size limit: none in practice (2^52 bytes, the addon's own bound). It reads the file
+ * in two streaming passes (count, then parse into the final columns), so its memory is the columns alone;
+ * it used to stop at 512 MB and hand larger files to the TypeScript path, which needs twice that.
+ */
+const NATIVE_MAX_BYTES = 2 ** 52;
 /** The first read for the header; wider headers are read in doubling steps. */
 const HEAD_READ_BYTES = 64 * 1024;
 
-export async function loadCsv(path: string): Promise<Table> {
-  return (await loadNumericCsvNatively(path)) ?? loadCsvInTypeScript(path);
+export interface CsvLoadOptions {
+  /**
+   * Keep only every `sampleEvery`-th data row (the 1st, the (1 + n)th, …): a systematic sample of a file
+   * too large to load whole. The table's `sample` then says how many rows the file had. Sampling takes
+   * the TypeScript path (the native reader parses every row).
+   */
+  sampleEvery?: number;
+}
+
+export async function loadCsv(path: string, options: CsvLoadOptions = {}): Promise<Table> {
+  const every = options.sampleEvery ?? 1;
+  return (every === 1 ? await loadNumericCsvNatively(path) : null) ?? loadCsvInTypeScript(path, options);
 }
 
 /** The TypeScript reader alone (the reference for the native all-numbers path). */
-export async function loadCsvInTypeScript(path: string): Promise<Table> {
+export async function loadCsvInTypeScript(path: string, options: CsvLoadOptions = {}): Promise<Table> {
+  const every = options.sampleEvery ?? 1;
   try {
-    return await loadCsvFast(path);
+    return await loadCsvFast(path, every);
   } catch (error) {
-    if (error instanceof QuotedFieldFound) return loadCsvWithParser(path);
+    if (error instanceof QuotedFieldFound) return loadCsvWithParser(path, every);
     throw error;
   }
 }
@@ -166,16 +181,18 @@ function headerNames(cells: string[], path: string): string[] {
   return names;
 }
 
-function finish(path: string, builders: ColumnBuilder[], rowCount: number): Table {
+function finish(path: string, builders: ColumnBuilder[], rowCount: number, every = 1, fileRows = rowCount): Table {
   if (builders.length === 0) throw unreadable(path, 'the file is empty (a header row is required)');
-  return { path, format: 'csv', rowCount, columns: buildColumns(builders, rowCount) };
+  const table: Table = { path, format: 'csv', rowCount, columns: buildColumns(builders, rowCount) };
+  if (every > 1) table.sample = { every, fileRows };
+  return table;
 }
 
 function wrongCellCount(path: string, line: number, found: number, expected: number): Error {
   return unreadable(path, `line ${line} has ${found} cells but the header has ${expected}`);
 }
 
-async function loadCsvFast(path: string): Promise<Table> {
+async function loadCsvFast(path: string, every: number): Promise<Table> {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   const decoder = new StringDecoder('utf8');
   let builders: ColumnBuilder[] | undefined;
@@ -183,6 +200,7 @@ async function loadCsvFast(path: string): Promise<Table> {
   let pending = '';
   let line = 0;
   let rows = 0;
+  let fileRows = 0;
   const consumeLine = (text: string, start: number, end: number): void => {
     line++;
     if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
@@ -194,6 +212,7 @@ async function loadCsvFast(path: string): Promise<Table> {
       builders = headerNames(header.split(delimiter), path).map((name) => new ColumnBuilder(name, delimiter === ';'));
       return;
     }
+    if (fileRows++ % every !== 0) return; // not in the sample (its cells are not checked)
     const columns = builders.length;
     let cellStart = start;
     for (let column = 0; ; column++) {
@@ -228,7 +247,7 @@ async function loadCsvFast(path: string): Promise<Table> {
     stream.destroy();
     throw toReadError(path, error);
   }
-  return finish(path, builders ?? [], rows);
+  return finish(path, builders ?? [], rows, every, fileRows);
 }
 
 function countCells(text: string, start: number, end: number, delimiter: string): number {
@@ -261,7 +280,7 @@ async function readHeaderLine(path: string): Promise<string> {
   return headerOf(text + decoder.end());
 }
 
-async function loadCsvWithParser(path: string): Promise<Table> {
+async function loadCsvWithParser(path: string, every: number): Promise<Table> {
   let delimiter: Delimiter;
   try {
     delimiter = detectDelimiter(await readHeaderLine(path));
@@ -273,12 +292,14 @@ async function loadCsvWithParser(path: string): Promise<Table> {
   const parser = createReadStream(path).pipe(parse({ delimiter, bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let builders: ColumnBuilder[] | undefined;
   let rows = 0;
+  let fileRows = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (builders === undefined) {
         builders = headerNames(record, path).map((name) => new ColumnBuilder(name, delimiter === ';'));
         continue;
       }
+      if (fileRows++ % every !== 0) continue;
       if (record.length !== builders.length) throw wrongCellCount(path, info.lines, record.length, builders.length);
       for (let column = 0; column < record.length; column++) builders[column]!.pushCell(record[column]!);
       rows++;
@@ -286,7 +307,7 @@ async function loadCsvWithParser(path: string): Promise<Table> {
   } catch (error) {
     throw toReadError(path, error);
   }
-  return finish(path, builders ?? [], rows);
+  return finish(path, builders ?? [], rows, every, fileRows);
 }
 
 function toReadError(path: string, error: unknown): Error {

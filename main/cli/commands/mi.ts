@@ -16,6 +16,7 @@ export interface TableKindOptions extends CommonOptions {
   discrete?: string;
   continuous?: string;
   seed?: string;
+  sample?: string;
 }
 
 /** Parses an integer flag, naming it in the error. */
@@ -59,6 +60,7 @@ export function tableRequestFrom(table: string, options: TableKindOptions): Omit
     discrete: parseList(options.discrete),
     continuous: parseList(options.continuous),
     seed: parseIntegerFlag('--seed', options.seed, 0, 0xffffffff),
+    ...(options.sample !== undefined ? { sample: parseIntegerFlag('--sample', options.sample, 2) } : {}),
   };
 }
 
@@ -70,7 +72,8 @@ export function withTableKindOptions(command: Command): Command {
     .option('--target-kind <kind>', 'discrete or continuous (default: inferred)')
     .option('--discrete <columns>', 'comma-separated columns to treat as discrete')
     .option('--continuous <columns>', 'comma-separated columns to treat as continuous')
-    .option('--seed <seed>', 'seed of the tie-breaking jitter and permutations (default 0)');
+    .option('--seed <seed>', 'seed of the tie-breaking jitter and permutations (default 0)')
+    .option('--sample <rows>', 'estimate on about this many rows (every n-th) of a CSV too large for memory');
 }
 
 interface MiOptions extends TableKindOptions {
