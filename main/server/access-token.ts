@@ -1,5 +1,10 @@
 // The serve shell's access token: a random secret printed once in the URL that every request must
 // carry. Compared in constant time so that response timing reveals nothing about the secret.
+//
+// The browser loads the page's scripts and styles without our headers, so the page answer sets a cookie;
+// that cookie holds a second random secret of its own (the static-file secret), never the API token:
+// cookies are shared by every port of 127.0.0.1, so any other local server the browser visits sees it,
+// and it unlocks the static files only (the API takes the token in an Authorization header alone).
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
@@ -19,8 +24,18 @@ export function tokensMatch(expected: string, candidate: string): boolean {
 }
 
 /** Cookies are scoped by host, not port: the port in the name keeps two servers from overwriting each other. */
-export function tokenCookieName(port: number): string {
-  return `milens_token_${port}`;
+export function staticCookieName(port: number): string {
+  return `milens_static_${port}`;
+}
+
+/** The Set-Cookie value that lets the browser fetch the static files: the static-file secret, never the token. */
+export function staticCookie(port: number, staticSecret: string): string {
+  return `${staticCookieName(port)}=${staticSecret}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+/** Whether a presented credential is right for its source: the cookie against the static secret, the rest against the token. */
+export function presentedMatches(presented: PresentedToken, secrets: { token: string; staticSecret: string }): boolean {
+  return tokensMatch(presented.source === 'cookie' ? secrets.staticSecret : secrets.token, presented.value);
 }
 
 export type TokenSource = 'header' | 'cookie' | 'query';

@@ -5,7 +5,15 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MilensApi } from '../api/contract.js';
-import { createAccessToken, presentedTokens, tokenCookieName, tokensMatch, type TokenSource } from './access-token.js';
+import {
+  createAccessToken,
+  presentedMatches,
+  presentedTokens,
+  staticCookie,
+  staticCookieName,
+  tokensMatch,
+  type TokenSource,
+} from './access-token.js';
 import { allowedHostHeaders, assertBindable, DEFAULT_HOST, formatHostName } from './bind-address.js';
 import { dispatchApiCall, httpStatusFor, isApiMethod } from './api-dispatch.js';
 import { EventStreamHub, type MilensEventSource } from './event-stream.js';
@@ -42,6 +50,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const host = options.host ?? DEFAULT_HOST;
   assertBindable(host, options.allowRemote ?? false);
   const token = options.token ?? createAccessToken();
+  // The static-file cookie's own secret (./access-token.ts): a leaked cookie never unlocks the API.
+  const staticSecret = createAccessToken();
   const rendererFolder = options.rendererFolder ?? defaultRendererFolder();
   const log = options.log ?? (() => {});
   const hub = new EventStreamHub(options.events);
@@ -49,6 +59,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Filled in once listening: the Host check needs the real port.
   let allowedHosts = new Set<string>();
   let cookieName = '';
+  let listeningPort = 0;
 
   const server = http.createServer((request, response) => {
     handleRequest(request, response).catch((error: unknown) => {
@@ -91,7 +102,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // The page itself reads the token from its URL for API calls; the cookie lets the browser fetch
       // the page's scripts and styles, which it requests without any header of ours.
       if (queryToken !== null && tokensMatch(token, queryToken)) {
-        response.setHeader('Set-Cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+        response.setHeader('Set-Cookie', staticCookie(listeningPort, staticSecret));
       }
     });
     if (result.status !== 200) log(`serve: ${result.status} GET ${url.pathname}`);
@@ -100,7 +111,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   function authenticate(request: IncomingMessage, url: URL, accepted: TokenSource[]): { status: 401 | 403; reason: string } | undefined {
     const all = presentedTokens(request, url, cookieName);
     const usable = all.filter((presented) => accepted.includes(presented.source));
-    if (usable.some((presented) => tokensMatch(token, presented.value))) return undefined;
+    if (usable.some((presented) => presentedMatches(presented, { token, staticSecret }))) return undefined;
     if (usable.length > 0) return { status: 403, reason: 'Forbidden: wrong access token' };
     if (all.length > 0)
       return { status: 401, reason: 'Unauthorized: API requests must send the access token in an Authorization: Bearer header' };
@@ -180,7 +191,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const address = server.address() as AddressInfo;
   allowedHosts = allowedHostHeaders(address.address, address.port);
-  cookieName = tokenCookieName(address.port);
+  cookieName = staticCookieName(address.port);
+  listeningPort = address.port;
   // A wildcard address is reached through loopback; anything else through itself.
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
   const origin = `http://${wildcard ? '127.0.0.1' : formatHostName(address.address)}:${address.port}`;

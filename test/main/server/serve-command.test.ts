@@ -33,6 +33,6 @@ describe('milens serve', () => {
   it('refuses a port outside 0–65535', async () => {
     const code = await runCli(['serve', '--port', '70000', '--db', path.join(folder, 'db.sqlite')]);
     expect(code).toBe(2);
-    expect(stderr).toContain('Expected --port to be an integer from 0 to 65535 but received 70000');
+    expect(stderr).toContain('Expected --port to be an integer from 0 to 65535 but received "70000"');
   });
 });

@@ -95,18 +95,22 @@ describe('the access token', () => {
     expect((await rawRequest(port, { path: '/?token=wrong' })).status).toBe(403);
     expect((await rawRequest(port, { path: `/?token=${token}x` })).status).toBe(403);
     expect((await rawRequest(port, { path: '/', headers: { Authorization: 'Bearer wrong' } })).status).toBe(403);
-    expect((await rawRequest(port, { path: '/', headers: { Cookie: `milens_token_${port}=wrong` } })).status).toBe(403);
+    expect((await rawRequest(port, { path: '/', headers: { Cookie: `milens_static_${port}=wrong` } })).status).toBe(403);
   });
 
-  it('serves the page for the token in the query and sets an HttpOnly, SameSite=Strict cookie', async () => {
+  it('serves the page for the token in the query and sets an HttpOnly, SameSite=Strict cookie (not holding the token)', async () => {
     const response = await rawRequest(port, { path: `/?token=${token}` });
     expect(response.status).toBe(200);
     expect(response.body).toContain('<title>milens</title>');
-    expect(response.headers['set-cookie']).toEqual([`milens_token_${port}=${token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(response.headers['set-cookie']).toEqual([
+      expect.stringMatching(new RegExp(`^milens_static_${port}=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=/$`)),
+    ]);
+    expect(response.headers['set-cookie']![0]).not.toContain(token);
   });
 
   it('serves assets to the cookie, which is how the browser loads scripts and styles', async () => {
-    const withCookie = await rawRequest(port, { path: '/assets/app.js', headers: { Cookie: `other=1; milens_token_${port}=${token}` } });
+    const cookie = (await rawRequest(port, { path: `/?token=${token}` })).headers['set-cookie']![0]!.split(';')[0]!;
+    const withCookie = await rawRequest(port, { path: '/assets/app.js', headers: { Cookie: `other=1; ${cookie}` } });
     expect(withCookie.status).toBe(200);
     expect(withCookie.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect((await rawRequest(port, { path: '/assets/app.js' })).status).toBe(401);
@@ -124,7 +128,7 @@ describe('the access token', () => {
     const cookieToken = await rawRequest(port, {
       method: 'POST',
       path: '/api/listBackends',
-      headers: { Cookie: `milens_token_${port}=${token}` },
+      headers: { Cookie: `milens_static_${port}=${token}` },
       body: '{}',
     });
     expect(cookieToken.status).toBe(401);
