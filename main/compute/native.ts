@@ -65,6 +65,13 @@ export interface NativeCsvPlan {
 }
 
 /** The functions the addon exports (native/src/addon.cc). Every kernel takes the backend name first. */
+/** One column through the native tie rule: prepareContinuous's values, tiedRows and rankFallback. */
+export interface NativePreparedColumn {
+  values: Float64Array;
+  tiedRows: number;
+  rankFallback: boolean;
+}
+
 export interface NativeAddon {
   backends(): NativeBackendInfo[];
   similarityTopK(
@@ -96,10 +103,11 @@ export interface NativeAddon {
    */
   parseNumericCsvFile?(path: string, plan: NativeCsvPlan, columns: Float64Array[], delimiter: string): Promise<Uint8Array | null>;
   /**
-   * The MI engine's tie rule for columns without ties (native/cpu/tie_rule.cc): per column, the prepared
-   * values or null where the TypeScript rule must run. Optional: older builds lack it.
+   * The MI engine's tie rule (native/cpu/tie_rule.cc), bit-identical to main/mi/tie-rule.ts: per column,
+   * the prepared values with prepareContinuous's tiedRows and rankFallback, or null for a constant
+   * column. Optional: older builds lack it.
    */
-  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array): Promise<Array<Float64Array | null>>;
+  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array): Promise<Array<NativePreparedColumn | null>>;
   /** [pearson, spearman, dcor] per feature, NaN for null; computed on the CPU whichever backend is named. */
   correlations(backend: string, target: Float64Array, features: readonly Float64Array[]): Promise<Float64Array>;
   jointHistogram(backend: string, a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;

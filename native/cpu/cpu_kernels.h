@@ -45,13 +45,20 @@ bool scan_numeric_csv(const std::string& path, int64_t offset, int64_t parts, in
  */
 bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns,
                        uint8_t* missing);
+/** What the tie rule did to one column: accepted (0: constant, the slice then unspecified), whether the
+ * dense-rank fallback ran, and how many rows were tied before spreading (prepareContinuous's fields). */
+struct TieRuleOutcome {
+  bool accepted = false;
+  bool rank_fallback = false;
+  int64_t tied_rows = 0;
+};
 /**
- * The tie rule's common case for each column (tie_rule.cc): prepared + c·n receives column c scaled and
- * jittered exactly as main/mi/tie-rule.ts would, and accepted[c] = 1; 0 where the column needs the
- * TypeScript rule (constant, tied, or near overflow), its slice then left unspecified.
+ * The tie rule for each column (tie_rule.cc): prepared + c·n receives column c scaled, spread and jittered
+ * exactly as main/mi/tie-rule.ts would, with outcomes[c] saying what was done; a constant column (fewer
+ * than two present values or one distinct value) is declined.
  */
 void prepare_continuous(const double* const* columns, const uint32_t* seeds, int64_t column_count, int64_t n, double* prepared,
-                        uint8_t* accepted);
+                        TieRuleOutcome* outcomes);
 void joint_histogram(const int32_t* a, const int32_t* b, int64_t n, int64_t a_levels, int64_t b_levels, double* counts);
 double read_sum(const void* data, int64_t bytes);
 

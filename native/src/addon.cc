@@ -402,8 +402,9 @@ Napi::Value ParseNumericCsvFile(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
-// The tie rule's common case (native/cpu/tie_rule.cc) for the MI engine; not a backend kernel. Resolves
-// to one prepared Float64Array per column, or null for a column the TypeScript rule must prepare.
+// The tie rule (native/cpu/tie_rule.cc) for the MI engine; not a backend kernel. Resolves to one entry per
+// column: { values, tiedRows, rankFallback } (values a view into one shared buffer), or null for a
+// constant column.
 class TieRuleWorker : public KernelWorker {
  public:
   explicit TieRuleWorker(Napi::Env env) : KernelWorker(env, "milens.prepareContinuous") {}
@@ -412,20 +413,27 @@ class TieRuleWorker : public KernelWorker {
   int64_t n_ = 0;
   Napi::Reference<Napi::Float64Array> prepared_;
   double* prepared_data_ = nullptr;
-  std::vector<uint8_t> accepted_;
+  std::vector<cpu::TieRuleOutcome> outcomes_;
 
  protected:
   void Run() override {
-    accepted_.assign(columns_.size(), 0);
-    cpu::prepare_continuous(columns_.data(), seeds_.data(), static_cast<int64_t>(columns_.size()), n_, prepared_data_, accepted_.data());
+    outcomes_.assign(columns_.size(), cpu::TieRuleOutcome{});
+    cpu::prepare_continuous(columns_.data(), seeds_.data(), static_cast<int64_t>(columns_.size()), n_, prepared_data_, outcomes_.data());
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Array result = Napi::Array::New(env, columns_.size());
     Napi::Float64Array prepared = prepared_.Value();
     for (size_t c = 0; c < columns_.size(); ++c) {
-      result.Set(static_cast<uint32_t>(c), accepted_[c] ? Napi::Value(Napi::Float64Array::New(env, static_cast<size_t>(n_), prepared.ArrayBuffer(),
-                                                                                               c * static_cast<size_t>(n_) * sizeof(double)))
-                                                        : env.Null());
+      const cpu::TieRuleOutcome& outcome = outcomes_[c];
+      if (!outcome.accepted) {
+        result.Set(static_cast<uint32_t>(c), env.Null());
+        continue;
+      }
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("values", Napi::Float64Array::New(env, static_cast<size_t>(n_), prepared.ArrayBuffer(), c * static_cast<size_t>(n_) * sizeof(double)));
+      entry.Set("tiedRows", Napi::Number::New(env, static_cast<double>(outcome.tied_rows)));
+      entry.Set("rankFallback", Napi::Boolean::New(env, outcome.rank_fallback));
+      result.Set(static_cast<uint32_t>(c), entry);
     }
     return result;
   }
