@@ -88,6 +88,15 @@ export interface NativeAddon {
   logSumExp(backend: string, matrix: Float32Array, rows: number, columns: number, overRows: boolean): Promise<Float64Array>;
   ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
   rossCounts(backend: string, labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
+  /** ComputeBackend.ksgPermutationMeans; `cancel[0]` set non-zero stops it (resolves to null). Optional: older builds lack it. */
+  ksgPermutationMeans?(
+    backend: string,
+    target: Float64Array,
+    features: readonly Float64Array[],
+    k: number,
+    seeds: Uint32Array,
+    cancel: Uint8Array,
+  ): Promise<Float64Array | null>;
   /**
    * The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc), first pass: the data lines from
    * `offset` (just past the header line) cut into `parts` parts (0: as the size and threads warrant), each
@@ -264,6 +273,30 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
       validateKsgArguments(target, features, k, 'addon-checks-elements');
       return withArgumentChecks(() => addon.ksgCounts(name, target, features, k));
     },
+
+    ...(typeof addon.ksgPermutationMeans === 'function'
+      ? {
+          async ksgPermutationMeans(
+            target: Float64Array,
+            features: readonly Float64Array[],
+            k: number,
+            seeds: Uint32Array,
+            signal?: AbortSignal,
+          ): Promise<Float64Array | null> {
+            validateKsgArguments(target, features, k, 'addon-checks-elements');
+            if (signal?.aborted) return null;
+            // The kernel polls this byte between tasks; an abort sets it from this thread.
+            const cancel = new Uint8Array(1);
+            const onAbort = (): void => void (cancel[0] = 1);
+            signal?.addEventListener('abort', onAbort, { once: true });
+            try {
+              return await withArgumentChecks(() => addon.ksgPermutationMeans!(name, target, features, k, seeds, cancel));
+            } finally {
+              signal?.removeEventListener('abort', onAbort);
+            }
+          },
+        }
+      : {}),
 
     async rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]> {
       validateRossArguments(labels, features, k);

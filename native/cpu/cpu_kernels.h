@@ -20,6 +20,15 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
 void ross_counts(const int32_t* labels, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                  int32_t* neighbour_count, int32_t* k_used, int32_t* label_count);
 /**
+ * Permutation tests of KSG (ksg.cc): for each shuffle p (seeds[p], shuffled as main/mi/random.ts's
+ * SeededRandom.shuffle shuffles the target's values) and feature f, means[2(p·F + f)] and [+ 1] receive
+ * the mean ψ(countX + 1) and ψ(countY + 1) that ksg_counts would give on the shuffled target. The sorts
+ * are done once for all shuffles. Returns false, outputs then unspecified, when *cancel became non-zero
+ * (polled between shuffles and between (shuffle, feature) tasks).
+ */
+bool ksg_permutation_means(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
+                           const uint32_t* seeds, int64_t permutation_count, double* means, const volatile uint8_t* cancel);
+/**
  * Pearson, Spearman and distance correlation of each feature with the target, 3 values per feature in
  * that order (NaN where the reference gives null). Every backend computes them here, on the CPU.
  */

@@ -20,50 +20,10 @@
 #include "cpu_kernels.h"
 #include "parallel.h"
 #include "radix_sort.h"
+#include "seeded_random.h"
 
 namespace milens::cpu {
 namespace {
-
-/** SeededRandom of main/mi/random.ts: xoshiro128** seeded through splitmix32, 53-bit uniform floats. */
-class SeededRandom {
- public:
-  explicit SeededRandom(uint32_t seed) {
-    uint32_t state = seed;
-    auto next = [&]() {
-      state += 0x9e3779b9u;
-      uint32_t z = state;
-      z = (z ^ (z >> 16)) * 0x85ebca6bu;
-      z = (z ^ (z >> 13)) * 0xc2b2ae35u;
-      return z ^ (z >> 16);
-    };
-    a_ = next();
-    b_ = next();
-    c_ = next();
-    d_ = next();
-    if ((a_ | b_ | c_ | d_) == 0) a_ = 1;
-  }
-  uint32_t next_uint32() {
-    const uint32_t result = rotate_left(b_ * 5u, 7) * 9u;
-    const uint32_t t = b_ << 9;
-    c_ ^= a_;
-    d_ ^= b_;
-    b_ ^= c_;
-    a_ ^= d_;
-    c_ ^= t;
-    d_ = rotate_left(d_, 11);
-    return result;
-  }
-  double next_float() {
-    const double high = static_cast<double>(next_uint32() >> 5);
-    const double low = static_cast<double>(next_uint32() >> 6);
-    const double scaled = high * 67108864.0;
-    return (scaled + low) / 9007199254740992.0;
-  }
-
- private:
-  static uint32_t rotate_left(uint32_t value, int bits) { return (value << bits) | (value >> (32 - bits)); }
-  uint32_t a_, b_, c_, d_;
-};
 
 /** Canonical bits of a present value (−0 as +0) mixed by an odd multiplier: a bijection on 64 bits, so two
  * values are equal exactly when their hashes are. NaN is never hashed, so kNoValue (a NaN's hash) marks

@@ -263,6 +263,67 @@ Napi::Value Correlations(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Permutation tests of KSG (native/cpu/ksg.cc, ksg_permutation_means): computed on the CPU whichever
+// backend is named (the name is still checked). ksgPermutationMeans(backend, target, features, k, seeds,
+// cancel) resolves to a Float64Array of 2 · seeds.length · features.length means (per shuffle, per
+// feature: mean ψ(countX + 1), mean ψ(countY + 1)), or null when cancel[0] was set non-zero while it
+// ran (cancel: a Uint8Array the caller keeps and writes to; polled between tasks).
+class KsgPermutationWorker : public KernelWorker {
+ public:
+  explicit KsgPermutationWorker(Napi::Env env) : KernelWorker(env, "milens.ksgPermutationMeans") {}
+  const double* target_ = nullptr;
+  int64_t n_ = 0;
+  int32_t k_ = 1;
+  std::vector<const double*> features_;
+  std::vector<uint32_t> seeds_;
+  const volatile uint8_t* cancel_ = nullptr;
+  Napi::Reference<Napi::Float64Array> means_;
+  double* means_data_ = nullptr;
+  bool finished_ = false;
+
+ protected:
+  void Run() override {
+    finished_ = cpu::ksg_permutation_means(target_, n_, features_.data(), static_cast<int64_t>(features_.size()), k_, seeds_.data(),
+                                           static_cast<int64_t>(seeds_.size()), means_data_, cancel_);
+  }
+  Napi::Value Result(Napi::Env env) override { return finished_ ? Napi::Value(means_.Value()) : env.Null(); }
+};
+
+Napi::Value KsgPermutationMeans(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 6) throw Napi::TypeError::New(env, "ksgPermutationMeans expects 6 arguments but received " + std::to_string(info.Length()));
+  backend_for(env, backend_argument(info));
+  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(target.ElementLength());
+  require_finite(env, "target", target);
+  Napi::Uint32Array seeds = typed_argument<uint32_t>(info, 4, "seeds", napi_uint32_array, "Uint32Array");
+  Napi::Uint8Array cancel = typed_argument<uint8_t>(info, 5, "cancel", napi_uint8_array, "Uint8Array");
+  if (cancel.ElementLength() < 1) throw_range(env, "cancel", "a Uint8Array of at least 1 element", info[5]);
+  auto* worker = new KsgPermutationWorker(env);
+  try {
+    worker->features_ = feature_pointers(info, 2, n, worker);
+    const int64_t k = integer_argument(info, 3, "k", 1, INT32_MAX);
+    if (!worker->features_.empty() && seeds.ElementLength() > 0 && k > n - 1) {
+      throw_range(env, "k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", info[3]);
+    }
+    worker->k_ = static_cast<int32_t>(k);
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  worker->seeds_.assign(seeds.Data(), seeds.Data() + seeds.ElementLength());
+  worker->target_ = target.Data();
+  worker->n_ = n;
+  worker->cancel_ = cancel.Data();
+  Napi::Float64Array means = Napi::Float64Array::New(env, 2 * worker->seeds_.size() * worker->features_.size());
+  worker->means_ = Napi::Persistent(means);
+  worker->means_data_ = means.Data();
+  worker->Keep(target);
+  worker->Keep(cancel);
+  return worker->Queue();
+}
+
 // The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
 // no backend name. scanNumericCsv counts each part's rows; the caller allocates the columns, and
 // parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards),
@@ -628,6 +689,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
   exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
   exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
+  exports.Set("ksgPermutationMeans", Napi::Function::New(env, KsgPermutationMeans, "ksgPermutationMeans"));
   exports.Set("scanNumericCsv", Napi::Function::New(env, ScanNumericCsv, "scanNumericCsv"));
   exports.Set("parseNumericCsvFile", Napi::Function::New(env, ParseNumericCsvFile, "parseNumericCsvFile"));
   exports.Set("prepareContinuous", Napi::Function::New(env, PrepareContinuous, "prepareContinuous"));

@@ -71,14 +71,19 @@ const tied: Array<[string, Float64Array]> = [
   ['two values', column(16, n, (random) => (random.nextFloat() < 0.01 ? 1 : 0))],
   [
     'ties with missing rows, infinities and −0',
-    column(17, n, (random, i) => (i % 29 === 0 ? Number.NaN : i % 97 === 0 ? Infinity : i % 13 === 0 ? -0 : significant(random.nextNormal(), 3))),
+    column(17, n, (random, i) =>
+      i % 29 === 0 ? Number.NaN : i % 97 === 0 ? Infinity : i % 13 === 0 ? -0 : significant(random.nextNormal(), 3),
+    ),
   ],
   ['ties near overflow (the rescaling branch)', column(18, n, (random) => 1e300 * Math.round(random.nextNormal() * 5))],
   ['ties whose sum overflows', column(19, 2000, (random) => (random.nextFloat() < 0.5 ? 1.7e308 : 1.6e308))],
   ['one huge value among ties', Float64Array.from({ length: 1000 }, (_, i) => (i === 0 ? 1e200 : i % 3))],
   // Bands too narrow for float64: 1e6 + a few ulps, each tied many times (dense ranks, then spread).
   ['bands too narrow (dense-rank fallback)', column(20, n, (random) => 1e6 + random.nextInt(4) * 2.3283064365386963e-10)],
-  ['narrow bands beside wide ones', column(21, n, (random) => (random.nextFloat() < 0.5 ? 1 + random.nextInt(3) * 1e-15 : random.nextInt(50)))],
+  [
+    'narrow bands beside wide ones',
+    column(21, n, (random) => (random.nextFloat() < 0.5 ? 1 + random.nextInt(3) * 1e-15 : random.nextInt(50))),
+  ],
 ];
 
 const constants: Array<[string, Float64Array]> = [
@@ -183,12 +188,30 @@ function tiedTable(rows: number, seed: number) {
   const y = latent.map((x) => significant(x + 0.5 * random.nextNormal(), 4));
   return tableOf([
     numericColumn('y', y),
-    numericColumn('digits9', latent.map((x) => significant(x, 9))),
-    numericColumn('digits4', latent.map((x) => significant(x + 0.3 * random.nextNormal(), 4))),
-    numericColumn('integers', latent.map((x) => Math.round(40 * x + 20 * random.nextNormal()))),
-    numericColumn('narrow', latent.map((x) => 1e6 + (x > 0 ? 2.3283064365386963e-10 : 0))),
-    numericColumn('counts', latent.map((x) => Math.floor(Math.exp(x + 2)))),
-    numericColumn('missing', latent.map((x, i) => (i % 17 === 0 ? Number.NaN : significant(x, 3)))),
+    numericColumn(
+      'digits9',
+      latent.map((x) => significant(x, 9)),
+    ),
+    numericColumn(
+      'digits4',
+      latent.map((x) => significant(x + 0.3 * random.nextNormal(), 4)),
+    ),
+    numericColumn(
+      'integers',
+      latent.map((x) => Math.round(40 * x + 20 * random.nextNormal())),
+    ),
+    numericColumn(
+      'narrow',
+      latent.map((x) => 1e6 + (x > 0 ? 2.3283064365386963e-10 : 0)),
+    ),
+    numericColumn(
+      'counts',
+      latent.map((x) => Math.floor(Math.exp(x + 2))),
+    ),
+    numericColumn(
+      'missing',
+      latent.map((x, i) => (i % 17 === 0 ? Number.NaN : significant(x, 3))),
+    ),
   ]);
 }
 
