@@ -97,6 +97,8 @@ export interface NativeAddon {
     seeds: Uint32Array,
     cancel: Uint8Array,
   ): Promise<Float64Array | null>;
+  /** Test helper: scratch bytes held by ksgPermutationMeans calls in flight (0 when none runs). Optional: older builds lack it. */
+  permutationScratchBytes?(): number;
   /**
    * The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc), first pass: the data lines from
    * `offset` (just past the header line) cut into `parts` parts (0: as the size and threads warrant), each

@@ -28,6 +28,8 @@ void ross_counts(const int32_t* labels, int64_t n, const double* const* features
  */
 bool ksg_permutation_means(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                            const uint32_t* seeds, int64_t permutation_count, double* means, const volatile uint8_t* cancel);
+/** Scratch bytes held by ksg_permutation_means calls in flight (0 when none runs): for tests of cancellation. */
+int64_t permutation_scratch_in_use();
 /**
  * Pearson, Spearman and distance correlation of each feature with the target, 3 values per feature in
  * that order (NaN where the reference gives null). Every backend computes them here, on the CPU.

@@ -31,6 +31,7 @@
 // Points are processed in cell order (cache-friendly) and split across threads; with at least as many
 // features as threads, each thread takes whole features instead.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -825,6 +826,21 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
 
 namespace {
 
+/** Bytes of scratch the permutation kernel holds (every call in flight): a test helper's counter. */
+std::atomic<int64_t> permutation_scratch_bytes{0};
+
+/** Adds an estimate of a call's scratch to the counter for as long as the call runs (whatever way it ends). */
+class ScratchAccount {
+ public:
+  explicit ScratchAccount(int64_t bytes) : bytes_(bytes) { permutation_scratch_bytes += bytes_; }
+  ~ScratchAccount() { permutation_scratch_bytes -= bytes_; }
+  ScratchAccount(const ScratchAccount&) = delete;
+  ScratchAccount& operator=(const ScratchAccount&) = delete;
+
+ private:
+  int64_t bytes_;
+};
+
 /** `base` (the unshuffled target) seen through a shuffle: shuffled[i] = target[source[i]]. */
 void shuffled_target(const SharedTarget& base, const int32_t* source, int64_t n, Buffer<int32_t>& inverse, SharedTarget& out) {
   inverse.resize(n);
@@ -854,6 +870,8 @@ bool ksg_permutation_means(const double* target, int64_t n, const double* const*
     throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", std::to_string(k)));
   }
   auto cancelled = [&] { return cancel != nullptr && *cancel != 0; };
+  // Per shuffle: its values, sorted copy, order and points (36 bytes a row); per feature its marginal (12).
+  const ScratchAccount account(n * (36 * permutation_count + 12 * feature_count + 36));
   const bool avx2 = use_avx2();
   SharedTarget base{{}, QuantileCuts{n, grid_size(n)}, {}, {}, {}};
   std::vector<SortedMarginal> marginals(feature_count);
@@ -901,5 +919,7 @@ bool ksg_permutation_means(const double* target, int64_t n, const double* const*
   }
   return !cancelled();
 }
+
+int64_t permutation_scratch_in_use() { return permutation_scratch_bytes.load(); }
 
 }  // namespace milens::cpu

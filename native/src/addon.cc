@@ -324,6 +324,11 @@ Napi::Value KsgPermutationMeans(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+/** Test helper: scratch bytes held by permutation kernels in flight (0 once every call has ended). */
+Napi::Value PermutationScratchBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cpu::permutation_scratch_in_use()));
+}
+
 // The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
 // no backend name. scanNumericCsv counts each part's rows; the caller allocates the columns, and
 // parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards),
@@ -690,6 +695,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
   exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
   exports.Set("ksgPermutationMeans", Napi::Function::New(env, KsgPermutationMeans, "ksgPermutationMeans"));
+  exports.Set("permutationScratchBytes", Napi::Function::New(env, PermutationScratchBytes, "permutationScratchBytes"));
   exports.Set("scanNumericCsv", Napi::Function::New(env, ScanNumericCsv, "scanNumericCsv"));
   exports.Set("parseNumericCsvFile", Napi::Function::New(env, ParseNumericCsvFile, "parseNumericCsvFile"));
   exports.Set("prepareContinuous", Napi::Function::New(env, PrepareContinuous, "prepareContinuous"));
