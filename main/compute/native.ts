@@ -97,6 +97,12 @@ export interface NativeAddon {
     seeds: Uint32Array,
     cancel: Uint8Array,
   ): Promise<Float64Array | null>;
+  /**
+   * The MI engine's pairs with missing cells: for each column of `bs`, the values of `a` and of the
+   * column at the rows where both are finite, in row order. Not a backend kernel. Optional: older
+   * builds lack it.
+   */
+  pickCompleteRows?(a: Float64Array, bs: Float64Array[]): Promise<Array<{ a: Float64Array; b: Float64Array }>>;
   /** Test helper: scratch bytes held by ksgPermutationMeans calls in flight (0 when none runs). Optional: older builds lack it. */
   permutationScratchBytes?(): number;
   /**

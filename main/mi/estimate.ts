@@ -19,6 +19,7 @@ import {
   presenceOf,
   denseCodes,
   pickCodes,
+  pickCompletePairs,
   pickFloat,
   prepareContinuousVariables,
   toEngineVariable,
@@ -80,6 +81,8 @@ interface EstimationJob {
   rows: number;
   run(): Promise<number[]>;
   shuffled(positions: number[], seeds: number[], signal?: AbortSignal): Promise<number[][] | null>;
+  /** Drops what the job keeps between its estimate and its permutations. */
+  release?(): void;
 }
 
 function shuffledFloat(values: Float64Array, shuffle: SeededRandom | null): Float64Array {
@@ -104,11 +107,49 @@ async function eachShuffle(
   return results;
 }
 
+/**
+ * The KSG job of a continuous pair with missing cells: its complete rows are picked on native threads
+ * once (pickCompletePairs), kept for the permutations and dropped by release(); `onRows` learns how
+ * many rows the pair kept.
+ */
+function pickedPairJob(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  feature: EngineVariable,
+  index: number,
+  k: number,
+  onRows: (rows: number) => void,
+): EstimationJob {
+  let pair: Promise<{ a: Float64Array; b: Float64Array }> | null = null;
+  const picked = () =>
+    (pair ??= pickCompletePairs(target.prepared!, [feature.prepared!]).then(([complete]) => {
+      onRows(complete!.a.length);
+      return complete!;
+    }));
+  return {
+    featureIndexes: [index],
+    rows: target.rowCount,
+    run: async () => {
+      const { a, b } = await picked();
+      return ksgMutualInformation(compute, a, [b], k);
+    },
+    shuffled: async (_, seeds, signal) => {
+      const { a, b } = await picked();
+      return ksgPermutationMutualInformation(compute, a, [b], k, seeds, signal);
+    },
+    release: () => {
+      pair = null;
+    },
+  };
+}
+
 function planJobs(
   compute: ComputeBackend,
   target: EngineVariable,
   features: EngineVariable[],
   rowsByFeature: Array<Int32Array | null>,
+  pickedNatively: boolean[],
+  rowCounts: Array<number | undefined>,
   skip: boolean[],
   k: number,
   discreteEstimator: DiscreteEstimator,
@@ -117,6 +158,10 @@ function planJobs(
   const batchable: number[] = [];
   features.forEach((feature, index) => {
     if (skip[index]) return;
+    if (pickedNatively[index]) {
+      jobs.push(pickedPairJob(compute, target, feature, index, k, (rows) => (rowCounts[index] = rows)));
+      return;
+    }
     const rows = rowsByFeature[index]!;
     if (rows === null && feature.kind === 'continuous') {
       batchable.push(index);
@@ -256,12 +301,22 @@ export async function estimateMutualInformation(
   // the report. A feature's missing rows are exactly its non-finite numbers, so the correlations' rows
   // (both numbers finite) are the same.
   const targetPresence = target.missingRows > 0 ? presenceOf(target) : undefined;
-  const rowsByFeature = features.map((feature) => completeRows(feature, target, targetPresence));
+  // Continuous pairs with missing cells get their rows picked on native threads (their KSG job and their
+  // correlations); the other pairs with missing cells keep row lists (codes are picked through them).
+  const pickedNatively = features.map(
+    (feature) => target.kind === 'continuous' && feature.kind === 'continuous' && (feature.missingRows > 0 || target.missingRows > 0),
+  );
+  const rowsByFeature = features.map((feature, index) => (pickedNatively[index] ? null : completeRows(feature, target, targetPresence)));
+  /** Rows kept by each natively picked pair, once its job or its correlations have picked them. */
+  const rowCounts: Array<number | undefined> = features.map(() => undefined);
   // The correlations need only the raw numbers: their kernel starts first, on native threads, and runs
   // while this thread applies the tie rule to the target and the features (and the MI kernels run).
   const correlationsDone =
     options.correlations !== false
-      ? correlationsOnRows(compute, target, features, (_, index) => rowsByFeature[index])
+      ? Promise.all([
+          correlationsOnRows(compute, target, features, (_, index) => (pickedNatively[index] ? undefined : rowsByFeature[index])),
+          pickedPairCorrelations(compute, target, features, pickedNatively, rowCounts),
+        ]).then(([onRows, picked]) => onRows.map((measure, index) => (pickedNatively[index] ? picked[index]! : measure)))
       : Promise.resolve(features.map(() => null));
   correlationsDone.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
   // The tie rule runs on native threads for the columns it can handle (the rest fall back on first use).
@@ -280,7 +335,7 @@ export async function estimateMutualInformation(
     return target.constant || feature.constant;
   });
 
-  const jobs = planJobs(compute, target, features, rowsByFeature, skip, k, discreteEstimator);
+  const jobs = planJobs(compute, target, features, rowsByFeature, pickedNatively, rowCounts, skip, k, discreteEstimator);
   const observed = new Float64Array(features.length);
   const outcomes: Array<PermutationOutcome | null> = features.map(() => null);
   // Steps: one per job for the estimates, then one per (feature, permutation); a test that stops early
@@ -319,6 +374,7 @@ export async function estimateMutualInformation(
       );
       job.featureIndexes.forEach((index, position) => (outcomes[index] = jobOutcomes[position]!));
     }
+    job.release?.();
     for (const index of job.featureIndexes) {
       const feature = features[index]!;
       if (feature.rankFallback)
@@ -335,14 +391,17 @@ export async function estimateMutualInformation(
 
   const results: MiFeatureResult[] = features.map((feature, index) => {
     const rows = rowsByFeature[index]!;
-    const used = rows ? rows.length : table.rowCount;
+    const used = pickedNatively[index]
+      ? (rowCounts[index] ?? completeRows(feature, target, targetPresence)!.length) // a skipped pair: counted here
+      : rows
+        ? rows.length
+        : table.rowCount;
     // Only KSG (both continuous) gives up when n ≤ k; Ross estimates with fewer neighbours.
     const usesKsg = feature.kind === 'continuous' && target.kind === 'continuous';
     if (usesKsg && !skip[index] && used <= k) {
       featureWarnings[index]!.push(`only ${used} rows for k = ${k} neighbours: MI reported as 0`);
     }
-    if (rows && rows.length < table.rowCount)
-      featureWarnings[index]!.push(`${table.rowCount - rows.length} rows with a missing value dropped`);
+    if (used < table.rowCount) featureWarnings[index]!.push(`${table.rowCount - used} rows with a missing value dropped`);
     return {
       name: feature.name,
       kind: feature.kind,
@@ -430,6 +489,36 @@ export async function correlationsOnRows(
   const [measures, ...partialMeasures] = await Promise.all(calls);
   measures!.forEach((measure, position) => (results[complete[position]!] = measure));
   partialMeasures.forEach(([measure], position) => (results[partial[position]!.index] = measure!));
+  return results;
+}
+
+/**
+ * Pearson / Spearman / dCor of the natively picked pairs (continuous pairs with missing cells): their
+ * complete rows picked on native threads, KERNEL_BATCH features at a time, then one correlations call
+ * per pair, all in flight together. Sets each pair's row count.
+ */
+async function pickedPairCorrelations(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  features: EngineVariable[],
+  pickedNatively: boolean[],
+  rowCounts: Array<number | undefined>,
+): Promise<Array<Correlations | null>> {
+  const results: Array<Correlations | null> = features.map(() => null);
+  if (!target.numeric || target.constant) return results;
+  const indexes = features.flatMap((feature, index) => (pickedNatively[index] && feature.numeric && !feature.constant ? [index] : []));
+  for (let start = 0; start < indexes.length; start += KERNEL_BATCH) {
+    const group = indexes.slice(start, start + KERNEL_BATCH);
+    const pairs = await pickCompletePairs(
+      target.numeric,
+      group.map((index) => features[index]!.numeric!),
+    );
+    const measures = await Promise.all(pairs.map(({ a, b }) => compute.correlations(a, [b])));
+    group.forEach((index, position) => {
+      results[index] = measures[position]![0]!;
+      rowCounts[index] = pairs[position]!.a.length;
+    });
+  }
   return results;
 }
 

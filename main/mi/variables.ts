@@ -3,6 +3,7 @@
 // the rows where the value is missing.
 import type { ColumnKind } from '../api/contract.js';
 import type { TableColumn } from '../table/columns.js';
+import { loadAddon } from '../compute/native.js';
 import { deriveSeed } from './random.js';
 import { lowerBound, prepareContinuous, prepareContinuousNatively, type PreparedContinuous } from './tie-rule.js';
 
@@ -209,6 +210,22 @@ export function completeRows(a: EngineVariable, b: EngineVariable, presentB?: Ui
     count += presentA[i]! & present[i]!;
   }
   return rows.slice(0, count);
+}
+
+/**
+ * For each column of `bs`, the values of `a` and of the column at the rows where both are finite, in row
+ * order: picked on the addon's threads where it is built (the JavaScript thread never walks the rows),
+ * here otherwise.
+ */
+export async function pickCompletePairs(a: Float64Array, bs: Float64Array[]): Promise<Array<{ a: Float64Array; b: Float64Array }>> {
+  const loaded = loadAddon();
+  if (bs.length > 0 && !('error' in loaded) && typeof loaded.addon.pickCompleteRows === 'function')
+    return loaded.addon.pickCompleteRows(a, bs);
+  return bs.map((b) => {
+    const rows: number[] = [];
+    for (let i = 0; i < a.length; i++) if (a[i]! - a[i]! === 0 && b[i]! - b[i]! === 0) rows.push(i);
+    return { a: Float64Array.from(rows, (row) => a[row]!), b: Float64Array.from(rows, (row) => b[row]!) };
+  });
 }
 
 export function pickFloat(values: Float64Array, rows: Int32Array | null): Float64Array {

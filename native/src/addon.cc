@@ -329,6 +329,85 @@ Napi::Value PermutationScratchBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cpu::permutation_scratch_in_use()));
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Complete rows of (a, b) pairs for the MI engine; not a backend kernel. pickCompleteRows(a, bs) resolves
+// to one { a, b } per column of bs: the values of a and of that column at the rows where both are finite,
+// in row order (views of the first `count` elements of n-long buffers). The JavaScript thread then never
+// walks the rows of a pair with missing cells.
+class PickRowsWorker : public KernelWorker {
+ public:
+  explicit PickRowsWorker(Napi::Env env) : KernelWorker(env, "milens.pickCompleteRows") {}
+  const double* a_ = nullptr;
+  int64_t n_ = 0;
+  std::vector<const double*> bs_;
+  Napi::Reference<Napi::Float64Array> picked_a_, picked_b_;
+  double *picked_a_data_ = nullptr, *picked_b_data_ = nullptr;
+  std::vector<int64_t> counts_;
+
+ protected:
+  void Run() override {
+    counts_.assign(bs_.size(), 0);
+    cpu::parallel_tasks(static_cast<int64_t>(bs_.size()), [&](int, int64_t c) {
+      const double* b = bs_[c];
+      double* out_a = picked_a_data_ + c * n_;
+      double* out_b = picked_b_data_ + c * n_;
+      int64_t count = 0;
+      for (int64_t i = 0; i < n_; ++i) {
+        out_a[count] = a_[i];
+        out_b[count] = b[i];
+        count += (a_[i] - a_[i] == 0) & (b[i] - b[i] == 0);  // both finite (NaN and ±Infinity fail)
+      }
+      counts_[c] = count;
+    });
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Array result = Napi::Array::New(env, bs_.size());
+    Napi::Float64Array picked_a = picked_a_.Value(), picked_b = picked_b_.Value();
+    for (size_t c = 0; c < bs_.size(); ++c) {
+      Napi::Object entry = Napi::Object::New(env);
+      const size_t offset = c * static_cast<size_t>(n_) * sizeof(double);
+      entry.Set("a", Napi::Float64Array::New(env, static_cast<size_t>(counts_[c]), picked_a.ArrayBuffer(), offset));
+      entry.Set("b", Napi::Float64Array::New(env, static_cast<size_t>(counts_[c]), picked_b.ArrayBuffer(), offset));
+      result.Set(static_cast<uint32_t>(c), entry);
+    }
+    return result;
+  }
+};
+
+Napi::Value PickCompleteRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2) throw Napi::TypeError::New(env, "pickCompleteRows expects 2 arguments but received " + std::to_string(info.Length()));
+  Napi::Float64Array a = typed_argument<double>(info, 0, "a", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(a.ElementLength());
+  if (!info[1].IsArray()) throw_type(env, "bs", "an array of Float64Array", info[1]);
+  Napi::Array array = info[1].As<Napi::Array>();
+  auto* worker = new PickRowsWorker(env);
+  try {
+    for (uint32_t c = 0; c < array.Length(); ++c) {
+      Napi::Value value = array.Get(c);
+      const std::string name = "bs[" + std::to_string(c) + "]";
+      if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, name, "a Float64Array", value);
+      Napi::Float64Array column = value.As<Napi::Float64Array>();
+      if (static_cast<int64_t>(column.ElementLength()) != n) throw_range(env, name, "a Float64Array as long as a", value);
+      worker->bs_.push_back(column.Data());
+      worker->Keep(column);
+    }
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  worker->a_ = a.Data();
+  worker->n_ = n;
+  const size_t total = worker->bs_.size() * static_cast<size_t>(n);
+  Napi::Float64Array picked_a = Napi::Float64Array::New(env, total), picked_b = Napi::Float64Array::New(env, total);
+  worker->picked_a_ = Napi::Persistent(picked_a);
+  worker->picked_b_ = Napi::Persistent(picked_b);
+  worker->picked_a_data_ = picked_a.Data();
+  worker->picked_b_data_ = picked_b.Data();
+  worker->Keep(a);
+  return worker->Queue();
+}
+
 // The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
 // no backend name. scanNumericCsv counts each part's rows; the caller allocates the columns, and
 // parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards),
@@ -695,6 +774,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
   exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
   exports.Set("ksgPermutationMeans", Napi::Function::New(env, KsgPermutationMeans, "ksgPermutationMeans"));
+  exports.Set("pickCompleteRows", Napi::Function::New(env, PickCompleteRows, "pickCompleteRows"));
   exports.Set("permutationScratchBytes", Napi::Function::New(env, PermutationScratchBytes, "permutationScratchBytes"));
   exports.Set("scanNumericCsv", Napi::Function::New(env, ScanNumericCsv, "scanNumericCsv"));
   exports.Set("parseNumericCsvFile", Napi::Function::New(env, ParseNumericCsvFile, "parseNumericCsvFile"));
