@@ -5,6 +5,7 @@ import { invalidArgument } from '../api/errors.js';
 import { getCompute } from '../compute/index.js';
 import { estimateConditionalMutualInformation } from '../mi/conditional-estimate.js';
 import { estimateMutualInformation } from '../mi/estimate.js';
+import { explainDependence } from '../mi/explain.js';
 import { selectFeatures } from '../select/select.js';
 import { loadTable } from '../table/load.js';
 import type { CoreContext } from './context.js';
@@ -18,9 +19,20 @@ export async function estimateMi(request: MiRequest): Promise<MiReport> {
   requireTableRequest(request);
   const table = await loadTable(request.table);
   // With `given`, the conditional path (main/mi/conditional-estimate.ts); the plain path is untouched.
-  if (request.given !== undefined)
+  if (request.given !== undefined) {
+    for (const [argument, value] of [
+      ['explain', request.explain],
+      ['estimator', request.estimator !== undefined && request.estimator !== 'ksg' ? request.estimator : undefined],
+    ] as const) {
+      if (value)
+        throw invalidArgument(`${argument} cannot be combined with given (the conditional estimate has no ${argument})`, { argument });
+    }
     return estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request);
-  return estimateMutualInformation(await getCompute(), table, request.target, request);
+  }
+  const compute = await getCompute();
+  const report = await estimateMutualInformation(compute, table, request.target, request);
+  // The confounder check (main/mi/explain.ts) runs on the plain report.
+  return request.explain === true ? explainDependence(compute, table, report, request) : report;
 }
 
 export async function selectTableFeatures(request: SelectRequest): Promise<SelectReport> {
