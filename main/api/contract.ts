@@ -180,6 +180,8 @@ export interface MiReport {
   /** Present only when the request named a `given` column: every `mi` is then conditional on it. */
   given?: string;
   givenKind?: ColumnKind;
+  /** Present only with `estimator: 'lnc'`: continuous–continuous `mi` values are then LNC estimates. */
+  estimator?: 'lnc';
   features: MiFeatureResult[];
   warnings: string[];
 }

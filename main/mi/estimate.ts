@@ -9,6 +9,7 @@ import type { Table } from '../table/columns.js';
 import type { Correlations } from './correlation.js';
 import { discreteMutualInformation, type DiscreteEstimator } from './discrete.js';
 import { ksgMutualInformation, rossMutualInformation } from './knn-estimators.js';
+import { checkedContinuousEstimator, lncMutualInformation, type ContinuousEstimator } from './lnc.js';
 import { resolveColumns, type KindOptions } from './columns-resolve.js';
 import { deriveSeed, SeededRandom } from './random.js';
 import {
@@ -35,6 +36,8 @@ export interface MiEngineOptions extends KindOptions {
   permutations?: number;
   unit?: InformationUnit;
   discreteEstimator?: DiscreteEstimator;
+  /** Continuous–continuous pairs: 'ksg' (default) or 'lnc' (./lnc.ts). */
+  estimator?: ContinuousEstimator;
   /** Skip Pearson / Spearman / dCor (they are reported as null). */
   correlations?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -69,6 +72,9 @@ interface EstimationJob {
   run(shuffle: SeededRandom | null): Promise<number[]>;
 }
 
+/** The estimator of continuous–continuous pairs: KSG-1, or LNC (./lnc.ts) with `estimator: 'lnc'`. */
+type ContinuousMi = typeof ksgMutualInformation;
+
 function shuffledFloat(values: Float64Array, shuffle: SeededRandom | null): Float64Array {
   return shuffle ? shuffle.shuffle(Float64Array.from(values)) : values;
 }
@@ -85,6 +91,7 @@ function planJobs(
   skip: boolean[],
   k: number,
   discreteEstimator: DiscreteEstimator,
+  continuousMi: ContinuousMi = ksgMutualInformation,
 ): EstimationJob[] {
   const jobs: EstimationJob[] = [];
   const batchable: number[] = [];
@@ -97,7 +104,7 @@ function planJobs(
     }
     jobs.push({
       featureIndexes: [index],
-      run: (shuffle) => estimatePair(compute, target, feature, rows, k, discreteEstimator, shuffle).then((mi) => [mi]),
+      run: (shuffle) => estimatePair(compute, target, feature, rows, k, discreteEstimator, shuffle, continuousMi).then((mi) => [mi]),
     });
   });
   for (let start = 0; start < batchable.length; start += KERNEL_BATCH) {
@@ -107,7 +114,7 @@ function planJobs(
       featureIndexes,
       run: (shuffle) =>
         target.kind === 'continuous'
-          ? ksgMutualInformation(compute, shuffledFloat(target.prepared!, shuffle), prepared, k)
+          ? continuousMi(compute, shuffledFloat(target.prepared!, shuffle), prepared, k)
           : rossMutualInformation(compute, shuffledCodes(target.codes!, shuffle), prepared, k),
     });
   }
@@ -122,10 +129,11 @@ async function estimatePair(
   k: number,
   discreteEstimator: DiscreteEstimator,
   shuffle: SeededRandom | null,
+  continuousMi: ContinuousMi = ksgMutualInformation,
 ): Promise<number> {
   if (rows !== null && rows.length < 2) return 0;
   if (target.kind === 'continuous' && feature.kind === 'continuous') {
-    const [mi] = await ksgMutualInformation(
+    const [mi] = await continuousMi(
       compute,
       shuffledFloat(pickFloat(target.prepared!, rows), shuffle),
       [pickFloat(feature.prepared!, rows)],
@@ -229,7 +237,9 @@ export async function estimateMutualInformation(
     return target.constant || feature.constant;
   });
 
-  const jobs = planJobs(compute, target, features, rowsByFeature, skip, k, discreteEstimator);
+  const estimator = checkedContinuousEstimator(options.estimator, k);
+  const continuousMi = estimator === 'lnc' ? lncMutualInformation : ksgMutualInformation;
+  const jobs = planJobs(compute, target, features, rowsByFeature, skip, k, discreteEstimator, continuousMi);
   const observed = new Float64Array(features.length);
   const exceedances = new Int32Array(features.length);
   const totalSteps = jobs.length * (1 + permutations);
@@ -284,7 +294,7 @@ export async function estimateMutualInformation(
       warnings: featureWarnings[index]!,
     };
   });
-  return miReport({ table, target, unit, k, permutations, seed }, results, warnings);
+  return miReport({ table, target, unit, k, permutations, seed }, results, warnings, estimator === 'lnc' ? { estimator } : {});
 }
 
 /**
