@@ -49,6 +49,7 @@ class KdTree {
       items[i].id = static_cast<int32_t>(i);
     }
     nodes_.reserve(static_cast<size_t>(4 * (n / kLeafSize + 1)));
+    parents_.reserve(nodes_.capacity());
     if (n > 0) build(items.data(), 0, static_cast<int32_t>(n));
     for (int64_t p = 0; p < n; ++p) {
       ids_[p] = items[p].id;
@@ -75,20 +76,32 @@ class KdTree {
         for (int32_t o = own.start; o < own.end; ++o) {
           if (o != p) offer(best, k, distance_to(o, q));
         }
+        // Only the subtree of the lowest ancestor whose box holds the whole ball of the current bound can
+        // hold nearer points: others lie in other cells, which meet this box at most on its faces, and
+        // the ball stays off the faces (the float margins are ≥ the bound).
+        int32_t start = leaf;
+        while (start != 0 && !holds_ball(nodes_[start], q, best[k - 1])) start = parents_[start];
+        // Each stacked node carries its box distance, computed once when its parent is expanded.
         int32_t stack[160];
+        double stack_distance[160];
         int top = 0;
-        stack[top++] = 0;
+        stack[top] = start;
+        stack_distance[top++] = 0;
         while (top > 0) {
-          const int32_t index = stack[--top];
+          --top;
+          const int32_t index = stack[top];
+          if (index == leaf || stack_distance[top] >= best[k - 1]) continue;
           const Node& node = nodes_[index];
-          if (index == leaf || box_distance(node, q) >= best[k - 1]) continue;
           if (node.left < 0) {
             for (int32_t o = node.start; o < node.end; ++o) offer(best, k, distance_to(o, q));
             continue;
           }
-          const bool left_first = box_distance(nodes_[node.left], q) <= box_distance(nodes_[node.right], q);
-          stack[top++] = left_first ? node.right : node.left;
-          stack[top++] = left_first ? node.left : node.right;
+          const double left = box_distance(nodes_[node.left], q), right = box_distance(nodes_[node.right], q);
+          const bool left_first = left <= right;
+          stack[top] = left_first ? node.right : node.left;
+          stack_distance[top++] = left_first ? right : left;
+          stack[top] = left_first ? node.left : node.right;
+          stack_distance[top++] = left_first ? left : right;
         }
         visit(ids_[p], best[k - 1]);
       }
@@ -180,6 +193,12 @@ class KdTree {
     best[slot] = distance;
   }
 
+  static bool holds_ball(const Node& node, const double* q, double radius) {
+    bool inside = true;
+    for (int d = 0; d < D; ++d) inside &= q[d] - node.low[d] >= radius && node.high[d] - q[d] >= radius;
+    return inside;
+  }
+
   static double box_distance(const Node& node, const double* q) {
     double distance = 0;
     for (int d = 0; d < D; ++d) {
@@ -218,6 +237,7 @@ class KdTree {
     for (int d = 1; d < D; ++d)
       if (node.high[d] - node.low[d] > node.high[widest] - node.low[widest]) widest = d;
     nodes_.push_back(node);
+    parents_.push_back(-1);
     if (to - from <= kLeafSize) {
       leaves_.push_back(index);
       return index;
@@ -228,6 +248,7 @@ class KdTree {
     const int32_t right = build(items, middle, to);
     nodes_[index].left = left;
     nodes_[index].right = right;
+    parents_[left] = parents_[right] = index;
     return index;
   }
 
@@ -235,6 +256,7 @@ class KdTree {
   Buffer<double> coords_;  // tree order, D per point
   std::vector<Node> nodes_;
   std::vector<int32_t> leaves_;  // in tree order
+  std::vector<int32_t> parents_;  // per node; −1 at the root
 };
 
 /** The z counts of two to four given columns: a kd-tree over them. */
