@@ -1,6 +1,8 @@
 // The LNC estimator (main/mi/lnc.ts) against the Gaussian closed form, beside KSG-1, on fixed seeds:
 // far closer where KSG saturates (MI of 6-7 nats from 2000 points), the same at ρ = 0.99 and at independence;
 // and the `estimator` option of the engine.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getCompute } from '../../../main/compute/index.js';
 import { estimateMutualInformation } from '../../../main/mi/estimate.js';
@@ -8,6 +10,8 @@ import { ksgMutualInformation } from '../../../main/mi/knn-estimators.js';
 import { lncCorrection, logVolumeRatios } from '../../../main/mi/lnc.js';
 import { deriveSeed } from '../../../main/mi/random.js';
 import { prepareContinuous } from '../../../main/mi/tie-rule.js';
+import { runMilens } from '../../helpers/cli.js';
+import { makeTempFolder } from '../../helpers/temp.js';
 import { gaussianPair, numericColumn, tableOf } from './helpers.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 6];
@@ -86,5 +90,20 @@ describe('the estimator option', () => {
       code: 'INVALID_ARGUMENT',
     });
     await expect(estimateMutualInformation(compute, table, 'y', { estimator: 'lnc', k: 1 })).rejects.toThrow(/k ≥ 2/);
+  });
+});
+
+describe('milens mi --estimator', () => {
+  it('takes lnc, says so in the JSON, and refuses an unknown name with exit code 2', async () => {
+    const folder = makeTempFolder('milens-lnc-');
+    const file = path.join(folder, 'pair.csv');
+    const { x, y } = gaussianPair(500, 0.9, 5);
+    writeFileSync(file, ['x,y', ...Array.from(x, (value, i) => `${value},${y[i]}`)].join('\n') + '\n');
+    const lnc = await runMilens(['mi', file, '--target', 'y', '--estimator', 'lnc', '--json']);
+    expect(lnc.code, lnc.stderr).toBe(0);
+    expect(JSON.parse(lnc.stdout)).toMatchObject({ estimator: 'lnc', features: [{ name: 'x' }] });
+    const unknown = await runMilens(['mi', file, '--target', 'y', '--estimator', 'kde']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--estimator');
   });
 });
