@@ -18,6 +18,7 @@
         'native/cpu/log_sum_exp.cc',
         'native/cpu/neighbours.cc',
         'native/cpu/ksg.cc',
+        'native/cpu/cmi.cc',
         'native/cpu/correlation.cc',
         'native/cpu/csv_numbers.cc',
         'native/cpu/tie_rule.cc',

@@ -133,6 +133,31 @@ export interface MiRequest extends JobOptions {
    * from `target`.
    */
   given?: string;
+  /**
+   * Confounder check (docs/mi.md): for each feature, the column Z among the others that explains the
+   * most of I(feature; target), i.e. minimises I(feature; target | Z), reported as `explainedBy`.
+   * Candidates are pre-screened (the columns most informative about the target, then about the
+   * feature); p-values need `permutations`. Not with `given`.
+   */
+  explain?: boolean;
+  /**
+   * Estimator of continuous–continuous pairs: 'ksg' (default, KSG-1 as scikit-learn) or 'lnc' (KSG
+   * with the local non-uniformity correction of Gao, Ver Steeg & Galstyan 2015: less biased at strong
+   * dependence). Other pairs keep their estimators. Not with `given`.
+   */
+  estimator?: 'ksg' | 'lnc';
+}
+
+/** The confounder check's answer for one feature (MiRequest.explain). */
+export interface MiExplanation {
+  /** The column Z that minimises I(feature; target | Z) among the screened candidates. */
+  column: string;
+  /** I(feature; target | column), in the report's unit, clipped at 0. */
+  cmi: number;
+  /** Conditional permutation p-value of that I(feature; target | column); null without permutations. */
+  pValue: number | null;
+  /** (I(feature; target) − cmi) / I(feature; target), clipped to [0, 1]: 1 = fully explained by Z. */
+  shareExplained: number;
 }
 
 export interface MiFeatureResult {
@@ -154,6 +179,8 @@ export interface MiFeatureResult {
   rows: number;
   droppedRows: number;
   warnings: string[];
+  /** Present with `explain` when the feature has some MI with the target and a candidate to test. */
+  explainedBy?: MiExplanation;
 }
 
 export interface MiReport {
@@ -167,11 +194,13 @@ export interface MiReport {
   /** Present only when the request named a `given` column: every `mi` is then conditional on it. */
   given?: string;
   givenKind?: ColumnKind;
+  /** Present only with `estimator: 'lnc'`: continuous–continuous `mi` values are then LNC estimates. */
+  estimator?: 'lnc';
   features: MiFeatureResult[];
   warnings: string[];
 }
 
-export interface SelectRequest extends Omit<MiRequest, 'permutations' | 'stopAfterExceedances' | 'unit' | 'given'> {
+export interface SelectRequest extends Omit<MiRequest, 'permutations' | 'stopAfterExceedances' | 'unit' | 'given' | 'explain' | 'estimator'> {
   method: SelectionMethod;
   count: number;
 }

@@ -107,6 +107,29 @@ export interface RossCounts {
   labelCount: Int32Array;
 }
 
+// ---- conditional MI ----
+
+/**
+ * Per-point neighbour counts of the Frenzel–Pompe (2007) conditional MI estimator, the KSG-1
+ * construction conditioned on Z, for one feature x against the shared target y given the columns z:
+ * eps_i = Chebyshev distance from point i to its k-th nearest other point in the joint (x, y, z) space;
+ * countXZ_i = #{j ≠ i : |x_j − x_i| < eps_i and |z_j − z_i| < eps_i in every z column}; countYZ_i likewise
+ * with y; countZ_i with z alone. All three are 0 when eps_i = 0 (k or more duplicates of point i).
+ * I(X;Y|Z) = ψ(k) − (mean ψ(countXZ + 1) + mean ψ(countYZ + 1)) + mean ψ(countZ + 1).
+ * The counts are symmetric in x and y, so a caller may pass a feature as `target` and shuffles of the
+ * target as `features` (conditional permutations): what does not depend on the features (the (y, z)
+ * and z structures) is built once per call.
+ */
+export interface FrenzelPompeCounts {
+  countXZ: Int32Array;
+  countYZ: Int32Array;
+  countZ: Int32Array;
+  /** Means of ψ(count + 1), when the backend computed them beside the counts (the native addon does). */
+  meanDigammaXZ?: number;
+  meanDigammaYZ?: number;
+  meanDigammaZ?: number;
+}
+
 /** Dependence measures of one feature against the target; null where undefined (n < 2 or no spread). */
 export interface CorrelationMeasures {
   pearson: number | null;
@@ -171,6 +194,18 @@ export interface ComputeBackend {
    * values. The native backends all run this on the CPU (it is O(n log n) and memory-bound).
    */
   correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]>;
+
+  /**
+   * Frenzel–Pompe counts of each feature against one target given 1 to MAX_GIVEN_COLUMNS (./validate.ts: 4) conditioning
+   * columns; every array has the target's length and only finite values; 1 ≤ k ≤ n − 1 (with features).
+   * The native backends all run this on the CPU (tree searches). Counts equal the reference exactly.
+   */
+  frenzelPompeCounts(
+    target: Float64Array,
+    given: readonly Float64Array[],
+    features: readonly Float64Array[],
+    k: number,
+  ): Promise<FrenzelPompeCounts[]>;
 
   /** Joint histogram of two code arrays: counts[a * bLevels + b]. Codes must lie in [0, levels). */
   jointHistogram(a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;

@@ -7,11 +7,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromNativeArgumentCheck, unavailable } from '../api/errors.js';
+import { frenzelPompeCountsReference } from './reference/frenzel-pompe-counts.js';
 import type {
   BackendCapabilities,
   BackendName,
   ComputeBackend,
   CorrelationMeasures,
+  FrenzelPompeCounts,
   KsgCounts,
   RossCounts,
   TopKResult,
@@ -22,6 +24,7 @@ import type {
 import {
   DISPOSED_VECTOR_INDEX_MESSAGE,
   validateCorrelationArguments,
+  validateFrenzelPompeArguments,
   validateIndexSearchArguments,
   validateJointHistogramArguments,
   validateKsgArguments,
@@ -105,6 +108,14 @@ export interface NativeAddon {
   pickCompleteRows?(a: Float64Array, bs: Float64Array[]): Promise<Array<{ a: Float64Array; b: Float64Array }>>;
   /** Test helper: scratch bytes held by ksgPermutationMeans calls in flight (0 when none runs). Optional: older builds lack it. */
   permutationScratchBytes?(): number;
+  /** Conditional MI counts (native/cpu/cmi.cc), with the three digamma means. Optional: older builds lack it. */
+  frenzelPompeCounts?(
+    backend: string,
+    target: Float64Array,
+    given: readonly Float64Array[],
+    features: readonly Float64Array[],
+    k: number,
+  ): Promise<FrenzelPompeCounts[]>;
   /**
    * The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc), first pass: the data lines from
    * `offset` (just past the header line) cut into `parts` parts (0: as the size and threads warrant), each
@@ -309,6 +320,21 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
     async rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]> {
       validateRossArguments(labels, features, k);
       return addon.rossCounts(name, labels, features, k);
+    },
+
+    async frenzelPompeCounts(
+      target: Float64Array,
+      given: readonly Float64Array[],
+      features: readonly Float64Array[],
+      k: number,
+    ): Promise<FrenzelPompeCounts[]> {
+      // An addon built before the kernel existed: the reference counts (identical, slower).
+      if (!addon.frenzelPompeCounts) {
+        validateFrenzelPompeArguments(target, given, features, k);
+        return frenzelPompeCountsReference(target, given, features, k);
+      }
+      validateFrenzelPompeArguments(target, given, features, k, 'addon-checks-elements');
+      return withArgumentChecks(() => addon.frenzelPompeCounts!(name, target, given, features, k));
     },
 
     async correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]> {

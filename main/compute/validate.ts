@@ -169,3 +169,29 @@ export function validateJointHistogramArguments(a: unknown, b: unknown, aLevels:
     if (b[i]! < 0 || b[i]! >= (bLevels as number)) throw outOfRange(`b[${i}]`, `a code from 0 to ${(bLevels as number) - 1}`, b[i]);
   }
 }
+
+// ---- conditional MI ----
+
+/** The most conditioning columns frenzelPompeCounts takes (native/cpu/cmi.h: kMaxGivenColumns). */
+export const MAX_GIVEN_COLUMNS = 4;
+
+/** frenzelPompeCounts: ksgCounts' checks, plus 1 to MAX_GIVEN_COLUMNS conditioning columns of the target's length. */
+export function validateFrenzelPompeArguments(
+  target: unknown,
+  given: unknown,
+  features: unknown,
+  k: unknown,
+  elements: ElementChecks = 'check-elements',
+): void {
+  if (!(target instanceof Float64Array)) throw invalidType('target', 'a Float64Array', target);
+  if (!Array.isArray(given)) throw invalidType('given', 'an array of Float64Array', given);
+  if (given.length < 1 || given.length > MAX_GIVEN_COLUMNS)
+    throw outOfRange('given', `an array of 1 to ${MAX_GIVEN_COLUMNS} Float64Array`, given);
+  given.forEach((column: unknown, index) => {
+    if (!(column instanceof Float64Array)) throw invalidType(`given[${index}]`, 'a Float64Array', column);
+    if (column.length !== target.length)
+      throw outOfRange(`given[${index}]`, `a Float64Array of ${target.length} values (the target's length)`, column);
+    if (elements === 'check-elements') requireFinite(`given[${index}]`, column);
+  });
+  validateKsgArguments(target, features, k, elements);
+}

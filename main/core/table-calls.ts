@@ -9,6 +9,7 @@ import { invalidArgument } from '../api/errors.js';
 import { getCompute } from '../compute/index.js';
 import { estimateConditionalMutualInformation } from '../mi/conditional-estimate.js';
 import { estimateMutualInformation } from '../mi/estimate.js';
+import { explainDependence } from '../mi/explain.js';
 import { selectFeatures } from '../select/select.js';
 import { loadTable, sampleWarning } from '../table/load.js';
 import type { CoreContext } from './context.js';
@@ -39,11 +40,20 @@ export async function estimateMi(request: MiRequest, job?: Job): Promise<MiRepor
   const table = await loadTable(request.table, { sampleRows: request.sample });
   job?.throwIfCancelled();
   // With `given`, the conditional path (main/mi/conditional-estimate.ts); the plain path is untouched.
-  const report =
-    request.given !== undefined
-      ? await estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request)
-      : await estimateMutualInformation(await getCompute(), table, request.target, { ...request, ...jobHooks(job) });
-  return withSampleWarning(report, table);
+  if (request.given !== undefined) {
+    for (const [argument, value] of [
+      ['explain', request.explain],
+      ['estimator', request.estimator !== undefined && request.estimator !== 'ksg' ? request.estimator : undefined],
+    ] as const) {
+      if (value)
+        throw invalidArgument(`${argument} cannot be combined with given (the conditional estimate has no ${argument})`, { argument });
+    }
+    return withSampleWarning(await estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request), table);
+  }
+  const compute = await getCompute();
+  const report = await estimateMutualInformation(compute, table, request.target, { ...request, ...jobHooks(job) });
+  // The confounder check (main/mi/explain.ts) runs on the plain report.
+  return withSampleWarning(request.explain === true ? await explainDependence(compute, table, report, request) : report, table);
 }
 
 /** A report computed on a sample says so first among its warnings. */

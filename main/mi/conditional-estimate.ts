@@ -1,6 +1,6 @@
 // The conditional path of `milens mi … --given z`: every feature X against the target Y conditioned on
-// one column Z, I(X;Y|Z), with the estimator of ./conditional.ts (Frenzel–Pompe on a kd-tree when any
-// of the three is continuous, plug-in or Miller–Madow when all are discrete), per-triple dropping of
+// one column Z, I(X;Y|Z), with the estimator of ./conditional.ts (Frenzel–Pompe on the backend's kernel
+// when any of the three is continuous, plug-in or Miller–Madow when all are discrete), per-triple dropping of
 // missing rows, Pearson / Spearman / dCor of (X, Y) unconditionally on the triple's rows, and
 // conditional permutation p-values: the target is shuffled only among rows with the same Z (discrete
 // Z) or among blocks of LOCAL_PERMUTATION_BLOCK rows adjacent in Z order (continuous Z, a "local
@@ -13,12 +13,20 @@ import type { ComputeBackend } from '../compute/kernels.js';
 import type { Table } from '../table/columns.js';
 import { inferKind, requireKindAllowed } from '../table/kinds.js';
 import { findColumn, resolveColumns } from './columns-resolve.js';
-import { frenzelPompe } from './conditional.js';
+import { frenzelPompeMutualInformation } from './conditional.js';
 import { discreteConditionalMutualInformation } from './discrete.js';
 import { checkedEngineOptions, correlationsOnRows, miReport, requirePresentTarget, toUnit, type MiEngineOptions } from './estimate.js';
 import { deriveSeed, SeededRandom } from './random.js';
 import { prepareContinuous } from './tie-rule.js';
-import { denseCodes, isMissing, pickCodes, pickFloat, toEngineVariable, type EngineVariable } from './variables.js';
+import {
+  denseCodes,
+  isMissing,
+  pickCodes,
+  pickFloat,
+  prepareContinuousVariables,
+  toEngineVariable,
+  type EngineVariable,
+} from './variables.js';
 
 /** Rows per block of the continuous-Z local permutation (Runge 2018 uses 5–10 nearest neighbours). */
 export const LOCAL_PERMUTATION_BLOCK = 5;
@@ -87,12 +95,43 @@ export function shuffleWithinStrata<T extends Float64Array | Int32Array>(values:
   return result;
 }
 
-function sideOf(variable: EngineVariable, rows: Int32Array | null, asCodes: boolean, seed: number): TripleSide {
+/** Kernel calls take this many features (or shuffles) at once: every thread busy, bounded memory. */
+const KERNEL_BATCH = 16;
+
+/**
+ * One variable on a triple's rows as the estimators take it. On every row (rows null) a continuous
+ * variable's prepared values are its own (computed once, natively where the tie rule allows, with the
+ * same seed, so bit-identical to preparing the picked rows) and a discrete one's spread codes are cached.
+ */
+function sideOf(
+  variable: EngineVariable,
+  rows: Int32Array | null,
+  asCodes: boolean,
+  seed: number,
+  cache: Map<string, TripleSide>,
+): TripleSide {
   if (asCodes) return { codes: denseCodes(pickCodes(variable.codes!, rows)), values: null, constant: false, rankFallback: false };
+  if (rows === null && variable.kind === 'continuous') {
+    const values = variable.prepared!;
+    return { codes: null, values, constant: variable.constant, rankFallback: variable.rankFallback };
+  }
+  const cached = rows === null ? cache.get(variable.name) : undefined;
+  if (cached) return cached;
   // Discrete codes enter the continuous estimator through the tie rule, which leaves I(X;Y|Z) unchanged.
   const raw = variable.codes ? Float64Array.from(pickCodes(variable.codes, rows)) : pickFloat(variable.numeric!, rows);
   const prepared = prepareContinuous(raw, deriveSeed(seed, variable.name));
-  return { codes: null, values: prepared.values, constant: prepared.constant, rankFallback: prepared.rankFallback };
+  const side = { codes: null, values: prepared.values, constant: prepared.constant, rankFallback: prepared.rankFallback };
+  if (rows === null) cache.set(variable.name, side);
+  return side;
+}
+
+/** A feature's triple for the Frenzel–Pompe path: prepared x, y, z on the triple's rows. */
+interface ContinuousTriple {
+  index: number;
+  rows: Int32Array | null;
+  x: Float64Array;
+  y: Float64Array;
+  z: Float64Array;
 }
 
 /** Scores every feature of the table against the target, conditioned on the `given` column. */
@@ -151,10 +190,25 @@ export async function estimateConditionalMutualInformation(
   if (given.missingRows > 0)
     warnings.push(`given "${given.name}" is missing in ${given.missingRows} rows; they are dropped from every triple`);
 
+  // The tie rule on native threads for every continuous column it can take (the rest on first use).
+  await prepareContinuousVariables([target, given, ...features], seed);
   const total = features.length * (1 + permutations);
-  let done = 0;
   const results: MiFeatureResult[] = [];
   const correlationJobs: Array<{ index: number; rows: Int32Array | null }> = [];
+  const observed = new Float64Array(features.length);
+  const exceedances = new Int32Array(features.length);
+  const skipped: boolean[] = [];
+  const triples: ContinuousTriple[] = [];
+  const sides = new Map<string, TripleSide>();
+  const strataByRows = new Map<Int32Array | null, Int32Array[]>();
+  const strataOf = (rows: Int32Array | null): Int32Array[] => {
+    let strata = strataByRows.get(rows);
+    if (!strata) strataByRows.set(rows, (strata = permutationStrata(given, rows)));
+    return strata;
+  };
+  // From (seed, target, given, permutation) only, as in the plain path: not from other columns.
+  const permutationRandom = (permutation: number): SeededRandom =>
+    new SeededRandom(deriveSeed(seed, `conditional-permutation:${permutation}:${target.name}:${given.name}`));
   for (const [index, feature] of features.entries()) {
     const featureWarnings: string[] = [];
     const rows = completeRowsOf([feature, target, given]);
@@ -162,60 +216,93 @@ export async function estimateConditionalMutualInformation(
     if (rows && used < table.rowCount) featureWarnings.push(`${table.rowCount - used} rows with a missing value dropped`);
     if (feature.constant) featureWarnings.push(`column "${feature.name}" is constant: MI is 0`);
     const skip = target.constant || feature.constant || used < 2;
-    let observed = 0;
-    let exceedances = 0;
+    skipped.push(skip);
     if (!skip) {
       const allDiscrete = feature.kind === 'discrete' && target.kind === 'discrete' && given.kind === 'discrete';
-      const x = sideOf(feature, rows, allDiscrete, seed);
-      const y = sideOf(target, rows, allDiscrete, seed);
-      const z = sideOf(given, rows, allDiscrete, seed);
+      const x = sideOf(feature, rows, allDiscrete, seed, sides);
+      const y = sideOf(target, rows, allDiscrete, seed, sides);
+      const z = sideOf(given, rows, allDiscrete, seed, sides);
       if (x.rankFallback || y.rankFallback || z.rankFallback)
         featureWarnings.push('ties too close for float64 spreading; dense ranks were used (see docs/mi.md)');
-      // Conditioning on a constant is conditioning on nothing: I(X;Y|Z) = I(X;Y), here via a zero z.
-      if (z.values && z.constant) z.values.fill(0);
-      const estimate = (yValues: Float64Array | null, yCodes: Int32Array | null): number => {
-        if (allDiscrete) return Math.max(0, discreteConditionalMutualInformation(x.codes!, yCodes!, z.codes!, discreteEstimator));
-        if (x.constant || y.constant || used <= k) return 0;
-        return Math.max(0, frenzelPompe(x.values!, yValues!, z.values!, k));
-      };
       if (!allDiscrete && used <= k) featureWarnings.push(`only ${used} rows for k = ${k} neighbours: MI reported as 0`);
-      observed = estimate(y.values, y.codes);
-      options.onProgress?.(++done, total);
       if (permutations > 0) {
-        const strata = permutationStrata(given, rows);
-        const alone = strata.reduce((count, stratum) => count + (stratum.length === 1 ? 1 : 0), 0);
+        const alone = strataOf(rows).reduce((count, stratum) => count + (stratum.length === 1 ? 1 : 0), 0);
         if (alone * 2 > used)
           featureWarnings.push(
             `${alone} of ${used} rows are alone in their level of "${given.name}": the permutation test has little power`,
           );
-        for (let permutation = 0; permutation < permutations; permutation++) {
-          // From (seed, target, given, permutation) only, as in the plain path: not from other columns.
-          const random = new SeededRandom(deriveSeed(seed, `conditional-permutation:${permutation}:${target.name}:${given.name}`));
-          const shuffled = allDiscrete
-            ? estimate(null, shuffleWithinStrata(y.codes!, strata, random))
-            : estimate(shuffleWithinStrata(y.values!, strata, random), null);
-          if (shuffled >= observed) exceedances++;
-          options.onProgress?.(++done, total);
-        }
       }
-    } else {
-      done += 1 + permutations;
-      options.onProgress?.(done, total);
+      if (allDiscrete) {
+        const estimate = (yCodes: Int32Array): number =>
+          Math.max(0, discreteConditionalMutualInformation(x.codes!, yCodes, z.codes!, discreteEstimator));
+        observed[index] = estimate(y.codes!);
+        for (let permutation = 0; permutation < permutations; permutation++) {
+          if (estimate(shuffleWithinStrata(y.codes!, strataOf(rows), permutationRandom(permutation))) >= observed[index]!)
+            exceedances[index]!++;
+        }
+      } else if (!(x.constant || y.constant || used <= k)) {
+        // Conditioning on a constant is conditioning on nothing: I(X;Y|Z) = I(X;Y), here via a zero z.
+        triples.push({ index, rows, x: x.values!, y: y.values!, z: z.constant ? new Float64Array(used) : z.values! });
+      }
     }
     correlationJobs.push({ index, rows });
     results.push({
       name: feature.name,
       kind: feature.kind,
-      mi: toUnit(observed, unit),
+      mi: 0,
       pearson: null,
       spearman: null,
       dcor: null,
-      pValue: permutations > 0 ? (skip ? 1 : (1 + exceedances) / (1 + permutations)) : null,
+      pValue: null,
       rows: used,
       droppedRows: table.rowCount - used,
       warnings: featureWarnings,
     });
   }
+  // The skipped and all-discrete features are done; the Frenzel–Pompe ones run below.
+  let done = total - triples.length * (1 + permutations);
+  options.onProgress?.(done, total);
+
+  // Observed I(X;Y|Z): the features on every row share the target and Z, so one kernel call takes many
+  // (the (y, z) and z structures are built once per call); a feature with rows of its own goes alone.
+  const shared = triples.filter((triple) => triple.rows === null);
+  const groups = [
+    ...Array.from({ length: Math.ceil(shared.length / KERNEL_BATCH) }, (_, g) => shared.slice(g * KERNEL_BATCH, (g + 1) * KERNEL_BATCH)),
+    ...triples.filter((triple) => triple.rows !== null).map((triple) => [triple]),
+  ];
+  for (const group of groups) {
+    const values = await frenzelPompeMutualInformation(
+      compute,
+      group[0]!.y,
+      [group[0]!.z],
+      group.map((triple) => triple.x),
+      k,
+    );
+    group.forEach((triple, position) => (observed[triple.index] = Math.max(0, values[position]!)));
+    done += group.length;
+    options.onProgress?.(done, total);
+  }
+
+  // Conditional permutations: the target shuffled within the strata of Z, KERNEL_BATCH shuffles per
+  // kernel call with the feature as the kernel's shared variable, so the (x, z) and z structures are
+  // built once per call; the shuffles (and so the p-values) are those of one shuffle at a time.
+  for (const triple of triples) {
+    const strata = strataOf(triple.rows);
+    for (let first = 0; first < permutations; first += KERNEL_BATCH) {
+      const count = Math.min(KERNEL_BATCH, permutations - first);
+      const shuffles = Array.from({ length: count }, (_, offset) =>
+        shuffleWithinStrata(triple.y, strata, permutationRandom(first + offset)),
+      );
+      const values = await frenzelPompeMutualInformation(compute, triple.x, [triple.z], shuffles, k);
+      for (const value of values) if (Math.max(0, value) >= observed[triple.index]!) exceedances[triple.index]!++;
+      done += count;
+      options.onProgress?.(done, total);
+    }
+  }
+  results.forEach((result, index) => {
+    result.mi = toUnit(observed[index]!, unit);
+    result.pValue = permutations > 0 ? (skipped[index] ? 1 : (1 + exceedances[index]!) / (1 + permutations)) : null;
+  });
 
   if (options.correlations !== false) {
     // Not conditioned on Z, on the rows the triple uses, so every number of a result row describes the

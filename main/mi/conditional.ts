@@ -2,44 +2,52 @@
 // the KSG-1 construction conditioned on Z,
 //   I(X;Y|Z) = ψ(k) − ⟨ψ(n_xz + 1) + ψ(n_yz + 1) − ψ(n_z + 1)⟩,
 // with ε_i the Chebyshev distance to the k-th neighbour in (x, y, z) and n_· the strict counts of other
-// points within ε_i in each subspace; searches use ./kd-tree.ts (O(n log n) for spread data).
+// points within ε_i in each subspace, from the compute backend's `frenzelPompeCounts` kernel (native
+// when built: native/cpu/cmi.cc; its reference main/compute/reference/frenzel-pompe-counts.ts).
 // Discrete variables: the plug-in estimator of ./discrete.ts. Mixed: discrete codes pass through the tie
 // rule (./tie-rule.ts), which leaves I(X;Y|Z) unchanged, and the continuous estimator is used.
-import { digammaOfInteger } from './digamma.js';
+import type { ComputeBackend, FrenzelPompeCounts } from '../compute/kernels.js';
+import { frenzelPompeCountsReference } from '../compute/reference/frenzel-pompe-counts.js';
+import { digammaOfInteger, meanDigammaOfCounts } from './digamma.js';
 import { discreteConditionalMutualInformation } from './discrete.js';
-import { ChebyshevTree } from './kd-tree.js';
 import { deriveSeed } from './random.js';
 import { prepareContinuous } from './tie-rule.js';
 
 export type ConditionalVariable = { kind: 'continuous'; values: Float64Array } | { kind: 'discrete'; codes: Int32Array };
 
-/** Frenzel–Pompe on prepared (tie-free, scaled) columns of equal length; nats, not clipped. */
+/**
+ * I(X;Y|Z) from one feature's counts: ψ(k) − (⟨ψ(n_xz + 1)⟩ + ⟨ψ(n_yz + 1)⟩) + ⟨ψ(n_z + 1)⟩. The two
+ * means are added first (addition commutes exactly), so the value does not depend on which of x and y
+ * the kernel was given as the target: the observed estimate and its permutations agree bit for bit.
+ */
+export function frenzelPompeFromCounts(counts: FrenzelPompeCounts, k: number): number {
+  const xz = counts.meanDigammaXZ ?? meanDigammaOfCounts(counts.countXZ, 1);
+  const yz = counts.meanDigammaYZ ?? meanDigammaOfCounts(counts.countYZ, 1);
+  const z = counts.meanDigammaZ ?? meanDigammaOfCounts(counts.countZ, 1);
+  return digammaOfInteger(k) - (xz + yz) + z;
+}
+
+/**
+ * Frenzel–Pompe of each feature with the shared target given the columns `given`, on the compute
+ * backend; prepared (tie-free, scaled) columns of equal length; nats, not clipped; 0 when n ≤ k.
+ */
+export async function frenzelPompeMutualInformation(
+  compute: ComputeBackend,
+  target: Float64Array,
+  given: readonly Float64Array[],
+  features: readonly Float64Array[],
+  k: number,
+): Promise<number[]> {
+  if (features.length === 0) return [];
+  if (target.length <= k) return features.map(() => 0);
+  const counts = await compute.frenzelPompeCounts(target, given, features, k);
+  return counts.map((featureCounts) => frenzelPompeFromCounts(featureCounts, k));
+}
+
+/** Frenzel–Pompe on prepared columns of equal length, synchronously with the reference counts; nats, not clipped. */
 export function frenzelPompe(x: Float64Array, y: Float64Array, z: Float64Array, k: number): number {
-  const n = x.length;
-  if (n <= k) return 0;
-  const joint = new ChebyshevTree([x, y, z]);
-  const xz = new ChebyshevTree([x, z]);
-  const yz = new ChebyshevTree([y, z]);
-  const zTree = new ChebyshevTree([z]);
-  const query3 = new Float64Array(3),
-    query2 = new Float64Array(2),
-    query1 = new Float64Array(1);
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    query3[0] = x[i]!;
-    query3[1] = y[i]!;
-    query3[2] = z[i]!;
-    const radius = joint.kthNeighbourDistance(query3, i, k);
-    query2[0] = x[i]!;
-    query2[1] = z[i]!;
-    const countXZ = xz.countStrictlyWithin(query2, radius) - 1;
-    query2[0] = y[i]!;
-    const countYZ = yz.countStrictlyWithin(query2, radius) - 1;
-    query1[0] = z[i]!;
-    const countZ = zTree.countStrictlyWithin(query1, radius) - 1;
-    sum += digammaOfInteger(countXZ + 1) + digammaOfInteger(countYZ + 1) - digammaOfInteger(countZ + 1);
-  }
-  return digammaOfInteger(k) - sum / n;
+  if (x.length <= k) return 0;
+  return frenzelPompeFromCounts(frenzelPompeCountsReference(y, [z], [x], k)[0]!, k);
 }
 
 /** I(X;Y|Z) in nats, clipped at 0, for complete (no missing values) variables of equal length. */

@@ -11,6 +11,7 @@ import type { Table } from '../table/columns.js';
 import type { Correlations } from './correlation.js';
 import { discreteMutualInformation, type DiscreteEstimator } from './discrete.js';
 import { ksgMutualInformation, ksgPermutationMutualInformation, rossMutualInformation } from './knn-estimators.js';
+import { checkedContinuousEstimator, lncMutualInformation, type ContinuousEstimator } from './lnc.js';
 import { DEFAULT_STOP_AFTER_EXCEEDANCES, permutationTests, type PermutationOutcome } from './permutations.js';
 import { resolveColumns, type KindOptions } from './columns-resolve.js';
 import { reportWarnings } from './report-warnings.js';
@@ -40,6 +41,8 @@ export interface MiEngineOptions extends KindOptions {
   permutations?: number;
   unit?: InformationUnit;
   discreteEstimator?: DiscreteEstimator;
+  /** Continuous–continuous pairs: 'ksg' (default) or 'lnc' (./lnc.ts). */
+  estimator?: ContinuousEstimator;
   /** Skip Pearson / Spearman / dCor (they are reported as null). */
   correlations?: boolean;
   /** Besag–Clifford's h for permutation tests (./permutations.ts); 0 runs every permutation. Default 10. */
@@ -86,6 +89,9 @@ interface EstimationJob {
   release?(): void;
 }
 
+/** The estimator of continuous–continuous pairs: KSG-1, or LNC (./lnc.ts) with `estimator: 'lnc'`. */
+type ContinuousMi = typeof ksgMutualInformation;
+
 function shuffledFloat(values: Float64Array, shuffle: SeededRandom | null): Float64Array {
   return shuffle ? shuffle.shuffle(Float64Array.from(values)) : values;
 }
@@ -120,6 +126,7 @@ function pickedPairJob(
   index: number,
   k: number,
   onRows: (rows: number) => void,
+  continuousMi: ContinuousMi = ksgMutualInformation,
 ): EstimationJob {
   let pair: Promise<{ a: Float64Array; b: Float64Array }> | null = null;
   const picked = () =>
@@ -132,11 +139,14 @@ function pickedPairJob(
     rows: target.rowCount,
     run: async () => {
       const { a, b } = await picked();
-      return ksgMutualInformation(compute, a, [b], k);
+      return continuousMi(compute, a, [b], k);
     },
     shuffled: async (_, seeds, signal) => {
       const { a, b } = await picked();
-      return ksgPermutationMutualInformation(compute, a, [b], k, seeds, signal);
+      // The permutation kernel computes KSG; another estimator is run once per shuffle.
+      return continuousMi === ksgMutualInformation
+        ? ksgPermutationMutualInformation(compute, a, [b], k, seeds, signal)
+        : eachShuffle(seeds, signal, (shuffle) => continuousMi(compute, shuffledFloat(a, shuffle), [b], k));
     },
     release: () => {
       pair = null;
@@ -154,13 +164,14 @@ function planJobs(
   skip: boolean[],
   k: number,
   discreteEstimator: DiscreteEstimator,
+  continuousMi: ContinuousMi = ksgMutualInformation,
 ): EstimationJob[] {
   const jobs: EstimationJob[] = [];
   const batchable: number[] = [];
   features.forEach((feature, index) => {
     if (skip[index]) return;
     if (pickedNatively[index]) {
-      jobs.push(pickedPairJob(compute, target, feature, index, k, (rows) => (rowCounts[index] = rows)));
+      jobs.push(pickedPairJob(compute, target, feature, index, k, (rows) => (rowCounts[index] = rows), continuousMi));
       return;
     }
     const rows = rowsByFeature[index]!;
@@ -172,9 +183,9 @@ function planJobs(
     jobs.push({
       featureIndexes: [index],
       rows: rows ? rows.length : target.rowCount,
-      run: () => estimatePair(compute, target, feature, rows, k, discreteEstimator, null).then((mi) => [mi]),
+      run: () => estimatePair(compute, target, feature, rows, k, discreteEstimator, null, continuousMi).then((mi) => [mi]),
       shuffled: (_, seeds, signal) =>
-        bothContinuous && !(rows !== null && rows.length < 2)
+        bothContinuous && continuousMi === ksgMutualInformation && !(rows !== null && rows.length < 2)
           ? ksgPermutationMutualInformation(
               compute,
               pickFloat(target.prepared!, rows),
@@ -184,7 +195,7 @@ function planJobs(
               signal,
             )
           : eachShuffle(seeds, signal, (shuffle) =>
-              estimatePair(compute, target, feature, rows, k, discreteEstimator, shuffle).then((mi) => [mi]),
+              estimatePair(compute, target, feature, rows, k, discreteEstimator, shuffle, continuousMi).then((mi) => [mi]),
             ),
     });
   });
@@ -196,13 +207,15 @@ function planJobs(
       rows: target.rowCount,
       run: () =>
         target.kind === 'continuous'
-          ? ksgMutualInformation(compute, target.prepared!, prepared, k)
+          ? continuousMi(compute, target.prepared!, prepared, k)
           : rossMutualInformation(compute, target.codes!, prepared, k),
       shuffled: (positions, seeds, signal) => {
         const active = positions.map((position) => prepared[position]!);
-        return target.kind === 'continuous'
+        if (target.kind !== 'continuous')
+          return eachShuffle(seeds, signal, (shuffle) => rossMutualInformation(compute, shuffledCodes(target.codes!, shuffle), active, k));
+        return continuousMi === ksgMutualInformation
           ? ksgPermutationMutualInformation(compute, target.prepared!, active, k, seeds, signal)
-          : eachShuffle(seeds, signal, (shuffle) => rossMutualInformation(compute, shuffledCodes(target.codes!, shuffle), active, k));
+          : eachShuffle(seeds, signal, (shuffle) => continuousMi(compute, shuffledFloat(target.prepared!, shuffle), active, k));
       },
     });
   }
@@ -217,10 +230,11 @@ async function estimatePair(
   k: number,
   discreteEstimator: DiscreteEstimator,
   shuffle: SeededRandom | null,
+  continuousMi: ContinuousMi = ksgMutualInformation,
 ): Promise<number> {
   if (rows !== null && rows.length < 2) return 0;
   if (target.kind === 'continuous' && feature.kind === 'continuous') {
-    const [mi] = await ksgMutualInformation(
+    const [mi] = await continuousMi(
       compute,
       shuffledFloat(pickFloat(target.prepared!, rows), shuffle),
       [pickFloat(feature.prepared!, rows)],
@@ -336,7 +350,9 @@ export async function estimateMutualInformation(
     return target.constant || feature.constant;
   });
 
-  const jobs = planJobs(compute, target, features, rowsByFeature, pickedNatively, rowCounts, skip, k, discreteEstimator);
+  const estimator = checkedContinuousEstimator(options.estimator, k);
+  const continuousMi = estimator === 'lnc' ? lncMutualInformation : ksgMutualInformation;
+  const jobs = planJobs(compute, target, features, rowsByFeature, pickedNatively, rowCounts, skip, k, discreteEstimator, continuousMi);
   const observed = new Float64Array(features.length);
   const outcomes: Array<PermutationOutcome | null> = features.map(() => null);
   // Steps: one per job for the estimates, then one per (feature, permutation); a test that stops early
@@ -417,7 +433,7 @@ export async function estimateMutualInformation(
       warnings: featureWarnings[index]!,
     };
   });
-  return miReport({ table, target, unit, k, permutations, seed }, results, warnings);
+  return miReport({ table, target, unit, k, permutations, seed }, results, warnings, estimator === 'lnc' ? { estimator } : {});
 }
 
 /** Job progress text: each feature's running p-value, settled ones marked (the first few features). */

@@ -2,6 +2,7 @@
 #include <string>
 #include <thread>
 
+#include "cmi.h"
 #include "cpu_kernels.h"
 #include "parallel.h"
 
@@ -27,6 +28,7 @@ bool cpu_init(std::string& device, std::string&) {
 const Backend cpu_backend{
     "cpu",          cpu_capabilities, cpu_init, cpu::similarity_topk, cpu::log_sum_exp, cpu::ksg_counts,
     cpu::ross_counts, cpu::joint_histogram, cpu::read_sum, cpu::create_index, cpu::search_index, cpu::destroy_index,
+    cpu::frenzel_pompe_counts,  // conditional MI: CPU on every backend
 };
 
 }  // namespace milens

@@ -3,6 +3,7 @@
 // force, which loses to the CPU tree beyond a few ten thousand points.
 #include <cuda_runtime_api.h>
 
+#include "../cpu/cmi.h"
 #include "../cpu/cpu_kernels.h"
 #include "../cpu/parallel.h"
 #include "cuda_kernels.h"
@@ -33,6 +34,7 @@ bool cuda_init(std::string& device, std::string& reason) {
 const Backend cuda_backend{
     "cuda",          cuda_capabilities, cuda_init, cuda::similarity_topk, cuda::log_sum_exp, cpu::ksg_counts,
     cpu::ross_counts, cuda::joint_histogram, cuda::read_sum, cuda::create_index, cuda::search_index, cuda::destroy_index,
+    cpu::frenzel_pompe_counts,  // conditional MI: CPU on every backend
 };
 
 }  // namespace milens

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <vector>
 
+#include "../cpu/cmi.h"
 #include "../cpu/cpu_kernels.h"
 #include "../cpu/parallel.h"
 
@@ -285,6 +286,7 @@ void metal_destroy_index(ResidentIndex& index) {
 const Backend metal_backend{
     "metal",          metal_capabilities, metal_init, metal_similarity_topk, cpu::log_sum_exp, cpu::ksg_counts,
     cpu::ross_counts, cpu::joint_histogram, cpu::read_sum, metal_create_index, metal_search_index, metal_destroy_index,
+    cpu::frenzel_pompe_counts,  // conditional MI: CPU on every backend
 };
 
 }  // namespace milens

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../cpu/cmi.h"
 #include "../cpu/cpu_kernels.h"
 #include "../cpu/digamma.h"
 #include "../cpu/parallel.h"
@@ -668,6 +669,106 @@ Napi::Value RossCounts(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+
+// ---- conditional MI: Frenzel–Pompe counts (native/cpu/cmi.cc) -------------------------------------
+
+/** An array of 1..kMaxGivenColumns Float64Array, each of n finite values, kept by the worker. */
+std::vector<const double*> given_pointers(const Napi::CallbackInfo& info, size_t index, int64_t n, KernelWorker* keep_in) {
+  Napi::Env env = info.Env();
+  if (!info[index].IsArray()) throw_type(env, "given", "an array of Float64Array", info[index]);
+  Napi::Array array = info[index].As<Napi::Array>();
+  if (array.Length() < 1 || array.Length() > static_cast<uint32_t>(cpu::kMaxGivenColumns)) {
+    throw_range(env, "given", "an array of 1 to " + std::to_string(cpu::kMaxGivenColumns) + " Float64Array", info[index]);
+  }
+  std::vector<const double*> pointers;
+  for (uint32_t d = 0; d < array.Length(); ++d) {
+    Napi::Value value = array.Get(d);
+    const std::string name = "given[" + std::to_string(d) + "]";
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, name, "a Float64Array", value);
+    Napi::Float64Array column = value.As<Napi::Float64Array>();
+    if (static_cast<int64_t>(column.ElementLength()) != n) throw_range(env, name, "a Float64Array of " + std::to_string(n) + " values (the target's length)", value);
+    require_finite(env, name, column);
+    pointers.push_back(column.Data());
+    keep_in->Keep(column);
+  }
+  return pointers;
+}
+
+class FrenzelPompeWorker : public KernelWorker {
+ public:
+  FrenzelPompeWorker(Napi::Env env, const Backend& backend) : KernelWorker(env, "milens.frenzelPompeCounts"), backend_(backend) {}
+  const Backend& backend_;
+  const double* target_ = nullptr;
+  int64_t n_ = 0;
+  int32_t k_ = 1;
+  std::vector<const double*> given_, features_;
+  Napi::Reference<Napi::Int32Array> count_xz_, count_yz_, count_z_;
+  int32_t *count_xz_data_ = nullptr, *count_yz_data_ = nullptr, *count_z_data_ = nullptr;
+  std::vector<double> mean_digamma_;  // per feature: mean ψ(count + 1) of xz, yz, z
+
+ protected:
+  void Run() override {
+    const int64_t feature_count = static_cast<int64_t>(features_.size());
+    backend_.frenzel_pompe_counts(target_, n_, given_.data(), static_cast<int64_t>(given_.size()), features_.data(), feature_count, k_,
+                                  count_xz_data_, count_yz_data_, count_z_data_);
+    mean_digamma_.assign(3 * feature_count, 0);
+    if (n_ == 0) return;
+    int32_t* outputs[3] = {count_xz_data_, count_yz_data_, count_z_data_};
+    cpu::parallel_for(0, 3 * feature_count, 1, [&](int, int64_t from, int64_t to) {
+      for (int64_t task = from; task < to; ++task) mean_digamma_[task] = cpu::mean_digamma_of_counts(outputs[task % 3] + (task / 3) * n_, n_, 1);
+    });
+  }
+  Napi::Value Result(Napi::Env env) override {
+    const int64_t feature_count = static_cast<int64_t>(features_.size());
+    Napi::Array result =
+        split_counts(env, {{"countXZ", count_xz_.Value()}, {"countYZ", count_yz_.Value()}, {"countZ", count_z_.Value()}}, feature_count, n_);
+    for (int64_t f = 0; f < feature_count && n_ > 0; ++f) {
+      Napi::Object entry = result.Get(static_cast<uint32_t>(f)).As<Napi::Object>();
+      entry.Set("meanDigammaXZ", Napi::Number::New(env, mean_digamma_[3 * f]));
+      entry.Set("meanDigammaYZ", Napi::Number::New(env, mean_digamma_[3 * f + 1]));
+      entry.Set("meanDigammaZ", Napi::Number::New(env, mean_digamma_[3 * f + 2]));
+    }
+    return result;
+  }
+};
+
+Napi::Value FrenzelPompeCounts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 5) throw Napi::TypeError::New(env, "frenzelPompeCounts expects 5 arguments but received " + std::to_string(info.Length()));
+  const Backend& backend = backend_for(env, backend_argument(info));
+  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(target.ElementLength());
+  require_finite(env, "target", target);
+  auto* worker = new FrenzelPompeWorker(env, backend);
+  try {
+    worker->given_ = given_pointers(info, 2, n, worker);
+    worker->features_ = feature_pointers(info, 3, n, worker);
+    const int64_t k = integer_argument(info, 4, "k", 1, INT32_MAX);
+    if (!worker->features_.empty() && k > n - 1) {
+      throw_range(env, "k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", info[4]);
+    }
+    worker->k_ = static_cast<int32_t>(k);
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  const size_t total = worker->features_.size() * static_cast<size_t>(n);
+  worker->target_ = target.Data();
+  worker->n_ = n;
+  Napi::Int32Array count_xz = Napi::Int32Array::New(env, total), count_yz = Napi::Int32Array::New(env, total),
+                   count_z = Napi::Int32Array::New(env, total);
+  worker->count_xz_ = Napi::Persistent(count_xz);
+  worker->count_yz_ = Napi::Persistent(count_yz);
+  worker->count_z_ = Napi::Persistent(count_z);
+  worker->count_xz_data_ = count_xz.Data();
+  worker->count_yz_data_ = count_yz.Data();
+  worker->count_z_data_ = count_z.Data();
+  worker->Keep(target);
+  return worker->Queue();
+}
+
+// ---- end of conditional MI ------------------------------------------------------------------------
+
 // ---------------------------------------------------------------------------------------------------
 
 class HistogramWorker : public KernelWorker {
@@ -780,6 +881,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("parseNumericCsvFile", Napi::Function::New(env, ParseNumericCsvFile, "parseNumericCsvFile"));
   exports.Set("prepareContinuous", Napi::Function::New(env, PrepareContinuous, "prepareContinuous"));
   exports.Set("rossCounts", Napi::Function::New(env, RossCounts, "rossCounts"));
+  exports.Set("frenzelPompeCounts", Napi::Function::New(env, FrenzelPompeCounts, "frenzelPompeCounts"));  // conditional MI
   exports.Set("jointHistogram", Napi::Function::New(env, JointHistogram, "jointHistogram"));
   exports.Set("readBandwidthSum", Napi::Function::New(env, ReadBandwidthSum, "readBandwidthSum"));
   init_vector_index(env, exports);

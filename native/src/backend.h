@@ -97,6 +97,13 @@ struct Backend {
   void (*search_index)(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output);
   /** Frees what create_index allocated; never throws. */
   void (*destroy_index)(ResidentIndex& index);
+  // ---- conditional MI (native/cpu/cmi.h; every backend routes it to the CPU) ----
+  /**
+   * Frenzel–Pompe counts of each feature against the shared variable given `given` (given_count columns
+   * of n values); count_xz / count_yz / count_z: feature_count × n, feature-major.
+   */
+  void (*frenzel_pompe_counts)(const double* shared, int64_t n, const double* const* given, int64_t given_count, const double* const* features,
+                               int64_t feature_count, int32_t k, int32_t* count_xz, int32_t* count_yz, int32_t* count_z);
 };
 
 /** The one-shot kernel input for a search of a resident index that reads the caller's memory. */

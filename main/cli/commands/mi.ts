@@ -83,6 +83,8 @@ interface MiOptions extends TableKindOptions {
   stopAfter?: string;
   unit?: string;
   millerMadow?: boolean;
+  explain?: boolean;
+  estimator?: string;
 }
 
 export function registerMi(program: Command): void {
@@ -104,7 +106,9 @@ export function registerMi(program: Command): void {
       '10',
     )
     .option('--unit <unit>', 'nats or bits', 'nats')
-    .option('--miller-madow', 'Miller–Madow bias correction for discrete–discrete pairs');
+    .option('--miller-madow', 'Miller–Madow bias correction for discrete–discrete pairs')
+    .option('--explain', 'confounder check: for each feature, the column that explains the most of its MI with the target (docs/mi.md)')
+    .option('--estimator <name>', 'continuous pairs: ksg (default, as scikit-learn) or lnc (bias-corrected at strong dependence)');
   withJsonOption(command).action(async (table: string, options: MiOptions) => {
     const unit = options.unit ?? 'nats';
     if (unit !== 'nats' && unit !== 'bits')
@@ -115,9 +119,17 @@ export function registerMi(program: Command): void {
         value: options.given,
       });
     }
+    const estimator = options.estimator;
+    if (estimator !== undefined && estimator !== 'ksg' && estimator !== 'lnc')
+      throw invalidArgument(`Unknown estimator "${estimator}" for --estimator: expected ksg or lnc`, {
+        argument: '--estimator',
+        value: estimator,
+      });
     const request: MiRequest = {
       ...tableRequestFrom(table, options),
       ...(options.given !== undefined ? { given: options.given } : {}),
+      ...(options.explain ? { explain: true } : {}),
+      ...(estimator !== undefined ? { estimator } : {}),
       permutations: parseIntegerFlag('--permutations', options.permutations, 0, 1_000_000),
       stopAfterExceedances: parseIntegerFlag('--stop-after', options.stopAfter, 0, 1_000_000),
       unit: unit as InformationUnit,
@@ -142,8 +154,26 @@ export function registerMi(program: Command): void {
           'dcor',
           'p-value',
           'rows',
+          ...(options.explain ? ['explained by'] : []),
         ],
-        report.features.map((f) => [f.name, f.kind, f.mi, f.pearson, f.spearman, f.dcor, f.pValue, f.rows]),
+        report.features.map((f) => [
+          f.name,
+          f.kind,
+          f.mi,
+          f.pearson,
+          f.spearman,
+          f.dcor,
+          f.pValue,
+          f.rows,
+          // --explain: the column that explains the most, the share of mi it removes, mi left given it.
+          ...(options.explain
+            ? [
+                f.explainedBy
+                  ? `${f.explainedBy.column} ${Math.round(100 * f.explainedBy.shareExplained)}% (mi | it ${f.explainedBy.cmi.toPrecision(3)})`
+                  : '—',
+              ]
+            : []),
+        ]),
       ),
     );
     logInfo(

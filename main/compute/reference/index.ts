@@ -1,9 +1,19 @@
 // The pure-TypeScript compute backend: every kernel's reference implementation behind the
 // ComputeBackend contract. Used when the native addon is missing, and by the tests as the yardstick
 // every native backend must match. Work runs on the calling thread after a macrotask break.
-import type { ComputeBackend, CorrelationMeasures, KsgCounts, RossCounts, TopKResult, VectorIndex, VectorStore } from '../kernels.js';
+import type {
+  ComputeBackend,
+  CorrelationMeasures,
+  FrenzelPompeCounts,
+  KsgCounts,
+  RossCounts,
+  TopKResult,
+  VectorIndex,
+  VectorStore,
+} from '../kernels.js';
 import {
   validateCorrelationArguments,
+  validateFrenzelPompeArguments,
   validateJointHistogramArguments,
   validateKsgArguments,
   validateLogSumExpArguments,
@@ -12,6 +22,7 @@ import {
   validateVectorStore,
 } from '../validate.js';
 import { correlationsReference } from './correlations.js';
+import { frenzelPompeCountsReference } from './frenzel-pompe-counts.js';
 import { jointHistogramReference } from './joint-histogram.js';
 import { ksgCountsReference } from './ksg-counts.js';
 import { logSumExpReference } from './log-sum-exp.js';
@@ -56,6 +67,17 @@ export function createReferenceBackend(): ComputeBackend {
       validateRossArguments(labels, features, k);
       await yieldToEventLoop();
       return rossCountsReference(labels, features, k);
+    },
+
+    async frenzelPompeCounts(
+      target: Float64Array,
+      given: readonly Float64Array[],
+      features: readonly Float64Array[],
+      k: number,
+    ): Promise<FrenzelPompeCounts[]> {
+      validateFrenzelPompeArguments(target, given, features, k);
+      await yieldToEventLoop();
+      return frenzelPompeCountsReference(target, given, features, k);
     },
 
     async correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]> {

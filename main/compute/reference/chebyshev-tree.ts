@@ -1,7 +1,7 @@
-// A static kd-tree under the Chebyshev (max) metric for a few dimensions, used by the Frenzel–Pompe
-// conditional MI estimator (k-th neighbour distances in the 3-D joint space, strict neighbour counts in
-// 2-D subspaces), which the compute kernels do not cover. Building is O(n log n); each query visits
-// O(log n + output) nodes for well-spread data.
+// A static kd-tree under the Chebyshev (max) metric for a few dimensions: the reference of the
+// Frenzel–Pompe counts (k-th neighbour distances in the joint (x, y, z) space, strict neighbour counts in
+// its subspaces; ./frenzel-pompe-counts.ts) and the neighbour sets of the LNC correction
+// (main/mi/lnc.ts). Building is O(n log n); each query visits O(log n + output) nodes for spread data.
 
 const LEAF_SIZE = 16;
 
@@ -113,6 +113,55 @@ export class ChebyshevTree {
         stack[top++] = right;
       }
     }
+    return best[k - 1]!;
+  }
+
+  /**
+   * The k nearest points other than `self` (row indices, nearest first; ties in distance by tree order),
+   * written to `out` (length ≥ k); returns the k-th distance. Needs at least k other points.
+   */
+  kNearest(query: Float64Array, self: number, k: number, out: Int32Array): number {
+    const dimensions = this.dimensions;
+    const best = new Float64Array(k).fill(Infinity);
+    const bestIds = new Int32Array(k).fill(-1);
+    const stack = this.stack;
+    let top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const node = stack[--top]!;
+      if (this.boxDistance(node, query) >= best[k - 1]!) continue;
+      if (this.leftChild[node]! < 0) {
+        for (let p = this.nodeStart[node]!; p < this.nodeEnd[node]!; p++) {
+          if (this.order[p] === self) continue;
+          let distance = 0;
+          for (let d = 0; d < dimensions; d++) {
+            const delta = Math.abs(this.points[p * dimensions + d]! - query[d]!);
+            if (delta > distance) distance = delta;
+          }
+          if (distance < best[k - 1]!) {
+            let slot = k - 1;
+            while (slot > 0 && best[slot - 1]! > distance) {
+              best[slot] = best[slot - 1]!;
+              bestIds[slot] = bestIds[slot - 1]!;
+              slot--;
+            }
+            best[slot] = distance;
+            bestIds[slot] = this.order[p]!;
+          }
+        }
+        continue;
+      }
+      const left = this.leftChild[node]!,
+        right = this.rightChild(node);
+      if (this.boxDistance(left, query) <= this.boxDistance(right, query)) {
+        stack[top++] = right;
+        stack[top++] = left;
+      } else {
+        stack[top++] = left;
+        stack[top++] = right;
+      }
+    }
+    out.set(bestIds.subarray(0, k));
     return best[k - 1]!;
   }
 
