@@ -6,6 +6,8 @@ import path from 'node:path';
 import { textFormatOf, type TextFormat } from './extractors/index.js';
 
 export interface ScannedFile {
+  /** Which kind of item the file becomes: only text documents so far (images are the next kind). */
+  kind: 'text';
   path: string;
   format: TextFormat;
   size: number;
@@ -96,7 +98,7 @@ export async function scanFolder(root: string, options: ScanOptions): Promise<Sc
       skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${options.maxFileBytes})` });
       return;
     }
-    files.push({ path: file, format, size: stats.size, mtimeMs: stats.mtimeMs });
+    files.push({ kind: 'text', path: file, format, size: stats.size, mtimeMs: stats.mtimeMs });
   }
 
   await visitFolder(root);
