@@ -15,6 +15,7 @@ import { TextIndexWriter } from '../../db/repositories/text-index-repository.js'
 import { planChanges } from './change-detection.js';
 import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './extractors/index.js';
 import { extractionPool, type WorkerPool } from './isolation/worker-pool.js';
+import { ReadRefused, readRegularFile } from './safe-read.js';
 import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
 import { DEFAULT_MAX_FILE_BYTES, describeFsError, scanFolder, type ScannedFile, type SkippedEntry } from './scanner.js';
 
@@ -67,6 +68,8 @@ function weightOf(outcome: ReadOutcome): number {
 
 interface PreparationContext {
   maxFileBytes: number;
+  /** The collection's folder: a file whose open handle points outside it is refused. */
+  root: string;
   text: TextPreparationContext;
 }
 
@@ -74,9 +77,10 @@ interface PreparationContext {
 async function prepareItem({ file, previous }: WorkItem, context: PreparationContext): Promise<ReadOutcome> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file.path);
+    bytes = await readRegularFile(file.path, { maxBytes: context.maxFileBytes, root: context.root });
   } catch (error) {
-    return { kind: 'skipped', entry: { path: file.path, reason: describeFsError(error) } };
+    const reason = error instanceof ReadRefused ? error.reason : describeFsError(error);
+    return { kind: 'skipped', entry: { path: file.path, reason } };
   }
   const contentHash = hashContent(bytes);
   if (previous && previous.contentHash === contentHash) return { kind: 'same-content', previous, file };
@@ -210,6 +214,7 @@ export class IndexingService {
 
     const context: PreparationContext = {
       maxFileBytes,
+      root: collection.path,
       text: {
         pool: options.pool ?? extractionPool(),
         limits: { ...DEFAULT_EXTRACTION_LIMITS, ...options.limits },

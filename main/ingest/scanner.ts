@@ -43,6 +43,8 @@ export function describeFsError(error: unknown): string {
       return 'file disappeared or broken symbolic link';
     case 'EISDIR':
       return 'is a directory';
+    case 'ENXIO':
+      return 'not a regular file (socket or device without a reader)';
     default:
       return (error as Error).message;
   }
