@@ -17,7 +17,7 @@ import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './extractors/i
 import { extractionPool, type WorkerPool } from './isolation/worker-pool.js';
 import { ReadRefused, readRegularFile } from './safe-read.js';
 import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
-import { DEFAULT_MAX_FILE_BYTES, describeFsError, scanFolder, type ScannedFile, type SkippedEntry } from './scanner.js';
+import { DEFAULT_MAX_FILE_BYTES, describeFsError, scanFolder, type LinkPolicy, type ScannedFile, type SkippedEntry } from './scanner.js';
 
 export interface IndexOptions {
   maxFileBytes?: number;
@@ -34,6 +34,8 @@ export interface IndexOptions {
   extractionTimeoutMs?: number;
   /** The worker pool that extracts (default: the process's shared pool). */
   pool?: WorkerPool;
+  /** Symbolic links followed: only those resolving inside the collection (default) or all (scanner.ts). */
+  followLinks?: LinkPolicy;
 }
 
 /** One file to (re)index, and the row it replaces when it changed. */
@@ -68,8 +70,8 @@ function weightOf(outcome: ReadOutcome): number {
 
 interface PreparationContext {
   maxFileBytes: number;
-  /** The collection's folder: a file whose open handle points outside it is refused. */
-  root: string;
+  /** The collection's folder: a file whose open handle points outside it is refused (unset: links may lead anywhere). */
+  root?: string;
   text: TextPreparationContext;
 }
 
@@ -183,7 +185,8 @@ export class IndexingService {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const batchTextBytes = options.batchTextBytes ?? DEFAULT_BATCH_TEXT_BYTES;
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const scan = await scanFolder(collection.path, { maxFileBytes });
+    const followLinks = options.followLinks ?? 'inside';
+    const scan = await scanFolder(collection.path, { maxFileBytes, followLinks });
     const plan = planChanges(scan.files, this.documents.fingerprints(id));
     const skipped: SkippedEntry[] = [...scan.skipped];
     const report: RunCounts = { added: 0, updated: 0, removed: 0, unchanged: plan.unchanged };
@@ -214,7 +217,7 @@ export class IndexingService {
 
     const context: PreparationContext = {
       maxFileBytes,
-      root: collection.path,
+      root: followLinks === 'inside' ? collection.path : undefined,
       text: {
         pool: options.pool ?? extractionPool(),
         limits: { ...DEFAULT_EXTRACTION_LIMITS, ...options.limits },

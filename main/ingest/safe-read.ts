@@ -4,7 +4,7 @@
 // file is opened non-blocking, the opened handle is checked (fstat: a regular file; on Linux also where
 // the handle really points), and the bytes are read from that same handle, up to the size limit.
 import { constants, promises as fs, type Stats } from 'node:fs';
-import path from 'node:path';
+import { isInsideOrSame } from './scanner.js';
 
 /** A file that must not be read, with the reason for the skip list. */
 export class ReadRefused extends Error {
@@ -28,11 +28,6 @@ export function describeFileType(stats: Stats): string {
 // O_NONBLOCK makes open() of a FIFO return at once instead of waiting for a writer; it changes nothing
 // for regular files. O_NOCTTY: a terminal device swapped in must not become our controlling terminal.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
-
-function isInsideOrSame(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..' + path.sep) && relative !== '..' && !path.isAbsolute(relative));
-}
 
 export interface ReadOptions {
   maxBytes: number;
