@@ -15,7 +15,9 @@ import { TextIndexWriter } from '../../db/repositories/text-index-repository.js'
 import { planChanges } from './change-detection.js';
 import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './extractors/index.js';
 import { extractionPool, type WorkerPool } from './isolation/worker-pool.js';
+import { acquireRunLease, type LeaseOptions } from './run-lease.js';
 import { ReadRefused, readRegularFile } from './safe-read.js';
+import { namedStorageError } from './storage-errors.js';
 import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
 import { DEFAULT_MAX_FILE_BYTES, describeFsError, scanFolder, type LinkPolicy, type ScannedFile, type SkippedEntry } from './scanner.js';
 
@@ -36,6 +38,8 @@ export interface IndexOptions {
   pool?: WorkerPool;
   /** Symbolic links followed: only those resolving inside the collection (default) or all (scanner.ts). */
   followLinks?: LinkPolicy;
+  /** Waiting for another process's run of the same collection (run-lease.ts). */
+  lease?: LeaseOptions;
 }
 
 /** One file to (re)index, and the row it replaces when it changed. */
@@ -128,9 +132,13 @@ export class IndexingService {
         });
       }
     }
-    return this.db
-      .transaction(() => this.collections.insert(resolved, path.basename(resolved) || resolved, new Date().toISOString()))
-      .immediate();
+    try {
+      return this.db
+        .transaction(() => this.collections.insert(resolved, path.basename(resolved) || resolved, new Date().toISOString()))
+        .immediate();
+    } catch (error) {
+      throw namedStorageError(this.db, error, `adding the collection ${resolved}`);
+    }
   }
 
   /**
@@ -144,7 +152,11 @@ export class IndexingService {
     try {
       await this.running.get(id)?.catch(() => undefined);
       if (!this.collections.findById(id)) throw notFound(`No collection with id ${id}.`, { id });
-      this.deleteCollection(id);
+      try {
+        this.deleteCollection(id);
+      } catch (error) {
+        throw namedStorageError(this.db, error, `removing collection ${id}`);
+      }
     } finally {
       this.removing.delete(id);
     }
@@ -178,10 +190,28 @@ export class IndexingService {
     return run;
   }
 
+  /**
+   * One run: holds the collection's cross-process lease (another process's run is waited for), and
+   * reports every storage error with the database file and the collection named.
+   */
   private async runIndex(id: number, options: IndexOptions): Promise<IndexReport> {
     const started = performance.now();
     const collection = this.collections.findById(id);
     if (!collection) throw notFound(`No collection with id ${id}.`, { id });
+    try {
+      const lease = await acquireRunLease(this.db, id, collection.path, options.lease);
+      try {
+        return await this.runIndexHoldingLease(collection, options, started);
+      } finally {
+        lease.release();
+      }
+    } catch (error) {
+      throw namedStorageError(this.db, error, `indexing ${collection.path}`);
+    }
+  }
+
+  private async runIndexHoldingLease(collection: Collection, options: IndexOptions, started: number): Promise<IndexReport> {
+    const id = collection.id;
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const batchTextBytes = options.batchTextBytes ?? DEFAULT_BATCH_TEXT_BYTES;
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
