@@ -58,6 +58,8 @@ type ReadOutcome =
 
 const DEFAULT_BATCH_SIZE = 250;
 const DEFAULT_BATCH_TEXT_BYTES = 32 * 1024 * 1024;
+/** Files read and queued for extraction at most (their bytes are bounded separately). */
+const READ_AHEAD_FILES = 8;
 
 export function hashContent(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -268,8 +270,9 @@ export class IndexingService {
     await forEachBounded(
       work,
       {
-        // One item more than there are workers, so a worker never waits while a result is taken in.
-        concurrency: context.text.pool.size + 1,
+        // Enough files read ahead that a worker never waits for the main thread's reads and commits
+        // (measured: with one file ahead, 1,000 small notes took 30% longer than extracting in-process).
+        concurrency: Math.max(READ_AHEAD_FILES, 2 * context.text.pool.size),
         // Bytes read and not yet extracted: the raw files in flight (a file over it still runs, alone).
         weightOf: (item) => item.file.size,
         maxWeight: Math.max(maxFileBytes, batchTextBytes),
