@@ -4,6 +4,10 @@
 // then inflated with a byte cap anyway, because declared sizes can lie (yauzl also checks each entry's
 // actual size against its declaration). The caller gets the entries back as a stored (uncompressed)
 // zip, so that a parser that inflates by itself (mammoth's JSZip) has nothing left to inflate.
+// yauzl ships no types: the reference brings its declaration into every program that imports this module
+// (the tests' tsconfig includes no main/**/*.d.ts of its own).
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./yauzl.d.ts" />
 import { crc32 } from 'node:zlib';
 import { fromBufferPromise, type Entry } from 'yauzl';
 import { ExtractionRefused, type ExtractionLimits } from './types.js';
