@@ -11,7 +11,7 @@
 //   (cd /tmp/milens-base && npm run build --silent) && npm run build --silent
 //   node scripts/bench/ingest-memory.mjs [--peer /tmp/milens-base] [--files 6] [--mb 60] [--pages 20000] [--timeout-s 600]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -118,15 +118,26 @@ function indexWith(build, folder, databaseFile) {
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
+    // The kernel's high-water mark, sampled, so that a run stopped at the time limit still shows its peak so far.
+    let sampledPeakKb = 0;
+    const sampler = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        sampledPeakKb = Math.max(sampledPeakKb, Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0));
+      } catch {
+        // not Linux, or the process has just ended
+      }
+    }, 500);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       const wallMs = performance.now() - started;
       if (code === 0 && stdout) resolve({ ok: true, ...JSON.parse(stdout) });
       else {
         const why =
           signal === 'SIGKILL'
-            ? `did not finish in ${timeoutMs / 1000} s`
+            ? `did not finish in ${timeoutMs / 1000} s (peak RSS so far ${(sampledPeakKb / 1024).toFixed(0)} MB)`
             : `exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-1)[0]}`;
         resolve({ ok: false, why, elapsedMs: wallMs });
       }
