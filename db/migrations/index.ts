@@ -10,5 +10,6 @@ export interface Migration {
 
 import { initialSchema } from './001-initial.js';
 import { collectionsSchema } from './002-collections.js';
+import { indexLeasesSchema } from './004-index-leases.js';
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, collectionsSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, collectionsSchema, indexLeasesSchema];

@@ -56,6 +56,10 @@ export class WatcherService {
             .split(path.sep)
             .some((part) => part.startsWith('.')),
         awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 },
+        // Links are not followed: the scan follows only those that lead inside the folder, which is
+        // watched anyway, and following them here would watch /etc through a link, or 32,767 paths
+        // through a 14-level fan-out of links.
+        followSymlinks: false,
       });
       watcher.on('all', () => this.schedule(id, this.debounceMs));
       watcher.on('error', (error) => this.options.onError?.(error, id));
