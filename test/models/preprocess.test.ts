@@ -2,7 +2,7 @@
 // raw pixels decoded elsewhere, the resize-and-crop geometry, and clear errors for bad input.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { CLIP_VIT_B32_INFERENCE, type ImagePreprocessSpec } from '../../models/manifest.js';
 import { preprocessImage, resizeGeometry } from '../../models/preprocess.js';
@@ -12,7 +12,7 @@ import { makeTempFolder } from '../helpers/temp.js';
 const unit: ImagePreprocessSpec = { size: 8, resize: 'squash', interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] };
 
 /** A 40 x 20 image: left half red, right half blue. */
-function halves(): sharp.Sharp {
+function halves(): Sharp {
   const pixels = new Uint8Array(40 * 20 * 3);
   for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) pixels.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
   return sharp(pixels, { raw: { width: 40, height: 20, channels: 3 } });
