@@ -40,6 +40,16 @@ function roundHalfEven(value: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/** Width and height once the EXIF orientation is applied (orientations 5-8 swap the sides). */
+async function uprightSize(input: PreprocessInput): Promise<{ width: number; height: number }> {
+  if (typeof input !== 'string' && !Buffer.isBuffer(input)) return { width: input.width, height: input.height };
+  const metadata = await sharp(input, { failOn: 'error', limitInputPixels: 268_402_689 }).metadata();
+  if (!metadata.width || !metadata.height) throw new Error('the image has no dimensions');
+  return (metadata.orientation ?? 1) >= 5
+    ? { width: metadata.height, height: metadata.width }
+    : { width: metadata.width, height: metadata.height };
+}
+
 /** The size x size square at (left, top) of interleaved RGB `width` pixels wide. */
 function cropRgb(rgb: Uint8Array, width: number, left: number, top: number, size: number): Uint8Array {
   const result = new Uint8Array(size * size * 3);
@@ -77,19 +87,32 @@ export async function preprocessImage(input: PreprocessInput, spec: ImagePreproc
   let rgb: Uint8Array;
   try {
     // Orientation first (rotate() without arguments applies the EXIF tag), so dimensions are the upright ones.
-    const upright = await openImage(input).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const { width, height, channels } = upright.info;
+    const { width, height } = await uprightSize(input);
     const { resizedWidth, resizedHeight, left, top } = resizeGeometry(width, height, spec);
     if (resizedWidth > width || resizedHeight > height) {
-      // Enlarging: Pillow's own algorithm (libvips samples at other centres; see pillow-resample.ts).
-      const resized = pillowResize(upright.data, width, height, resizedWidth, resizedHeight, spec.interpolation);
+      // Enlarging (a photo smaller than the input): Pillow's own algorithm on the decoded pixels (libvips samples
+      // at other centres there; see pillow-resample.ts). Such photos are small, so decoding them whole is cheap.
+      const upright = await openImage(input).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const resized = pillowResize(upright.data, upright.info.width, upright.info.height, resizedWidth, resizedHeight, spec.interpolation);
       rgb = cropRgb(resized, resizedWidth, left, top, size);
     } else {
-      rgb = await sharp(upright.data, { raw: { width, height, channels } })
-        .resize(resizedWidth, resizedHeight, { fit: 'fill', kernel: spec.interpolation === 'bicubic' ? 'cubic' : 'linear' })
+      // Reducing: one libvips pipeline, which streams the decode instead of holding the whole photo. JPEG
+      // shrink-on-load is kept conservative (fastShrinkOnLoad off) so the resampler sees enough pixels.
+      const output = await openImage(input)
+        .resize(resizedWidth, resizedHeight, {
+          fit: 'fill',
+          kernel: spec.interpolation === 'bicubic' ? 'cubic' : 'linear',
+          fastShrinkOnLoad: false,
+        })
         .extract({ left, top, width: size, height: size })
+        .toColourspace('srgb')
+        .removeAlpha()
         .raw()
-        .toBuffer();
+        .toBuffer({ resolveWithObject: true });
+      if (output.info.channels !== 3 || output.info.width !== size || output.info.height !== size) {
+        throw new Error(`resizing gave ${output.info.width} x ${output.info.height} x ${output.info.channels}, not ${size} x ${size} x 3`);
+      }
+      rgb = output.data;
     }
   } catch (error) {
     if ((error as { code?: string }).code === 'INVALID_ARGUMENT') throw error;
