@@ -98,6 +98,33 @@ describe('openEmbedder with the test model', () => {
     await embedder.close();
   });
 
+  it('reports progress after each batch and stops between batches when its signal is aborted', async () => {
+    const { modelsFolder, manifest } = await installTestModel();
+    const embedder = await openEmbedder(modelsFolder, testModelId, { manifest, imageBatchSize: 2 });
+    const tensor = await preprocessImage(await solid(200, 10, 10), embedder.imagePreprocess);
+    const progress: Array<[number, number]> = [];
+    await embedder.embedImages([tensor, tensor, tensor, tensor, tensor], { onBatch: (done, total) => progress.push([done, total]) });
+    expect(progress).toEqual([
+      [2, 5],
+      [4, 5],
+      [5, 5],
+    ]);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const error = await rejection(
+      embedder.embedImages([tensor, tensor, tensor, tensor, tensor], {
+        signal: controller.signal,
+        onBatch: (done) => {
+          seen.push(done);
+          controller.abort();
+        },
+      }),
+    );
+    expect(error.code).toBe('CANCELLED');
+    expect(seen).toEqual([2]);
+    await embedder.close();
+  });
+
   it('refuses a tensor of the wrong size naming its position, and calls after close', async () => {
     const { modelsFolder, manifest } = await installTestModel();
     const embedder = await openEmbedder(modelsFolder, testModelId, { manifest });
