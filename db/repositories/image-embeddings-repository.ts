@@ -94,6 +94,18 @@ export class ImageEmbeddingsRepository {
       .all({ modelId, collectionId }) as Array<{ contentHash: string; path: string }>;
   }
 
+  /** Photos (files) of a collection, or of all, without a vector of `modelId` (every photo when it is null). */
+  withoutVector(modelId: string | null, collectionId?: number): number {
+    const filter = collectionId === undefined ? '' : 'AND d.collection_id = @collectionId';
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) FROM documents d WHERE d.kind = 'image' ${filter}
+           AND NOT EXISTS (SELECT 1 FROM image_embeddings e WHERE e.model_id = @modelId AND e.content_hash = d.content_hash)`,
+      )
+      .pluck()
+      .get({ modelId, collectionId }) as number;
+  }
+
   coverage(modelId: string): { embedded: number; photos: number } {
     return this.db
       .prepare(

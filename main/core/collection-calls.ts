@@ -2,6 +2,8 @@
 import type { IndexReport, IndexTrigger, MilensApi } from '../api/contract.js';
 import { invalidType, requireInteger, serializeError } from '../api/errors.js';
 import { IndexingService, type IndexOptions } from '../ingest/indexing-service.js';
+import { ThumbnailServer } from '../ingest/images/thumbnail-routes.js';
+import { thumbnailFolderFor } from '../ingest/images/thumbnail-cache.js';
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
 import { SearchService } from '../search/search-service.js';
 import type { CoreContext } from './context.js';
@@ -17,7 +19,9 @@ class ContextIndexingService extends IndexingService {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly context: CoreContext) {
-    super(context.database(), (event) => context.emit('indexProgress', event));
+    super(context.database(), (event) => context.emit('indexProgress', event), {
+      thumbnailFolder: thumbnailFolderFor(context.databasePath),
+    });
   }
 
   /** Every run not started by the API's indexCollection: the folder watcher's, in the background. */
@@ -79,6 +83,18 @@ function contextIndexingService(context: CoreContext): ContextIndexingService {
     indexingServices.set(context, service);
   }
   return service;
+}
+
+const thumbnailServers = new WeakMap<CoreContext, ThumbnailServer>();
+
+/** For the shells' thumbnail routes (serve shell, app://): thumbnails of indexed photos by item id. */
+export function thumbnailServerOf(context: CoreContext): ThumbnailServer {
+  let server = thumbnailServers.get(context);
+  if (!server) {
+    server = new ThumbnailServer(context.database(), thumbnailFolderFor(context.databasePath));
+    thumbnailServers.set(context, server);
+  }
+  return server;
 }
 
 const watchers = new WeakMap<CoreContext, WatcherService>();

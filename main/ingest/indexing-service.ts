@@ -2,6 +2,8 @@
 // outside any transaction, then committed in batches: each batch is one transaction holding whole
 // documents (row, passages, postings, df/cf changes), so a crash at any moment leaves every document
 // either fully indexed or absent, and the next run picks up exactly what is missing.
+// Photos take the same path (their document row, photo row and image vector commit together); their
+// decoding, thumbnails and embedding live in ./images/ (see photo-indexing.ts for this service's part).
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -16,12 +18,18 @@ import { termFrequencies, tokenize } from '../search/tokenizer.js';
 import { planChanges } from './change-detection.js';
 import { ExtractionRefused, extractText } from './extractors/index.js';
 import { splitIntoPassages } from './passages.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './images/guards.js';
+import { imageSkipReason, type PreparedPhoto } from './images/image-ingest.js';
+import { PhotoIndexing, type PhotoIndexingOptions, type PhotoRun } from './images/photo-indexing.js';
+import { hasImageExtension } from './images/sniff.js';
 import { DEFAULT_MAX_FILE_BYTES, describeFsError, scanFolder, type ScannedFile, type SkippedEntry } from './scanner.js';
 
 export interface IndexOptions {
   maxFileBytes?: number;
   /** Documents per transaction. */
   batchSize?: number;
+  /** Limits of the image guards (pixel count, side, aspect ratio); DEFAULT_IMAGE_LIMITS if absent. */
+  imageLimits?: ImageLimits;
 }
 
 interface PreparedDocument {
@@ -32,6 +40,8 @@ interface PreparedDocument {
   length: number;
   /** The row this replaces, for changed files. */
   previousId?: number;
+  /** Images: what goes into the `photos` row (and the model input, when a vector is due). */
+  photo?: PreparedPhoto;
 }
 
 type ReadOutcome =
@@ -59,7 +69,7 @@ export function preparePassages(text: string): { passages: PassageInput[]; lengt
   return { passages, length };
 }
 
-async function readAndExtract(file: ScannedFile, previous: DocumentFingerprint | undefined): Promise<ReadOutcome> {
+async function readAndExtract(file: ScannedFile, previous: DocumentFingerprint | undefined, photoRun: PhotoRun): Promise<ReadOutcome> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file.path);
@@ -68,6 +78,16 @@ async function readAndExtract(file: ScannedFile, previous: DocumentFingerprint |
   }
   const contentHash = hashContent(bytes);
   if (previous && previous.contentHash === contentHash) return { kind: 'same-content', previous, file };
+  if (file.format === 'image') {
+    try {
+      const photo = await photoRun.prepare(file.path, bytes, contentHash);
+      const title = path.basename(file.path);
+      return { kind: 'prepared', document: { file, contentHash, title, passages: [], length: 0, previousId: previous?.id, photo } };
+    } catch (error) {
+      const reason = imageSkipReason(error) ?? `cannot read the image: ${(error as Error).message}`;
+      return { kind: 'skipped', entry: { path: file.path, reason } };
+    }
+  }
   try {
     const extracted = await extractText(file.format, bytes);
     const { passages, length } = preparePassages(extracted.text);
@@ -97,6 +117,7 @@ export class IndexingService {
   private readonly collections: CollectionsRepository;
   private readonly documents: DocumentsRepository;
   private readonly skippedFiles: SkippedFilesRepository;
+  private readonly photoIndexing: PhotoIndexing;
   /** One run per collection at a time within this process (the watcher and a caller may overlap). */
   private readonly running = new Map<number, Promise<IndexReport>>();
   /** Collections being removed: their runs stop at the next batch instead of committing it. */
@@ -105,10 +126,12 @@ export class IndexingService {
   constructor(
     private readonly db: Database,
     private readonly onProgress: (event: IndexProgressEvent) => void = () => {},
+    photoOptions: PhotoIndexingOptions = {},
   ) {
     this.collections = new CollectionsRepository(db);
     this.documents = new DocumentsRepository(db);
     this.skippedFiles = new SkippedFilesRepository(db);
+    this.photoIndexing = new PhotoIndexing(db, photoOptions);
   }
 
   listCollections(): Collection[] {
@@ -155,6 +178,7 @@ export class IndexingService {
         for (const documentId of this.documents.idsOfCollection(id)) writer.removeDocumentText(documentId);
         writer.flush();
         this.collections.delete(id);
+        this.photoIndexing.embeddings.removeOrphans();
       })
       .immediate();
   }
@@ -185,6 +209,14 @@ export class IndexingService {
     const plan = planChanges(scan.files, this.documents.fingerprints(id));
     const skipped: SkippedEntry[] = [...scan.skipped];
     const report = { added: 0, updated: 0, removed: 0, unchanged: plan.unchanged };
+    const photoRun = await this.photoIndexing.beginRun(
+      id,
+      plan.removed.map((previous) => previous.id),
+      options.imageLimits ?? DEFAULT_IMAGE_LIMITS,
+    );
+    const photos = photoRun.report;
+    photos.unchanged = countImages(scan.files) - countImages([...plan.added, ...plan.maybeChanged.map((change) => change.file)]);
+    photos.removed = plan.removed.filter((previous) => hasImageExtension(previous.path)).length;
 
     const work: Array<{ file: ScannedFile; previous?: DocumentFingerprint }> = [
       ...plan.added.map((file) => ({ file })),
@@ -212,7 +244,14 @@ export class IndexingService {
 
     for (let start = 0; start < work.length; start += batchSize) {
       const outcomes = await mapWithConcurrency(work.slice(start, start + batchSize), READ_CONCURRENCY, ({ file, previous }) =>
-        readAndExtract(file, previous),
+        readAndExtract(file, previous, photoRun),
+      );
+      await photoRun.embedBatch(
+        outcomes.flatMap((outcome) =>
+          outcome.kind === 'prepared' && outcome.document.photo
+            ? [{ contentHash: outcome.document.contentHash, photo: outcome.document.photo }]
+            : [],
+        ),
       );
       const indexedAt = new Date().toISOString();
       this.commitRun(id, () => {
@@ -220,11 +259,13 @@ export class IndexingService {
         for (const outcome of outcomes) {
           if (outcome.kind === 'skipped') {
             skipped.push(outcome.entry);
+            if (hasImageExtension(outcome.entry.path)) photos.skipped++;
             continue;
           }
           if (outcome.kind === 'same-content') {
             this.documents.touch(outcome.previous.id, outcome.file.size, outcome.file.mtimeMs);
             report.unchanged++;
+            if (outcome.file.format === 'image') photos.unchanged++;
             continue;
           }
           const { document } = outcome;
@@ -237,8 +278,8 @@ export class IndexingService {
           const documentId = this.documents.insert({
             collectionId: id,
             path: document.file.path,
-            kind: 'text',
-            format: document.file.format,
+            kind: document.photo ? 'image' : 'text',
+            format: document.photo ? document.photo.metadata.format : document.file.format,
             size: document.file.size,
             mtimeMs: document.file.mtimeMs,
             contentHash: document.contentHash,
@@ -247,14 +288,20 @@ export class IndexingService {
             indexedAt,
           });
           writer.addPassages(documentId, document.passages);
+          if (document.photo) photoRun.store(documentId, document.contentHash, document.photo, indexedAt);
           if (document.previousId !== undefined) report.updated++;
           else report.added++;
+          if (document.photo && document.previousId !== undefined) photos.updated++;
+          else if (document.photo) photos.added++;
         }
         writer.flush();
       });
       processed += outcomes.length;
       progress();
     }
+
+    // Photos indexed before a model was installed, or under another one, get their vectors now.
+    await photoRun.embedMissing((work) => this.commitRun(id, work));
 
     // Files that became unreadable since they were indexed: drop their stale index rows.
     const changedPaths = new Set(plan.maybeChanged.map((change) => change.file.path));
@@ -269,17 +316,21 @@ export class IndexingService {
           writer.removeDocumentText(current);
           this.documents.delete(current);
           report.removed++;
+          if (hasImageExtension(file)) photos.removed++;
         }
         writer.flush();
       }
       this.skippedFiles.replaceAll(id, skipped, finishedAt);
       this.collections.markIndexed(id, finishedAt);
+      photoRun.removeOrphanVectors();
     });
+    if (photos.removed + photos.updated > 0) await photoRun.removeOrphanThumbnails();
     return {
       collection: this.collections.findById(id)!,
       ...report,
       skipped,
       elapsedMs: Math.round(performance.now() - started),
+      photos: photoRun.finish(),
     };
   }
 
@@ -296,6 +347,10 @@ export class IndexingService {
       work();
     });
   }
+}
+
+function countImages(files: readonly ScannedFile[]): number {
+  return files.reduce((count, file) => count + (file.format === 'image' ? 1 : 0), 0);
 }
 
 async function resolveFolder(folder: string): Promise<string> {

@@ -1,13 +1,18 @@
-// Walks a collection folder recursively and lists the files milens can index as text, with their size
+// Walks a collection folder recursively and lists the files milens can index (as text, or as photos by
+// their extension: the image path then sniffs what they really are), with their size
 // and mtime. What it cannot enter or read is listed with the reason: permission denied, symbolic-link
 // loops (a link back to a folder already on the path), broken links, files over the size limit.
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { textFormatOf, type TextFormat } from './extractors/index.js';
+import { hasImageExtension } from './images/sniff.js';
+
+/** How the file will be read: as text in that format, or by the image path. */
+export type ScannedFormat = TextFormat | 'image';
 
 export interface ScannedFile {
   path: string;
-  format: TextFormat;
+  format: ScannedFormat;
   size: number;
   mtimeMs: number;
 }
@@ -24,10 +29,15 @@ export interface ScanResult {
 
 export interface ScanOptions {
   maxFileBytes: number;
+  /** Limit for images (photos, scans and panoramas are larger than documents); DEFAULT_MAX_IMAGE_BYTES if absent. */
+  maxImageBytes?: number;
 }
 
 /** 64 MiB: larger files are almost always archives, dumps or media, not something to read as text. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** 512 MiB: a 16-bit TIFF scan of a large negative; the image guards check the pixels themselves. */
+export const DEFAULT_MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
@@ -90,10 +100,11 @@ export async function scanFolder(root: string, options: ScanOptions): Promise<Sc
   }
 
   function visitFile(file: string, stats: Stats): void {
-    const format = textFormatOf(file);
+    const format: ScannedFormat | undefined = hasImageExtension(file) ? 'image' : textFormatOf(file);
     if (!format) return;
-    if (stats.size > options.maxFileBytes) {
-      skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${options.maxFileBytes})` });
+    const limit = format === 'image' ? (options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES) : options.maxFileBytes;
+    if (stats.size > limit) {
+      skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${limit})` });
       return;
     }
     files.push({ path: file, format, size: stats.size, mtimeMs: stats.mtimeMs });

@@ -7,7 +7,8 @@ import { decodeWorkingImage, readImageHeader, type WorkingImage } from './decode
 import { readExifFacts } from './exif.js';
 import { DEFAULT_IMAGE_LIMITS, ImageSkipped, type ImageLimits } from './guards.js';
 import { sniffImageFormat } from './sniff.js';
-import { THUMBNAIL_SIDE_PIXELS, encodeThumbnails, type EncodedThumbnails } from './thumbnails.js';
+import { THUMBNAIL_SIDE_PIXELS, type EncodedThumbnails } from './thumbnail-cache.js';
+import { encodeThumbnails } from './thumbnails.js';
 import sharp from 'sharp';
 
 export interface ImageJobRequest {
