@@ -4,7 +4,7 @@
 // system. Kept free of `electron` so that tests can drive it with real requests.
 import { THUMBNAIL_CONTENT_TYPE, THUMBNAIL_ROUTE_PREFIX } from '../ingest/images/thumbnail-urls.js';
 
-export type ThumbnailLookup = (pathname: string) => Promise<Buffer | undefined>;
+export type ThumbnailLookup = (pathname: string) => Promise<Uint8Array | undefined>;
 
 /** Whether an app:// path is a thumbnail request (answered by answerThumbnail, never by the renderer files). */
 export function isThumbnailPath(pathname: string): boolean {

@@ -2,6 +2,7 @@
 import type { IndexReport, IndexTrigger, MilensApi } from '../api/contract.js';
 import { invalidType, requireInteger, serializeError } from '../api/errors.js';
 import { IndexingService, type IndexOptions } from '../ingest/indexing-service.js';
+import type { ImageEmbedderSource } from '../ingest/images/image-embedder.js';
 import { ThumbnailServer } from '../ingest/images/thumbnail-routes.js';
 import { thumbnailFolderFor } from '../ingest/images/thumbnail-cache.js';
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
@@ -15,12 +16,22 @@ type CollectionCalls = Pick<MilensApi, 'listCollections' | 'addCollection' | 're
  * watcher), ends with an `indexFinished` event, and the runs in flight are known so that a shell can let
  * them finish before closing the database.
  */
+/** The installed model's embedder, its code (and onnxruntime) loaded with the first indexing run. */
+function lazyEmbedderSource(modelsFolder: string): ImageEmbedderSource {
+  let source: ImageEmbedderSource | undefined;
+  return async () => {
+    source ??= (await import('../ingest/images/model-in-force.js')).installedEmbedderSource(modelsFolder);
+    return source();
+  };
+}
+
 class ContextIndexingService extends IndexingService {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly context: CoreContext) {
     super(context.database(), (event) => context.emit('indexProgress', event), {
       thumbnailFolder: thumbnailFolderFor(context.databasePath),
+      embedderSource: lazyEmbedderSource(context.modelsFolder),
     });
   }
 

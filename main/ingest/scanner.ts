@@ -7,15 +7,25 @@ import path from 'node:path';
 import { textFormatOf, type TextFormat } from './extractors/index.js';
 import { hasImageExtension } from './images/sniff.js';
 
-/** How the file will be read: as text in that format, or by the image path. */
-export type ScannedFormat = TextFormat | 'image';
-
-export interface ScannedFile {
+interface FileFacts {
   path: string;
-  format: ScannedFormat;
   size: number;
   mtimeMs: number;
 }
+
+/** A document read as text in its format. */
+export interface ScannedTextFile extends FileFacts {
+  kind: 'text';
+  format: TextFormat;
+}
+
+/** A file the image path reads (by its extension; its bytes then say what format it really is). */
+export interface ScannedImageFile extends FileFacts {
+  kind: 'image';
+}
+
+/** Which kind of item the file becomes, and what that kind needs to read it. */
+export type ScannedFile = ScannedTextFile | ScannedImageFile;
 
 export interface SkippedEntry {
   path: string;
@@ -100,14 +110,16 @@ export async function scanFolder(root: string, options: ScanOptions): Promise<Sc
   }
 
   function visitFile(file: string, stats: Stats): void {
-    const format: ScannedFormat | undefined = hasImageExtension(file) ? 'image' : textFormatOf(file);
-    if (!format) return;
-    const limit = format === 'image' ? (options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES) : options.maxFileBytes;
+    const isImage = hasImageExtension(file);
+    const format = isImage ? undefined : textFormatOf(file);
+    if (!isImage && !format) return;
+    const limit = isImage ? (options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES) : options.maxFileBytes;
     if (stats.size > limit) {
       skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${limit})` });
       return;
     }
-    files.push({ path: file, format, size: stats.size, mtimeMs: stats.mtimeMs });
+    const facts = { path: file, size: stats.size, mtimeMs: stats.mtimeMs };
+    files.push(format ? { kind: 'text', format, ...facts } : { kind: 'image', ...facts });
   }
 
   await visitFolder(root);

@@ -30,7 +30,7 @@ export interface ServeOptions {
    * Thumbnails of indexed photos for `GET /thumbnails/<itemId>/<small|large>`: the WebP bytes, or
    * undefined for a 404. Only the request path is passed, and only to this lookup by item id.
    */
-  thumbnails?: (pathname: string) => Promise<Buffer | undefined>;
+  thumbnails?: (pathname: string) => Promise<Uint8Array | undefined>;
   log?: (line: string) => void;
 }
 

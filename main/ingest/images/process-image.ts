@@ -1,7 +1,11 @@
 // One image, bytes in, everything the index keeps out: the photo's metadata, its two thumbnails and,
-// when a model is installed, the model's input pixels — all from a single decode of the file. A pure
-// function of its input (no database, no file system, no shared state), so it runs the same in the
-// indexing process or in a worker thread; its outputs are plain buffers that can be transferred.
+// when a model's vector is due, the model's input tensor — all from a single decode of the file. A pure
+// function of its input (no database, no file system, no shared state): it runs as the `image` job in
+// the ingestion worker pool (main/ingest/isolation/jobs/image-job.ts); its outputs are plain buffers.
+//
+// The model input is made by the model's own preprocessing (models/preprocess.ts) from the working
+// image, not from the file: for photos over 1024 px a side that is a resample of a 1024 px image rather
+// than of the full-size one (the price of decoding once; the same shorter-side-then-centre-crop rule).
 import type { PhotoMetadata } from '../../api/contract.js';
 import { decodeWorkingImage, readImageHeader, type WorkingImage } from './decode.js';
 import { readExifFacts } from './exif.js';
@@ -9,28 +13,29 @@ import { DEFAULT_IMAGE_LIMITS, ImageSkipped, type ImageLimits } from './guards.j
 import { sniffImageFormat } from './sniff.js';
 import { THUMBNAIL_SIDE_PIXELS, type EncodedThumbnails } from './thumbnail-cache.js';
 import { encodeThumbnails } from './thumbnails.js';
-import sharp from 'sharp';
+import type { ImagePreprocessSpec } from '../../../models/manifest.js';
+import { preprocessImage } from '../../../models/preprocess.js';
 
 export interface ImageJobRequest {
   bytes: Uint8Array;
   /** The file's extension, only to word the "not an image" reason. */
   extension?: string;
   limits?: ImageLimits;
-  /** Side of the square model input to derive (e.g. 224 for CLIP ViT-B/32); none when no model is installed. */
-  modelInputSide?: number;
+  /** The model's preprocessing when its vector is due; none when no model is installed or the bytes have one. */
+  modelPreprocess?: ImagePreprocessSpec;
+  /** Encode the thumbnails (default true; the embedding pass of photos already indexed needs only the model input). */
+  thumbnails?: boolean;
 }
 
-/** A model's input: side × side RGB, 8 bits a channel, the shorter side resized to `side` and centre-cropped. */
-export interface ModelInputPixels {
-  side: number;
-  pixels: Buffer;
-}
+/** A model's input tensor: float32 [3, size, size], planar RGB, normalised (models/preprocess.ts). */
+export type ModelInput = Float32Array;
 
 export interface ProcessedImage {
   metadata: PhotoMetadata;
   animated: boolean;
-  thumbnails: EncodedThumbnails;
-  modelInput?: ModelInputPixels;
+  /** Absent when `thumbnails: false` was asked for. */
+  thumbnails?: EncodedThumbnails;
+  modelInput?: ModelInput;
 }
 
 /** Processes one image; throws ImageSkipped (with its named reason) for anything that is not indexable. */
@@ -50,8 +55,8 @@ export async function processImage(request: ImageJobRequest): Promise<ProcessedI
     decodeWorkingImage(bytes, format, limits, THUMBNAIL_SIDE_PIXELS.large),
   ]);
   const [thumbnails, modelInput] = await Promise.all([
-    encodeThumbnails(working),
-    request.modelInputSide ? deriveModelInput(working, request.modelInputSide) : Promise.resolve(undefined),
+    request.thumbnails === false ? undefined : encodeThumbnails(working),
+    request.modelPreprocess ? deriveModelInput(working, request.modelPreprocess) : undefined,
   ]);
   return {
     metadata: { format, width: header.width, height: header.height, ...exif },
@@ -62,10 +67,6 @@ export async function processImage(request: ImageJobRequest): Promise<ProcessedI
 }
 
 /** The model input from the working image (no second decode of the file). */
-export async function deriveModelInput(image: WorkingImage, side: number): Promise<ModelInputPixels> {
-  const pixels = await sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(side, side, { fit: 'cover', position: 'centre', kernel: 'cubic' })
-    .raw()
-    .toBuffer();
-  return { side, pixels };
+export function deriveModelInput(image: WorkingImage, spec: ImagePreprocessSpec): Promise<ModelInput> {
+  return preprocessImage({ pixels: image.pixels, width: image.width, height: image.height, channels: 3 }, spec);
 }

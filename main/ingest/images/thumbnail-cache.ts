@@ -13,8 +13,8 @@ export const THUMBNAIL_SIZES: readonly ThumbnailSize[] = ['small', 'large'];
 export const THUMBNAIL_SIDE_PIXELS: Record<ThumbnailSize, number> = { small: 256, large: 1024 };
 
 export interface EncodedThumbnails {
-  small: Buffer;
-  large: Buffer;
+  small: Uint8Array;
+  large: Uint8Array;
 }
 
 /** The cache folder of a database: `thumbnails/` beside the SQLite file. */

@@ -21,7 +21,7 @@ export class ThumbnailServer {
   }
 
   /** The WebP bytes of an item's thumbnail, or undefined when the id is no indexed photo (or its file is gone or changed). */
-  async thumbnail(itemId: number, size: ThumbnailSize): Promise<Buffer | undefined> {
+  async thumbnail(itemId: number, size: ThumbnailSize): Promise<Uint8Array | undefined> {
     const item = this.photos.item(itemId);
     if (!item) return undefined;
     const cached = await this.cache.read(item.contentHash, size);
@@ -37,6 +37,7 @@ export class ThumbnailServer {
       // Loaded only when a thumbnail must be rebuilt: sharp takes a while to load.
       const { processImage } = await import('./process-image.js');
       const { thumbnails } = await processImage({ bytes, limits: DEFAULT_IMAGE_LIMITS });
+      if (!thumbnails) return undefined;
       await this.cache.write(item.contentHash, thumbnails);
       return thumbnails[size];
     } catch {
@@ -45,7 +46,7 @@ export class ThumbnailServer {
   }
 
   /** Resolves a request path: the bytes to send, or undefined for a 404. */
-  async forPath(pathname: string): Promise<Buffer | undefined> {
+  async forPath(pathname: string): Promise<Uint8Array | undefined> {
     const route = parseThumbnailPath(pathname);
     return route ? this.thumbnail(route.itemId, route.size) : undefined;
   }

@@ -6,6 +6,7 @@ import { DEFAULT_IMAGE_LIMITS, ImageSkipped, imageSkipCodeOf, type ImageSkipCode
 import { processImage } from '../../../../main/ingest/images/process-image.js';
 import { hasImageExtension, sniffImageFormat } from '../../../../main/ingest/images/sniff.js';
 import { exifDateToIso } from '../../../../main/ingest/images/exif.js';
+import { DEFAULT_MODEL_ID, MODEL_MANIFEST, findModel } from '../../../../models/manifest.js';
 import {
   animated,
   cmykJpeg,
@@ -43,7 +44,8 @@ describe('image sniffing', () => {
 
 describe('processImage', () => {
   it('applies EXIF orientation before anything else and reads date, offset, camera, lens and GPS', async () => {
-    const result = await processImage({ bytes: await orientedJpegWithExif(), modelInputSide: 16 });
+    const preprocess = findModel(MODEL_MANIFEST, DEFAULT_MODEL_ID).inference.image.preprocess;
+    const result = await processImage({ bytes: await orientedJpegWithExif(), modelPreprocess: preprocess });
     expect(result.metadata).toEqual({
       format: 'jpeg',
       width: 20,
@@ -66,8 +68,14 @@ describe('processImage', () => {
     expect(top[2]).toBeLessThan(60);
     expect(bottom[2]).toBeGreaterThan(200);
     expect(bottom[0]).toBeLessThan(60);
-    // The model input is the centre crop of the oriented image: 16 × 16 RGB.
-    expect(result.modelInput?.pixels.length).toBe(16 * 16 * 3);
+    // The model input is the model's tensor of the oriented image: [3, size, size], planar R then G then B.
+    const side = preprocess.size;
+    expect(result.modelInput?.length).toBe(3 * side * side);
+    const plane = side * side;
+    const red = (row: number) => result.modelInput![row * side + side / 2];
+    const blue = (row: number) => result.modelInput![2 * plane + row * side + side / 2];
+    expect(red(4)).toBeGreaterThan(blue(4)); // top: red
+    expect(blue(side - 4)).toBeGreaterThan(red(side - 4)); // bottom: blue
   });
 
   it('decodes every format, CMYK and 16-bit alike, to the same colours; animated files give their first frame', async () => {
