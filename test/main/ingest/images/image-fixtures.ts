@@ -2,7 +2,7 @@
 // format, EXIF orientation and GPS written with withExif/withMetadata, CMYK and 16-bit files, animated
 // GIF and WebP, and a broken file of every kind the image guards name.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -121,4 +121,56 @@ export async function meanColour(image: Buffer, region: { left: number; top: num
   for (let i = 0; i < data.length; i += info.channels) for (let c = 0; c < 3; c++) sums[c] += data[i + c];
   const count = data.length / info.channels;
   return sums.map((sum) => Math.round(sum / count));
+}
+
+/** Files that must be indexed as photos, by name, with the format the bytes say. */
+export interface GoodImageSet {
+  files: Record<string, { format: string; width: number; height: number }>;
+  heicSkipReason?: string;
+}
+
+/** Writes one good image of every kind milens reads (a PNG named .jpg among them) into `folder`. */
+export async function writeGoodImages(folder: string): Promise<GoodImageSet> {
+  mkdirSync(folder, { recursive: true });
+  const files: GoodImageSet['files'] = {};
+  const put = (name: string, bytes: Buffer, format: string, width = 40, height = 20) => {
+    writeFileSync(path.join(folder, name), bytes);
+    files[name] = { format, width, height };
+  };
+  for (const format of ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff'] as const)
+    put(`plain.${format === 'jpeg' ? 'jpg' : format}`, await imageOf(format), format);
+  put('cmyk.jpg', await cmykJpeg(), 'jpeg');
+  put('sixteen-bit.png', await sixteenBitPng(), 'png');
+  put('animated.gif', await animated('gif'), 'gif', 20, 10);
+  put('animated.webp', await animated('webp'), 'webp', 20, 10);
+  put('oriented.jpg', await orientedJpegWithExif(), 'jpeg', 20, 40);
+  put('really-a-png.jpg', await imageOf('png'), 'png');
+  const heic = heicFromJpeg(await imageOf('jpeg'));
+  if ('heic' in heic) put('phone.heic', heic.heic, 'heic');
+  return { files, heicSkipReason: 'reason' in heic ? heic.reason : undefined };
+}
+
+/** Writes a broken file of every kind the guards name; returns file name → expected skip code. */
+export async function writeBrokenImages(folder: string): Promise<Record<string, string>> {
+  mkdirSync(folder, { recursive: true });
+  const jpeg = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#808000' } })
+    .jpeg()
+    .toBuffer();
+  const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#008080' } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  const broken: Record<string, [Buffer, string]> = {
+    'empty.jpg': [Buffer.alloc(0), 'empty'],
+    'notes-not-a-photo.jpg': [Buffer.from('these are notes, saved with the wrong extension\n'), 'not-an-image'],
+    'truncated.jpg': [jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'truncated'],
+    'truncated.png': [png.subarray(0, Math.floor(png.length / 2)), 'truncated'],
+    'bomb.png': [pngWithClaimedSize(60_000, 60_000), 'decompression-bomb'],
+    'strip.png': [pngWithClaimedSize(1, 300_000), 'absurd-dimensions'],
+  };
+  const expected: Record<string, string> = {};
+  for (const [name, [bytes, code]] of Object.entries(broken)) {
+    writeFileSync(path.join(folder, name), bytes);
+    expected[name] = code;
+  }
+  return expected;
 }
