@@ -5,6 +5,7 @@
 // HEIC/HEIF is decoded by libheif compiled to WebAssembly (heic-decode): sharp's bundled libvips has no
 // HEVC decoder. libheif applies the file's own rotation and mirroring boxes, which is what HEIF
 // orientation is, so EXIF orientation is not applied a second time there.
+import { createRequire } from 'node:module';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { ImageSkipped, checkDimensions, skipForDecodeError, type ImageLimits } from './guards.js';
 import type { ImageFormat } from './sniff.js';
@@ -75,9 +76,21 @@ export async function decodeWorkingImage(
   }
 }
 
+/** heic-decode 2 (libheif compiled to WebAssembly) ships no types: what this module uses of it. */
+interface HeicImage {
+  width: number;
+  height: number;
+  /** RGBA, 8 bits a channel, row-major. */
+  decode(): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+}
+interface HeicDecode {
+  all(options: { buffer: Uint8Array }): Promise<HeicImage[] & { dispose(): void }>;
+}
+let heicDecode: HeicDecode | undefined;
+
 async function decodeHeic(bytes: Uint8Array, limits: ImageLimits): Promise<Sharp> {
   // Loaded on the first HEIC: the WebAssembly module takes a while to compile.
-  const { default: heicDecode } = await import('heic-decode');
+  heicDecode ??= createRequire(import.meta.url)('heic-decode') as HeicDecode;
   const images = await heicDecode.all({ buffer: bytes });
   try {
     const primary = images[0];

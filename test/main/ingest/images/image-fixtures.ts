@@ -115,7 +115,10 @@ export function heicFromJpeg(jpeg: Buffer): { heic: Buffer } | { reason: string 
 }
 
 /** Mean RGB of a region of decoded pixels. */
-export async function meanColour(image: Buffer, region: { left: number; top: number; width: number; height: number }): Promise<number[]> {
+export async function meanColour(
+  image: Uint8Array,
+  region: { left: number; top: number; width: number; height: number },
+): Promise<number[]> {
   const { data, info } = await sharp(image).extract(region).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const sums = [0, 0, 0];
   for (let i = 0; i < data.length; i += info.channels) for (let c = 0; c < 3; c++) sums[c] += data[i + c];

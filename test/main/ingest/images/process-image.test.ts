@@ -59,7 +59,7 @@ describe('processImage', () => {
       longitude: -2.25,
     });
     // Stored left red / right blue, shown rotated 90° clockwise: red on top, blue below.
-    const large = result.thumbnails.large;
+    const large = result.thumbnails!.large;
     expect((await sharp(large).metadata()).format).toBe('webp');
     expect(await sharp(large).metadata()).toMatchObject({ width: 20, height: 40 });
     const top = await meanColour(large, { left: 2, top: 2, width: 16, height: 14 });
@@ -93,16 +93,16 @@ describe('processImage', () => {
       const result = await processImage({ bytes });
       expect(result.metadata, name).toMatchObject({ width: 40, height: 20, takenAt: null, latitude: null });
       expect(result.animated, name).toBe(false);
-      const left = await meanColour(result.thumbnails.large, { left: 2, top: 2, width: 14, height: 16 });
+      const left = await meanColour(result.thumbnails!.large, { left: 2, top: 2, width: 14, height: 16 });
       expect(left[0], name).toBeGreaterThan(190);
       expect(left[2], name).toBeLessThan(70);
-      expect((await sharp(result.thumbnails.small).metadata()).width, name).toBe(40);
+      expect((await sharp(result.thumbnails!.small).metadata()).width, name).toBe(40);
     }
     for (const format of ['gif', 'webp'] as const) {
       const result = await processImage({ bytes: await animated(format) });
       expect(result.animated, format).toBe(true);
       expect(result.metadata).toMatchObject({ format, width: 20, height: 10 });
-      const colour = await meanColour(result.thumbnails.large, { left: 0, top: 0, width: 20, height: 10 });
+      const colour = await meanColour(result.thumbnails!.large, { left: 0, top: 0, width: 20, height: 10 });
       expect(colour[0], format).toBeGreaterThan(200); // the first frame is red
     }
   });
@@ -112,8 +112,8 @@ describe('processImage', () => {
       .jpeg()
       .toBuffer();
     const result = await processImage({ bytes: big });
-    expect(await sharp(result.thumbnails.small).metadata()).toMatchObject({ width: 256, height: 171 });
-    expect(await sharp(result.thumbnails.large).metadata()).toMatchObject({ width: 1024, height: 683 });
+    expect(await sharp(result.thumbnails!.small).metadata()).toMatchObject({ width: 256, height: 171 });
+    expect(await sharp(result.thumbnails!.large).metadata()).toMatchObject({ width: 1024, height: 683 });
     expect(result.metadata).toMatchObject({ width: 3000, height: 2000 });
   });
 
@@ -128,7 +128,7 @@ describe('processImage', () => {
     expect(result.metadata).toMatchObject({ format: 'heic' });
     // x265 pads to even sizes only in the coded picture; the image itself keeps 40 × 20.
     expect([result.metadata.width, result.metadata.height]).toEqual([40, 20]);
-    const left = await meanColour(result.thumbnails.large, { left: 2, top: 2, width: 14, height: 16 });
+    const left = await meanColour(result.thumbnails!.large, { left: 2, top: 2, width: 14, height: 16 });
     expect(left[0]).toBeGreaterThan(180);
     expect(left[2]).toBeLessThan(80);
   });
