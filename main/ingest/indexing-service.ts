@@ -156,6 +156,7 @@ export class IndexingService {
       await this.running.get(id)?.catch(() => undefined);
       if (!this.collections.findById(id)) throw notFound(`No collection with id ${id}.`, { id });
       this.deleteCollection(id);
+      await this.photoIndexing.removeOrphanThumbnails();
     } finally {
       this.removing.delete(id);
     }

@@ -61,6 +61,12 @@ export class PhotoIndexing {
     this.thumbnails = new ThumbnailCache(options.thumbnailFolder ?? thumbnailFolderFor(db.name));
   }
 
+  /** Thumbnails of bytes no photo has any more (after a run, or once a collection is removed). */
+  async removeOrphanThumbnails(): Promise<void> {
+    const keep = new Set(this.photos.list().map((item) => item.contentHash));
+    await this.thumbnails.removeExcept(keep);
+  }
+
   /**
    * Starts a run. `removedIds`: the documents the run will delete (their photos may reappear under
    * another name); `commit`: runs work in one of the run's transactions.
@@ -272,8 +278,7 @@ export class PhotoRun {
 
   /** After the last commit: thumbnails of bytes no photo has any more (other collections' photos kept). */
   async removeOrphanThumbnails(): Promise<void> {
-    const keep = new Set(this.owner.photos.list().map((item) => item.contentHash));
-    await this.owner.thumbnails.removeExcept(keep);
+    await this.owner.removeOrphanThumbnails();
   }
 
   /** Closes the report: how many of the collection's photos still lack a vector of the model in force. */
