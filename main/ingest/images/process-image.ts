@@ -52,7 +52,7 @@ export async function processImage(request: ImageJobRequest): Promise<ProcessedI
   const header = await readImageHeader(bytes, format, limits);
   const [exif, working] = await Promise.all([
     readExifFacts(header.exif),
-    decodeWorkingImage(bytes, format, limits, THUMBNAIL_SIDE_PIXELS.large),
+    decodeWorkingImage(bytes, format, limits, THUMBNAIL_SIDE_PIXELS.large, header.hasAlpha),
   ]);
   const [thumbnails, modelInput] = await Promise.all([
     request.thumbnails === false ? undefined : encodeThumbnails(working),
