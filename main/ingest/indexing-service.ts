@@ -18,11 +18,20 @@ import { TextIndexWriter } from '../../db/repositories/text-index-repository.js'
 import { planChanges } from './change-detection.js';
 import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './extractors/index.js';
 import { extractionPool, type WorkerPool } from './isolation/worker-pool.js';
+import { ReadRefused, readRegularFile } from './safe-read.js';
 import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './images/guards.js';
 import { PhotoIndexing, type PhotoIndexingOptions, type PhotoRun, type PreparedPhotoItem } from './images/photo-indexing.js';
 import { hasImageExtension } from './images/sniff.js';
-import { DEFAULT_MAX_FILE_BYTES, describeFsError, scanFolder, type ScannedFile, type SkippedEntry } from './scanner.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_IMAGE_BYTES,
+  describeFsError,
+  scanFolder,
+  type LinkPolicy,
+  type ScannedFile,
+  type SkippedEntry,
+} from './scanner.js';
 
 export interface IndexOptions {
   maxFileBytes?: number;
@@ -41,6 +50,8 @@ export interface IndexOptions {
   pool?: WorkerPool;
   /** Limits of the image guards (pixel count, side, aspect ratio); DEFAULT_IMAGE_LIMITS if absent. */
   imageLimits?: ImageLimits;
+  /** Symbolic links followed: only those resolving inside the collection (default) or all (scanner.ts). */
+  followLinks?: LinkPolicy;
 }
 
 /** One file to (re)index, and the row it replaces when it changed. */
@@ -77,6 +88,8 @@ function weightOf(outcome: ReadOutcome): number {
 
 interface PreparationContext {
   maxFileBytes: number;
+  /** The collection's folder: a file whose open handle points outside it is refused (unset: links may lead anywhere). */
+  root?: string;
   text: TextPreparationContext;
   photos: PhotoRun;
 }
@@ -85,9 +98,11 @@ interface PreparationContext {
 async function prepareItem({ file, previous }: WorkItem, context: PreparationContext): Promise<ReadOutcome> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file.path);
+    const maxBytes = file.kind === 'image' ? DEFAULT_MAX_IMAGE_BYTES : context.maxFileBytes;
+    bytes = await readRegularFile(file.path, { maxBytes, root: context.root });
   } catch (error) {
-    return { kind: 'skipped', entry: { path: file.path, reason: describeFsError(error) } };
+    const reason = error instanceof ReadRefused ? error.reason : describeFsError(error);
+    return { kind: 'skipped', entry: { path: file.path, reason } };
   }
   const contentHash = hashContent(bytes);
   if (previous && previous.contentHash === contentHash) return { kind: 'same-content', previous, file };
@@ -198,7 +213,8 @@ export class IndexingService {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const batchTextBytes = options.batchTextBytes ?? DEFAULT_BATCH_TEXT_BYTES;
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const scan = await scanFolder(collection.path, { maxFileBytes });
+    const followLinks = options.followLinks ?? 'inside';
+    const scan = await scanFolder(collection.path, { maxFileBytes, followLinks });
     const plan = planChanges(scan.files, this.documents.fingerprints(id));
     const skipped: SkippedEntry[] = [...scan.skipped];
     const report: RunCounts = { added: 0, updated: 0, removed: 0, unchanged: plan.unchanged };
@@ -238,6 +254,7 @@ export class IndexingService {
 
     const context: PreparationContext = {
       maxFileBytes,
+      root: followLinks === 'inside' ? collection.path : undefined,
       text: {
         pool: options.pool ?? extractionPool(),
         limits: { ...DEFAULT_EXTRACTION_LIMITS, ...options.limits },

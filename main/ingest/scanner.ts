@@ -1,8 +1,15 @@
-// Walks a collection folder recursively and lists the files milens can index (as text, or as photos by
-// their extension: the image path then sniffs what they really are), with their size
-// and mtime. What it cannot enter or read is listed with the reason: permission denied, symbolic-link
-// loops (a link back to a folder already on the path), broken links, files over the size limit.
-import { promises as fs, type Stats } from 'node:fs';
+// Walks a collection folder and lists the files milens can index (as text, or as photos by their
+// extension: the image path then sniffs what they really are), with their size and mtime. What it
+// does not enter or read is listed with the reason: permission denied, broken links, files over the
+// size limit, names that are not valid UTF-8, and links it does not follow:
+// - Symbolic links are followed only while they resolve inside the collection's folder (`followLinks:
+//   'anywhere'` follows them wherever they lead; the no-nesting rule of collections does not see those).
+// - Every real folder is scanned once, identified by device and inode; every real file is listed once.
+//   The real tree is walked first and links afterwards (breadth first), so a file is listed under its
+//   real path when it has one, and a link to a folder already scanned (a loop back to an ancestor, or
+//   two links to one folder, as in a fan-out of links that would otherwise multiply every file) is
+//   reported and not entered.
+import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { textFormatOf, type TextFormat } from './extractors/index.js';
 import { hasImageExtension } from './images/sniff.js';
@@ -37,10 +44,14 @@ export interface ScanResult {
   skipped: SkippedEntry[];
 }
 
+export type LinkPolicy = 'inside' | 'anywhere';
+
 export interface ScanOptions {
   maxFileBytes: number;
   /** Limit for images (photos, scans and panoramas are larger than documents); DEFAULT_MAX_IMAGE_BYTES if absent. */
   maxImageBytes?: number;
+  /** Which symbolic links are followed: only those resolving inside the folder (default), or all. */
+  followLinks?: LinkPolicy;
 }
 
 /** 64 MiB: larger files are almost always archives, dumps or media, not something to read as text. */
@@ -61,67 +72,143 @@ export function describeFsError(error: unknown): string {
       return 'file disappeared or broken symbolic link';
     case 'EISDIR':
       return 'is a directory';
+    case 'ENXIO':
+      return 'not a regular file (socket or device without a reader)';
     default:
       return (error as Error).message;
   }
 }
 
+/** True when `child` is `parent` or lies below it. */
+export function isInsideOrSame(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (relative !== '..' && !relative.startsWith('..' + path.sep) && !path.isAbsolute(relative));
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A file name as text, or undefined when its bytes are not valid UTF-8. */
+function decodeName(name: Buffer): string | undefined {
+  try {
+    return utf8.decode(name);
+  } catch {
+    return undefined;
+  }
+}
+
+const identity = (stats: Stats) => `${stats.dev}:${stats.ino}`;
+
 export async function scanFolder(root: string, options: ScanOptions): Promise<ScanResult> {
   const files: ScannedFile[] = [];
   const skipped: SkippedEntry[] = [];
-  // Real paths of the folders on the current descent path: a link to one of them is a loop.
-  const ancestors = new Set<string>();
+  const followLinks = options.followLinks ?? 'inside';
+  /** Real folders scanned (device:inode) → the path they were scanned under. */
+  const scannedFolders = new Map<string, string>();
+  /** Real files listed (device:inode) → the path they were listed under. */
+  const listedFiles = new Map<string, string>();
+  /** Links met while walking, resolved once the real tree is done. */
+  const links: string[] = [];
+  let rootReal: string;
+  try {
+    rootReal = await fs.realpath(root);
+  } catch (error) {
+    return { files, skipped: [{ path: root, reason: describeFsError(error) }] };
+  }
 
-  async function visitFolder(folder: string): Promise<void> {
-    let real: string;
+  async function walk(folder: string): Promise<void> {
+    let entries: Array<Dirent<Buffer>>;
     try {
-      real = await fs.realpath(folder);
+      entries = await fs.readdir(folder, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       skipped.push({ path: folder, reason: describeFsError(error) });
       return;
     }
-    if (ancestors.has(real)) {
-      skipped.push({ path: folder, reason: 'symbolic link loop' });
-      return;
-    }
-    let entries;
-    try {
-      entries = await fs.readdir(folder, { withFileTypes: true });
-    } catch (error) {
-      skipped.push({ path: folder, reason: describeFsError(error) });
-      return;
-    }
-    ancestors.add(real);
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries.sort((a, b) => Buffer.compare(a.name, b.name));
     for (const entry of entries) {
-      const full = path.join(folder, entry.name);
-      if (entry.name.startsWith('.')) continue; // hidden files and folders (.git, .DS_Store, …)
+      const name = decodeName(entry.name);
+      if (name === undefined) {
+        // Such a file cannot be named in a string path (the index, the UI); it would read as "missing".
+        skipped.push({ path: path.join(folder, entry.name.toString('utf8')), reason: 'file name is not valid UTF-8' });
+        continue;
+      }
+      if (name.startsWith('.')) continue; // hidden files and folders (.git, .DS_Store, …)
+      const full = path.join(folder, name);
+      if (entry.isSymbolicLink()) {
+        links.push(full);
+        continue;
+      }
       let stats: Stats;
       try {
-        stats = entry.isSymbolicLink() ? await fs.stat(full) : await fs.lstat(full);
+        stats = await fs.lstat(full);
       } catch (error) {
         skipped.push({ path: full, reason: describeFsError(error) });
         continue;
       }
-      if (stats.isDirectory()) await visitFolder(full);
-      else if (stats.isFile()) visitFile(full, stats);
+      if (stats.isDirectory()) await enterFolder(full, stats);
+      else if (stats.isFile()) listFile(full, stats);
     }
-    ancestors.delete(real);
   }
 
-  function visitFile(file: string, stats: Stats): void {
+  async function enterFolder(folder: string, stats: Stats): Promise<void> {
+    scannedFolders.set(identity(stats), folder);
+    await walk(folder);
+  }
+
+  function listFile(file: string, stats: Stats): void {
     const isImage = hasImageExtension(file);
     const format = isImage ? undefined : textFormatOf(file);
     if (!isImage && !format) return;
+    const key = identity(stats);
+    const first = listedFiles.get(key);
+    if (first !== undefined) {
+      skipped.push({ path: file, reason: `same file as ${first}` });
+      return;
+    }
     const limit = isImage ? (options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES) : options.maxFileBytes;
     if (stats.size > limit) {
       skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${limit})` });
       return;
     }
+    listedFiles.set(key, file);
     const facts = { path: file, size: stats.size, mtimeMs: stats.mtimeMs };
     files.push(format ? { kind: 'text', format, ...facts } : { kind: 'image', ...facts });
   }
 
-  await visitFolder(root);
+  async function followLink(link: string): Promise<void> {
+    let target: string;
+    let stats: Stats;
+    try {
+      target = await fs.realpath(link);
+      stats = await fs.stat(target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      skipped.push({ path: link, reason: code === 'ENOENT' ? 'broken symbolic link' : describeFsError(error) });
+      return;
+    }
+    if (followLinks === 'inside' && !isInsideOrSame(target, rootReal)) {
+      skipped.push({ path: link, reason: `symbolic link leads outside the collection (${target})` });
+      return;
+    }
+    if (stats.isDirectory()) {
+      const scannedAs = scannedFolders.get(identity(stats));
+      if (scannedAs !== undefined) {
+        const parentReal = await fs.realpath(path.dirname(link)).catch(() => path.dirname(link));
+        const loop = isInsideOrSame(parentReal, target);
+        skipped.push({
+          path: link,
+          reason: loop ? `symbolic link loop (back to ${scannedAs})` : `symbolic link to a folder already scanned (${scannedAs})`,
+        });
+        return;
+      }
+      await enterFolder(link, stats);
+    } else if (stats.isFile()) {
+      listFile(link, stats);
+    }
+  }
+
+  const rootStats = await fs.stat(rootReal);
+  await enterFolder(root, rootStats);
+  // Breadth first: links found inside followed folders join the end of the queue.
+  for (let next = 0; next < links.length; next++) await followLink(links[next]);
   return { files, skipped };
 }

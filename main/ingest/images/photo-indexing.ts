@@ -8,7 +8,6 @@
 // A photo moved or renamed inside its collection is recognised by its content hash: it keeps its vector
 // (no model run) and, when its thumbnails are cached, is not even decoded again.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { PhotoIndexReport, PhotoMetadata } from '../../api/contract.js';
@@ -17,7 +16,8 @@ import { ImageEmbeddingsRepository } from '../../../db/repositories/image-embedd
 import { PhotosRepository, type PhotoItem } from '../../../db/repositories/photos-repository.js';
 import { JobFailed } from '../isolation/job-protocol.js';
 import type { ImageJobPayload, ImageJobResult } from '../isolation/jobs/image-job.js';
-import type { ScannedImageFile, SkippedEntry } from '../scanner.js';
+import { readRegularFile } from '../safe-read.js';
+import { DEFAULT_MAX_IMAGE_BYTES, type ScannedImageFile, type SkippedEntry } from '../scanner.js';
 import type { TextPreparationContext } from '../text-items.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './guards.js';
 import type { ImageEmbedder, ImageEmbedderSource } from './image-embedder.js';
@@ -258,7 +258,7 @@ export class PhotoRun {
       if (this.seen.has(contentHash)) continue;
       let bytes: Buffer;
       try {
-        bytes = await fs.readFile(filePath);
+        bytes = await readRegularFile(filePath, { maxBytes: DEFAULT_MAX_IMAGE_BYTES });
       } catch {
         continue; // gone or unreadable: the next run deals with the file itself
       }

@@ -3,9 +3,10 @@
 // stored, and no part of the request ever reaches the file system. A thumbnail missing from the cache is
 // made again from the original (read, never written), if its bytes are still the indexed ones.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { PhotosRepository } from '../../../db/repositories/photos-repository.js';
+import { readRegularFile } from '../safe-read.js';
+import { DEFAULT_MAX_IMAGE_BYTES } from '../scanner.js';
 import { DEFAULT_IMAGE_LIMITS } from './guards.js';
 import { ThumbnailCache, type ThumbnailSize } from './thumbnail-cache.js';
 import { parseThumbnailPath } from './thumbnail-urls.js';
@@ -28,7 +29,8 @@ export class ThumbnailServer {
     if (cached) return cached;
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(item.path);
+      // Never blocks: a FIFO or device swapped in for the photo is refused, not opened for reading.
+      bytes = await readRegularFile(item.path, { maxBytes: DEFAULT_MAX_IMAGE_BYTES });
     } catch {
       return undefined;
     }

@@ -106,7 +106,7 @@ describe('photos in a collection', () => {
     expect(report.added).toBe(goodCount + 1); // and the notes
     const reasons = Object.fromEntries(report.skipped.map((entry) => [path.relative(folder, entry.path), entry.reason]));
     for (const [name, code] of Object.entries(broken)) expect(imageSkipCodeOf(reasons[path.join('broken', name)] ?? ''), name).toBe(code);
-    expect(reasons[path.join('broken', 'dangling.jpg')]).toBe('file disappeared or broken symbolic link');
+    expect(reasons[path.join('broken', 'dangling.jpg')]).toBe('broken symbolic link');
     expect(Object.keys(reasons)).toHaveLength(Object.keys(broken).length + 1);
     // Each content hash ran through the model once, in one batch (fewer than 32 photos).
     expect(counts).toEqual({ calls: 1, inputs: distinctContents });
