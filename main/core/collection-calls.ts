@@ -145,6 +145,16 @@ export async function stopCollectionWatcher(context: CoreContext, options: StopW
   await indexingServices.get(context)?.settle(options.graceMs ?? 5000);
 }
 
+/**
+ * After a model was installed: while the app watches its collections, re-index each in the background,
+ * which gives their photos vectors of the model now in force (the embedding pass of every run).
+ */
+export function embedPhotosInBackground(context: CoreContext): void {
+  if (!watchers.has(context)) return;
+  const service = indexingServiceOf(context);
+  for (const collection of service.listCollections()) void service.indexCollection(collection.id).catch(() => undefined);
+}
+
 async function refreshWatcher(context: CoreContext): Promise<void> {
   await watchers.get(context)?.refresh();
 }
