@@ -84,8 +84,10 @@ export class TextIndexWriter {
     );
   }
 
-  addPassages(documentId: number, passages: readonly PassageInput[]): void {
-    passages.forEach((passage, ordinal) => {
+  /** Adds a document's passages in order (any iterable: a large document's can be produced one at a time). */
+  addPassages(documentId: number, passages: Iterable<PassageInput>): void {
+    let ordinal = 0;
+    for (const passage of passages) {
       const pairs: Array<[number, number]> = [];
       for (const [term, tf] of passage.termCounts) pairs.push([this.termId(term), tf]);
       const info = this.insertPassage.run(documentId, ordinal, passage.text, passage.length, encodeTermVector(pairs));
@@ -97,7 +99,8 @@ export class TextIndexWriter {
         this.insertPosting.run(termId, passageId, tf);
         this.addDelta(termId, 1, tf);
       }
-    });
+      ordinal++;
+    }
   }
 
   /** Removes a document's passages and postings and takes their counts out of the statistics. */

@@ -18,7 +18,9 @@ import { TextIndexWriter } from '../../db/repositories/text-index-repository.js'
 import { planChanges } from './change-detection.js';
 import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './extractors/index.js';
 import { extractionPool, type WorkerPool } from './isolation/worker-pool.js';
+import { acquireRunLease, type LeaseOptions } from './run-lease.js';
 import { ReadRefused, readRegularFile } from './safe-read.js';
+import { namedStorageError } from './storage-errors.js';
 import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './images/guards.js';
 import { PhotoIndexing, type PhotoIndexingOptions, type PhotoRun, type PreparedPhotoItem } from './images/photo-indexing.js';
@@ -52,6 +54,8 @@ export interface IndexOptions {
   imageLimits?: ImageLimits;
   /** Symbolic links followed: only those resolving inside the collection (default) or all (scanner.ts). */
   followLinks?: LinkPolicy;
+  /** Waiting for another process's run of the same collection (run-lease.ts). */
+  lease?: LeaseOptions;
 }
 
 /** One file to (re)index, and the row it replaces when it changed. */
@@ -70,6 +74,8 @@ type ReadOutcome =
 
 const DEFAULT_BATCH_SIZE = 250;
 const DEFAULT_BATCH_TEXT_BYTES = 32 * 1024 * 1024;
+/** Files read and queued for extraction at most (their bytes are bounded separately). */
+const READ_AHEAD_FILES = 8;
 
 export function hashContent(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -154,9 +160,13 @@ export class IndexingService {
         });
       }
     }
-    return this.db
-      .transaction(() => this.collections.insert(resolved, path.basename(resolved) || resolved, new Date().toISOString()))
-      .immediate();
+    try {
+      return this.db
+        .transaction(() => this.collections.insert(resolved, path.basename(resolved) || resolved, new Date().toISOString()))
+        .immediate();
+    } catch (error) {
+      throw namedStorageError(this.db, error, `adding the collection ${resolved}`);
+    }
   }
 
   /**
@@ -170,7 +180,11 @@ export class IndexingService {
     try {
       await this.running.get(id)?.catch(() => undefined);
       if (!this.collections.findById(id)) throw notFound(`No collection with id ${id}.`, { id });
-      this.deleteCollection(id);
+      try {
+        this.deleteCollection(id);
+      } catch (error) {
+        throw namedStorageError(this.db, error, `removing collection ${id}`);
+      }
       await this.photoIndexing.removeOrphanThumbnails();
     } finally {
       this.removing.delete(id);
@@ -206,10 +220,28 @@ export class IndexingService {
     return run;
   }
 
+  /**
+   * One run: holds the collection's cross-process lease (another process's run is waited for), and
+   * reports every storage error with the database file and the collection named.
+   */
   private async runIndex(id: number, options: IndexOptions): Promise<IndexReport> {
     const started = performance.now();
     const collection = this.collections.findById(id);
     if (!collection) throw notFound(`No collection with id ${id}.`, { id });
+    try {
+      const lease = await acquireRunLease(this.db, id, collection.path, options.lease);
+      try {
+        return await this.runIndexHoldingLease(collection, options, started);
+      } finally {
+        lease.release();
+      }
+    } catch (error) {
+      throw namedStorageError(this.db, error, `indexing ${collection.path}`);
+    }
+  }
+
+  private async runIndexHoldingLease(collection: Collection, options: IndexOptions, started: number): Promise<IndexReport> {
+    const id = collection.id;
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const batchTextBytes = options.batchTextBytes ?? DEFAULT_BATCH_TEXT_BYTES;
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -276,8 +308,9 @@ export class IndexingService {
     await forEachBounded(
       work,
       {
-        // One item more than there are workers, so a worker never waits while a result is taken in.
-        concurrency: context.text.pool.size + 1,
+        // Enough files read ahead that a worker never waits for the main thread's reads and commits
+        // (measured: with one file ahead, 1,000 small notes took 30% longer than extracting in-process).
+        concurrency: Math.max(READ_AHEAD_FILES, 2 * context.text.pool.size),
         // Bytes read and not yet extracted: the raw files in flight (a file over it still runs, alone).
         weightOf: (item) => item.file.size,
         maxWeight: Math.max(maxFileBytes, batchTextBytes),

@@ -4,11 +4,13 @@
 // service calls these through its switch on the item's kind, next to which other kinds (images) sit.
 import path from 'node:path';
 import type { DocumentsRepository } from '../../db/repositories/documents-repository.js';
-import type { PassageInput, TextIndexWriter } from '../../db/repositories/text-index-repository.js';
+import type { TextIndexWriter } from '../../db/repositories/text-index-repository.js';
 import type { ExtractionLimits } from './extractors/index.js';
 import { JobFailed } from './isolation/job-protocol.js';
 import type { TextExtractionPayload, TextExtractionResult } from './isolation/jobs/text-extraction-job.js';
+import { budgetForBytes } from './isolation/limits.js';
 import type { WorkerPool } from './isolation/worker-pool.js';
+import { expandPassages, type CompactPassages } from './passages.js';
 import type { ScannedTextFile, SkippedEntry } from './scanner.js';
 
 export interface PreparedTextDocument {
@@ -16,7 +18,7 @@ export interface PreparedTextDocument {
   file: ScannedTextFile;
   contentHash: string;
   title: string;
-  passages: PassageInput[];
+  passages: CompactPassages;
   length: number;
   /** UTF-8 bytes of the passage text: what the batch's memory budget counts. */
   textBytes: number;
@@ -27,7 +29,7 @@ export interface PreparedTextDocument {
 export interface TextPreparationContext {
   pool: WorkerPool;
   limits: ExtractionLimits;
-  /** Per-file time budget of the extraction, milliseconds. */
+  /** Per-file time budget of the extraction, milliseconds (default: the pool's plus 1 s per MiB of file). */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -46,7 +48,7 @@ export async function prepareTextDocument(
   try {
     const result = await context.pool.run<TextExtractionResult>('text', payload, {
       label: 'extraction',
-      timeoutMs: context.timeoutMs,
+      timeoutMs: context.timeoutMs ?? budgetForBytes(context.pool.limits.timeoutMs, bytes.byteLength),
       transfer: ownsBuffer ? [bytes.buffer as ArrayBuffer] : [],
       signal: context.signal,
     });
@@ -86,6 +88,6 @@ export function storeTextDocument(
     length: document.length,
     indexedAt,
   });
-  writer.addPassages(documentId, document.passages);
+  writer.addPassages(documentId, expandPassages(document.passages));
   return documentId;
 }

@@ -7,7 +7,8 @@
 //   MILENS_WORKER_HEAP_MB        old-generation heap per worker          (default 512)
 //   MILENS_WORKER_YOUNG_MB       young-generation (nursery) per worker   (default 32)
 //   MILENS_WORKER_STACK_MB       stack per worker                        (default 4)
-//   MILENS_WORKER_TIMEOUT_S      time budget per job (per file), seconds (default 30)
+//   MILENS_WORKER_TIMEOUT_S      time budget per job (per file), seconds (default 30; indexing adds
+//                                1 s per MiB of the file, so a 64 MiB text file may take 94 s)
 //   MILENS_WORKERS               workers in the pool                     (default: cores - 1, 1 to 4)
 import os from 'node:os';
 
@@ -50,6 +51,14 @@ export function defaultPoolSize(): number {
   const configured = positiveFromEnvironment('MILENS_WORKERS');
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(MAX_POOL_SIZE, Math.floor(configured ?? cores - 1)));
+}
+
+/** Extra time a job gets per MiB of input: large files are legitimately slower to tokenise. */
+export const TIMEOUT_MS_PER_MIB = 1000;
+
+/** The time budget of a job over `bytes` of input: the base budget plus TIMEOUT_MS_PER_MIB per MiB. */
+export function budgetForBytes(baseMs: number, bytes: number): number {
+  return Math.round(baseMs + (TIMEOUT_MS_PER_MIB * bytes) / (1024 * 1024));
 }
 
 /** "30 s", "1.5 s", "250 ms": a time budget as a person reads it. */

@@ -149,6 +149,9 @@ export class WorkerPool {
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: youngMb, stackSizeMb: stackMb },
       // The worker's console goes to the process's stderr; it has no stdin.
       stdin: false,
+      // Not the process's flags: --max-old-space-size would override resourceLimits (nodejs/node#43991)
+      // and flags such as --input-type stop a worker from starting.
+      execArgv: [],
     });
     this.stats.workersStarted++;
     const slot: Slot = { worker, retired: false };

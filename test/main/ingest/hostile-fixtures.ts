@@ -95,3 +95,40 @@ export function makeDeflatedDocx(paragraphs: string[]): Buffer {
     { name: 'word/document.xml', data: Buffer.from(document) },
   ]);
 }
+
+/** A PDF of `pages` pages with one line of text each (the shape of a very long report). */
+export function makeLongPdf(pages: number): Buffer {
+  const chunks: string[] = [];
+  const offsets: number[] = [];
+  let length = 0;
+  const add = (text: string) => {
+    chunks.push(text);
+    length += Buffer.byteLength(text, 'latin1');
+  };
+  const object = (number: number, body: string) => {
+    offsets[number] = length;
+    add(`${number} 0 obj\n${body}\nendobj\n`);
+  };
+  const pageObject = (index: number) => 4 + 2 * index;
+  add('%PDF-1.4\n');
+  object(1, '<< /Type /Catalog /Pages 2 0 R >>');
+  object(
+    2,
+    `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, index) => `${pageObject(index)} 0 R`).join(' ')}] /Count ${pages} >>`,
+  );
+  object(3, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+  for (let index = 0; index < pages; index++) {
+    const content = `BT /F1 12 Tf 72 720 Td (Page ${index + 1} of the long report) Tj ET`;
+    object(
+      pageObject(index),
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${pageObject(index) + 1} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`,
+    );
+    object(pageObject(index) + 1, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+  }
+  const size = 4 + 2 * pages;
+  const xref = length;
+  add(`xref\n0 ${size}\n0000000000 65535 f \n`);
+  for (let number = 1; number < size; number++) add(`${String(offsets[number]).padStart(10, '0')} 00000 n \n`);
+  add(`trailer\n<< /Size ${size} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.from(chunks.join(''), 'latin1');
+}
