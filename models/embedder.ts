@@ -3,7 +3,7 @@
 // dot product is the cosine similarity. Photos are run in batches; each encoder's session runs in a worker
 // thread (models/inference-worker.ts), so embedding never blocks the event loop.
 import path from 'node:path';
-import { invalidArgument, unavailable } from '../main/api/errors.js';
+import { MilensError, invalidArgument, unavailable } from '../main/api/errors.js';
 import { loadClipTokenizer, type ClipTokenizer } from './clip-tokenizer.js';
 import { modelFolder } from './files.js';
 import { isModelInstalled } from './installed.js';
@@ -28,6 +28,12 @@ export interface EmbedderOptions extends SessionOptions {
   manifest?: ModelManifest;
 }
 
+/** Per call: cancellation between batches (a job's `signal`) and progress after each batch. */
+export interface EmbedCallOptions {
+  signal?: AbortSignal;
+  onBatch?: (done: number, total: number) => void;
+}
+
 export interface Embedder {
   readonly modelId: string;
   /** Length of every embedding. */
@@ -42,9 +48,9 @@ export interface Embedder {
   readonly provider: ProviderReport;
   readonly textProvider: ProviderReport;
   /** Embeds photos given as preprocessImage's tensors; one L2-normalised vector per photo, in order. */
-  embedImages(preprocessed: Float32Array[]): Promise<Float32Array[]>;
+  embedImages(preprocessed: Float32Array[], call?: EmbedCallOptions): Promise<Float32Array[]>;
   /** Embeds texts (tokenised with the model's tokenizer, truncated to its context); one L2-normalised vector per text. */
-  embedTexts(texts: string[]): Promise<Float32Array[]>;
+  embedTexts(texts: string[], call?: EmbedCallOptions): Promise<Float32Array[]>;
   /** Releases the sessions (shared ones stay open for their other users). Calls after close fail. */
   close(): Promise<void>;
 }
@@ -82,6 +88,12 @@ function requireNames(shared: SharedSession, file: string, input: string, output
       `${file} does not match its manifest entry: it takes ${inputNames.join(', ')} and returns ${outputNames.join(', ')}, but the manifest names input ${input} and output ${output}`,
     );
   }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, modelId: string): void {
+  if (!signal?.aborted) return;
+  if (signal.reason instanceof MilensError) throw signal.reason;
+  throw new MilensError('CANCELLED', `Embedding with ${modelId} was cancelled.`);
 }
 
 function batchSize(value: number | undefined, fallback: number, name: string): number {
@@ -151,7 +163,7 @@ export async function openEmbedder(
     provider: imageSession.provider,
     textProvider: textSession.provider,
 
-    async embedImages(preprocessed) {
+    async embedImages(preprocessed, call = {}) {
       ensureOpen();
       preprocessed.forEach((tensor, index) => {
         if (!(tensor instanceof Float32Array) || tensor.length !== tensorLength) {
@@ -162,6 +174,7 @@ export async function openEmbedder(
       });
       const result: Float32Array[] = [];
       for (let start = 0; start < preprocessed.length; start += imageBatch) {
+        throwIfAborted(call.signal, model.id);
         const batch = preprocessed.slice(start, start + imageBatch);
         const input = new Float32Array(batch.length * tensorLength);
         batch.forEach((tensor, index) => input.set(tensor, index * tensorLength));
@@ -175,11 +188,12 @@ export async function openEmbedder(
             dimension,
           ),
         );
+        call.onBatch?.(result.length, preprocessed.length);
       }
       return result;
     },
 
-    async embedTexts(texts) {
+    async embedTexts(texts, call = {}) {
       ensureOpen();
       texts.forEach((entry, index) => {
         if (typeof entry !== 'string') throw invalidArgument(`embedTexts: text ${index} must be a string, not ${typeof entry}`);
@@ -187,6 +201,7 @@ export async function openEmbedder(
       const context = text.contextLength;
       const result: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += textBatch) {
+        throwIfAborted(call.signal, model.id);
         const batch = texts.slice(start, start + textBatch);
         const ids = new BigInt64Array(batch.length * context);
         batch.forEach((entry, row) =>
@@ -196,6 +211,7 @@ export async function openEmbedder(
         result.push(
           ...normalisedRows(checkedOutput(outputs[text.output], text.output, batch.length, dimension, textFile), batch.length, dimension),
         );
+        call.onBatch?.(result.length, texts.length);
       }
       return result;
     },

@@ -72,7 +72,13 @@ async function start() {
   parentPort.postMessage({ kind: 'failed', failures });
 }
 
-parentPort.on('message', async (message) => {
+// One message at a time: a release waits for the runs posted before it.
+let queue = Promise.resolve();
+parentPort.on('message', (message) => {
+  queue = queue.then(() => handle(message));
+});
+
+async function handle(message) {
   if (message.kind === 'run') {
     try {
       const feeds = {};
@@ -93,7 +99,7 @@ parentPort.on('message', async (message) => {
     if (session) await session.release();
     process.exit(0);
   }
-});
+}
 
 start().catch((error) => parentPort.postMessage({ kind: 'failed', failures: [{ name: 'worker', message: firstLine(error) }] }));
 `;

@@ -2,7 +2,7 @@
 // a few ReduceMean/MatMul/Gather nodes, not a real CLIP; its numbers measure milens' own path, not a neural
 // network's cost), for each ONNX execution provider available here. Each row names its data shape and the
 // ratio against its peer in the same run:
-//   preprocess   photos -> float32 [3, 224, 224] (preprocessImage), against sharp's own one-pipeline cover resize
+//   preprocess   photos, and 8 of them enlarged to 12 MP JPEGs -> float32 [3, 224, 224] (preprocessImage), against sharp's own one-pipeline cover resize
 //                to 224 x 224 raw bytes (JPEG shrink-on-load, no normalisation, no Pillow-exact enlargement);
 //   embedImages  batches of 16 preprocessed photos, against onnxruntime-node's own session.run of the same batches
 //                on the main thread with the same session options (the peer blocks the event loop; milens runs
@@ -92,6 +92,27 @@ const sharpMs = await timeMs(async () => {
   for (const input of inputs) await sharp(input).rotate().resize(224, 224, { fit: 'cover', kernel: 'cubic' }).raw().toBuffer();
 });
 row('preprocess', `${label} -> [3,224,224]`, inputs.length, preprocessMs, 'photos/s', "sharp's own cover resize", sharpMs);
+
+// Phone-sized photos: 8 of the inputs enlarged to 4032 x 3024 (12 MP) JPEGs, quality 92.
+const large = [];
+for (const input of inputs.slice(0, 8)) {
+  large.push(await sharp(input).resize(4032, 3024, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer());
+}
+const largeMs = await timeMs(async () => {
+  for (const input of large) await preprocessImage(input, spec);
+});
+const largeSharpMs = await timeMs(async () => {
+  for (const input of large) await sharp(input).rotate().resize(224, 224, { fit: 'cover', kernel: 'cubic' }).raw().toBuffer();
+});
+row(
+  'preprocess',
+  '8 JPEGs of 4032x3024 (12 MP) -> [3,224,224]',
+  large.length,
+  largeMs,
+  'photos/s',
+  "sharp's own cover resize",
+  largeSharpMs,
+);
 
 const tensors = [];
 for (const input of inputs) tensors.push(await preprocessImage(input, spec));

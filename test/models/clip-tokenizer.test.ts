@@ -13,6 +13,7 @@ import {
   vocabularyFromTokenizerJson,
 } from '../../models/clip-tokenizer.js';
 import { sharedDataset } from './shared-datasets.js';
+import { colourWords, installTestModel } from './test-model.js';
 import { gunzipSync } from 'node:zlib';
 
 interface TokenizerCase {
@@ -33,6 +34,18 @@ describe('CLIP text cleaning and byte map', () => {
 
   it('decodes HTML entities twice, collapses whitespace and lowercases', () => {
     expect(cleanText('  Tom &amp;amp; Jerry\t\n&#39;s  ')).toBe("tom & jerry 's");
+  });
+});
+
+describe('the test model tokenizer', () => {
+  it('makes every colour word one token, as the text tower expects', async () => {
+    const { sourceFolder } = await installTestModel();
+    const tokenizer = loadClipTokenizer(path.join(sourceFolder, 'tokenizer.json'));
+    const ids = Object.keys(colourWords).map((word) => tokenizer.encode(word));
+    for (const id of ids) expect(id).toHaveLength(1);
+    expect(new Set(ids.map((id) => id[0])).size).toBe(ids.length);
+    // Other words still tokenise, byte by byte where no merge applies.
+    expect(tokenizer.encode('zebra').length).toBeGreaterThan(1);
   });
 });
 

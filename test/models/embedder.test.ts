@@ -1,6 +1,8 @@
 // The embedder on the generated test model (real ONNX graphs run by onnxruntime-node's CPU provider): names,
 // batching, normalisation, the provider report, clear errors, shared sessions; and that its colour meaning
 // survives the whole path (preprocessImage -> embedImages, embedTexts).
+import { statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { openEmbedder } from '../../models/embedder.js';
@@ -98,6 +100,33 @@ describe('openEmbedder with the test model', () => {
     await embedder.close();
   });
 
+  it('reports progress after each batch and stops between batches when its signal is aborted', async () => {
+    const { modelsFolder, manifest } = await installTestModel();
+    const embedder = await openEmbedder(modelsFolder, testModelId, { manifest, imageBatchSize: 2 });
+    const tensor = await preprocessImage(await solid(200, 10, 10), embedder.imagePreprocess);
+    const progress: Array<[number, number]> = [];
+    await embedder.embedImages([tensor, tensor, tensor, tensor, tensor], { onBatch: (done, total) => progress.push([done, total]) });
+    expect(progress).toEqual([
+      [2, 5],
+      [4, 5],
+      [5, 5],
+    ]);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const error = await rejection(
+      embedder.embedImages([tensor, tensor, tensor, tensor, tensor], {
+        signal: controller.signal,
+        onBatch: (done) => {
+          seen.push(done);
+          controller.abort();
+        },
+      }),
+    );
+    expect(error.code).toBe('CANCELLED');
+    expect(seen).toEqual([2]);
+    await embedder.close();
+  });
+
   it('refuses a tensor of the wrong size naming its position, and calls after close', async () => {
     const { modelsFolder, manifest } = await installTestModel();
     const embedder = await openEmbedder(modelsFolder, testModelId, { manifest });
@@ -120,6 +149,26 @@ describe('openEmbedder with the test model', () => {
     expect(openSessionCount()).toBe(before + 2);
     expect((await second.embedTexts(['blue']))[0][0]).toBeCloseTo(-0.5, 3);
     await second.close();
+    expect(openSessionCount()).toBe(before);
+  });
+
+  it('names the file when an installed encoder is damaged, and the graph names when the manifest disagrees, leaving no session open', async () => {
+    const { modelsFolder, manifest } = await installTestModel();
+    const before = openSessionCount();
+    const wrongName = structuredClone(manifest[0]);
+    wrongName.inference.image.output = 'pooled_output';
+    const mismatch = await rejection(openEmbedder(modelsFolder, testModelId, { manifest: [wrongName] }));
+    expect(mismatch.code).toBe('INVALID_ARGUMENT');
+    expect(mismatch.message).toContain('returns image_embeds');
+    expect(mismatch.message).toContain('pooled_output');
+    expect(openSessionCount()).toBe(before);
+
+    // Same size, other bytes: the receipt still counts it installed, ONNX Runtime refuses it.
+    const textModel = path.join(modelsFolder, testModelId, 'text_model.onnx');
+    writeFileSync(textModel, Buffer.alloc(statSync(textModel).size, 7));
+    const damaged = await rejection(openEmbedder(modelsFolder, testModelId, { manifest }));
+    expect(damaged.code).toBe('INVALID_ARGUMENT');
+    expect(damaged.message).toContain(textModel);
     expect(openSessionCount()).toBe(before);
   });
 

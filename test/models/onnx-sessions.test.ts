@@ -77,6 +77,17 @@ describe('ONNX sessions', () => {
     await session.release();
   }, 120_000);
 
+  it('finishes a run posted before a release, then refuses new runs', async () => {
+    const { session } = await createSession(heavyGraph(), { provider: 'cpu' });
+    const rows = 64;
+    const running = session.run({ x: { type: 'float32', data: new Float32Array(rows * WIDTH).fill(1), dims: [rows, WIDTH] } });
+    const released = session.release();
+    const [output] = await Promise.all([running, released]);
+    expect(output.y.dims).toEqual([rows, WIDTH]);
+    const error = await rejection(session.run({ x: { type: 'float32', data: new Float32Array(WIDTH), dims: [1, WIDTH] } }));
+    expect(error.message).toContain('was released');
+  }, 60_000);
+
   it('plans the platform order: CPU last, every provider left out with its reason', () => {
     const auto = providerPlan({ provider: 'auto' });
     expect(auto.order.at(-1)).toBe('cpu');
