@@ -23,7 +23,7 @@ import { ReadRefused, readRegularFile } from './safe-read.js';
 import { namedStorageError } from './storage-errors.js';
 import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './images/guards.js';
-import { PhotoIndexing, type PhotoIndexingOptions, type PhotoRun, type PreparedPhotoItem } from './images/photo-indexing.js';
+import { PhotoIndexing, imageJobPool, type PhotoIndexingOptions, type PhotoRun, type PreparedPhotoItem } from './images/photo-indexing.js';
 import { hasImageExtension } from './images/sniff.js';
 import {
   DEFAULT_MAX_FILE_BYTES,
@@ -98,6 +98,7 @@ interface PreparationContext {
   root?: string;
   text: TextPreparationContext;
   photos: PhotoRun;
+  imagePool: WorkerPool;
 }
 
 /** Reads a file, compares its hash with the indexed one and prepares it by its kind. */
@@ -118,7 +119,7 @@ async function prepareItem({ file, previous }: WorkItem, context: PreparationCon
       prepared = await prepareTextDocument(file, bytes, contentHash, previous?.id, context.text);
       break;
     case 'image':
-      prepared = await context.photos.prepareItem(file, bytes, contentHash, previous?.id, context.text);
+      prepared = await context.photos.prepareItem(file, bytes, contentHash, previous?.id, { ...context.text, pool: context.imagePool });
       break;
   }
   return 'kind' in prepared ? { kind: 'prepared', item: prepared } : { kind: 'skipped', entry: prepared };
@@ -293,6 +294,8 @@ export class IndexingService {
         timeoutMs: options.extractionTimeoutMs,
       },
       photos: photoRun,
+      // A pool given by the caller runs every job; by default photos have a pool of their own.
+      imagePool: options.pool ?? imageJobPool(),
     };
     let pending: ReadOutcome[] = [];
     let pendingBytes = 0;
@@ -325,7 +328,7 @@ export class IndexingService {
     commitPending();
     // The last vectors of new photos, then those of photos indexed before a model was installed or under another one.
     await photoRun.flushEmbeddings();
-    await photoRun.embedMissing(context.text);
+    await photoRun.embedMissing({ ...context.text, pool: context.imagePool });
 
     // Files that became unreadable since they were indexed: drop their stale index rows.
     const changedPaths = new Set(plan.maybeChanged.map((change) => change.file.path));

@@ -24,13 +24,13 @@ const repeats = Number(option('repeats', 3));
 
 const { openDatabase } = await import(path.join(repo, 'dist', 'db', 'database.js'));
 const { IndexingService } = await importBuilt('ingest/indexing-service.js');
-const { WorkerPool } = await importBuilt('ingest/isolation/worker-pool.js');
+const { imageJobPool } = await importBuilt('ingest/images/photo-indexing.js');
 const { openEmbedder } = await import(path.join(repo, 'dist', 'models', 'embedder.js'));
 const { importModel } = await import(path.join(repo, 'dist', 'models', 'import.js'));
 const { validateManifest } = await import(path.join(repo, 'dist', 'models', 'manifest.js'));
 const { makeTestModel, TEST_MODEL_ID } = await import(path.join(repo, 'scripts', 'make-test-model.mjs'));
 
-const pool = new WorkerPool();
+const pool = imageJobPool();
 const concurrency = Number(option('concurrency', pool.size));
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'milens-bench-photos-'));
 const WEBP = { quality: 80, effort: 2 };
@@ -80,7 +80,8 @@ async function pipeline(folder, embedderSource) {
   const db = openDatabase(path.join(run, 'milens.sqlite'));
   try {
     const service = new IndexingService(db, undefined, { thumbnailFolder: path.join(run, 'thumbnails'), embedderSource });
-    const report = await service.indexFolder(folder, { pool });
+    // The product's default pools: text extraction's, and photos' own (imageJobPool).
+    const report = await service.indexFolder(folder);
     if (report.photos.added === 0) throw new Error(`no photos indexed in ${folder}`);
     return report;
   } finally {
@@ -129,7 +130,7 @@ await importModel({ modelsFolder, model: manifest[0], sources: [modelFolder] });
 const testModel = await openEmbedder(modelsFolder, TEST_MODEL_ID, { manifest });
 
 console.log(
-  `photo ingestion, ${os.availableParallelism()} cores, pool of ${pool.size} workers, peers at ${concurrency} files at a time, median of ${repeats}`,
+  `photo ingestion, ${os.availableParallelism()} cores, image pool of ${pool.size} workers, peers at ${concurrency} files at a time, median of ${repeats}`,
 );
 console.log('data | row | photos/s | ratio vs sharp alone (same outputs) | CPU ms per photo | CPU ratio (peer / row)');
 for (const { shape, folder } of datasets) {

@@ -16,6 +16,8 @@ import { ImageEmbeddingsRepository } from '../../../db/repositories/image-embedd
 import { PhotosRepository, type PhotoItem } from '../../../db/repositories/photos-repository.js';
 import { JobFailed } from '../isolation/job-protocol.js';
 import type { ImageJobPayload, ImageJobResult } from '../isolation/jobs/image-job.js';
+import { defaultPoolSize } from '../isolation/limits.js';
+import { WorkerPool } from '../isolation/worker-pool.js';
 import { readRegularFile } from '../safe-read.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type ScannedImageFile, type SkippedEntry } from '../scanner.js';
 import type { TextPreparationContext } from '../text-items.js';
@@ -40,6 +42,17 @@ export interface PreparedPhotoItem {
   animated: boolean;
   /** What it holds in memory until its batch commits (the batch budget counts it). */
   heldBytes: number;
+}
+
+let sharedImagePool: WorkerPool | undefined;
+
+/**
+ * The pool image jobs run in by default: its own, of at least two workers. A photo's decode is one
+ * thread of libvips, so one worker leaves the other cores idle while it decodes; two photos at a time
+ * keep them busy. Text extraction keeps the shared extraction pool and its sizing.
+ */
+export function imageJobPool(): WorkerPool {
+  return (sharedImagePool ??= new WorkerPool({ size: Math.max(2, defaultPoolSize()) }));
 }
 
 /** Inputs per model call: enough to amortise a call, few enough to bound memory (600 kB each at 224²). */
