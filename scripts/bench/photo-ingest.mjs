@@ -11,7 +11,7 @@
 // wall-clock rate moves with the other load, the CPU per photo much less.
 // Data: the 125 real photos of ../shared/datasets/photos (ImageNet JPEGs, about 500 × 375, 110 kB) when
 // present, and `--large` generated phone-sized photos (4000 × 3000 JPEG q90 of smooth noise, ~2-3 MB).
-// Usage: node scripts/bench/photo-ingest.mjs [--large 12] [--repeats 3] [--concurrency <pool size>]
+// Usage: node scripts/bench/photo-ingest.mjs [--large 12] [--real no] [--repeats 3] [--concurrency <pool size>]
 // Needs `npm run build`.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -108,7 +108,9 @@ async function measure(count, work) {
 
 const datasets = [];
 const shared = path.resolve(repo, '..', 'shared', 'datasets', 'photos');
-if (existsSync(shared)) {
+if (option('real', 'yes') === 'no') {
+  console.log('(--real no: real photos skipped)');
+} else if (existsSync(shared)) {
   const folder = path.join(scratch, 'real');
   mkdirSync(folder);
   for (const name of readdirSync(shared)) copyFileSync(path.join(shared, name), path.join(folder, name));
