@@ -10,6 +10,7 @@ export interface Migration {
 
 import { initialSchema } from './001-initial.js';
 import { collectionsSchema } from './002-collections.js';
+import { photosSchema } from './003-photos.js';
 import { indexLeasesSchema } from './004-index-leases.js';
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, collectionsSchema, indexLeasesSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, collectionsSchema, photosSchema, indexLeasesSchema];

@@ -52,7 +52,13 @@ export function modelCalls(context: CoreContext): Pick<MilensApi, 'listModels' |
           lastSent = bytes;
           context.emit('modelDownloadProgress', { modelId: id, file, bytes, total });
         },
-      }).finally(() => inProgress.delete(id));
+      })
+        .then(async (info) => {
+          // Photos get vectors of the new model in the background (only where the app watches its collections).
+          if (info.installed) (await import('./collection-calls.js')).embedPhotosInBackground(context);
+          return info;
+        })
+        .finally(() => inProgress.delete(id));
       inProgress.set(id, download);
       return download;
     },

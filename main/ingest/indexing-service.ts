@@ -2,6 +2,9 @@
 // outside any transaction, then committed in batches: each batch is one transaction holding whole
 // documents (row, passages, postings, df/cf changes), so a crash at any moment leaves every document
 // either fully indexed or absent, and the next run picks up exactly what is missing.
+// Photos are items of their collection too: the `image` job decodes them in the same worker pool, and
+// their document row and photo row commit together; their vectors (keyed by content hash, not by file)
+// are computed and committed by the run's PhotoRun (./images/photo-indexing.ts).
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +22,18 @@ import { acquireRunLease, type LeaseOptions } from './run-lease.js';
 import { ReadRefused, readRegularFile } from './safe-read.js';
 import { namedStorageError } from './storage-errors.js';
 import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
-import { DEFAULT_MAX_FILE_BYTES, describeFsError, scanFolder, type LinkPolicy, type ScannedFile, type SkippedEntry } from './scanner.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './images/guards.js';
+import { PhotoIndexing, imageJobPool, type PhotoIndexingOptions, type PhotoRun, type PreparedPhotoItem } from './images/photo-indexing.js';
+import { hasImageExtension } from './images/sniff.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_IMAGE_BYTES,
+  describeFsError,
+  scanFolder,
+  type LinkPolicy,
+  type ScannedFile,
+  type SkippedEntry,
+} from './scanner.js';
 
 export interface IndexOptions {
   maxFileBytes?: number;
@@ -36,6 +50,8 @@ export interface IndexOptions {
   extractionTimeoutMs?: number;
   /** The worker pool that extracts (default: the process's shared pool). */
   pool?: WorkerPool;
+  /** Limits of the image guards (pixel count, side, aspect ratio); DEFAULT_IMAGE_LIMITS if absent. */
+  imageLimits?: ImageLimits;
   /** Symbolic links followed: only those resolving inside the collection (default) or all (scanner.ts). */
   followLinks?: LinkPolicy;
   /** Waiting for another process's run of the same collection (run-lease.ts). */
@@ -48,8 +64,8 @@ interface WorkItem {
   previous?: DocumentFingerprint;
 }
 
-/** A file ready to be written: one variant per kind of item (text documents; images next). */
-type PreparedItem = PreparedTextDocument;
+/** A file ready to be written: one variant per kind of item. */
+type PreparedItem = PreparedTextDocument | PreparedPhotoItem;
 
 type ReadOutcome =
   | { kind: 'prepared'; item: PreparedItem }
@@ -71,6 +87,8 @@ function weightOf(outcome: ReadOutcome): number {
   switch (outcome.item.kind) {
     case 'text':
       return outcome.item.textBytes;
+    case 'image':
+      return outcome.item.heldBytes;
   }
 }
 
@@ -79,13 +97,16 @@ interface PreparationContext {
   /** The collection's folder: a file whose open handle points outside it is refused (unset: links may lead anywhere). */
   root?: string;
   text: TextPreparationContext;
+  photos: PhotoRun;
+  imagePool: WorkerPool;
 }
 
 /** Reads a file, compares its hash with the indexed one and prepares it by its kind. */
 async function prepareItem({ file, previous }: WorkItem, context: PreparationContext): Promise<ReadOutcome> {
   let bytes: Buffer;
   try {
-    bytes = await readRegularFile(file.path, { maxBytes: context.maxFileBytes, root: context.root });
+    const maxBytes = file.kind === 'image' ? DEFAULT_MAX_IMAGE_BYTES : context.maxFileBytes;
+    bytes = await readRegularFile(file.path, { maxBytes, root: context.root });
   } catch (error) {
     const reason = error instanceof ReadRefused ? error.reason : describeFsError(error);
     return { kind: 'skipped', entry: { path: file.path, reason } };
@@ -97,6 +118,9 @@ async function prepareItem({ file, previous }: WorkItem, context: PreparationCon
     case 'text':
       prepared = await prepareTextDocument(file, bytes, contentHash, previous?.id, context.text);
       break;
+    case 'image':
+      prepared = await context.photos.prepareItem(file, bytes, contentHash, previous?.id, { ...context.text, pool: context.imagePool });
+      break;
   }
   return 'kind' in prepared ? { kind: 'prepared', item: prepared } : { kind: 'skipped', entry: prepared };
 }
@@ -105,6 +129,7 @@ export class IndexingService {
   private readonly collections: CollectionsRepository;
   private readonly documents: DocumentsRepository;
   private readonly skippedFiles: SkippedFilesRepository;
+  private readonly photoIndexing: PhotoIndexing;
   /** One run per collection at a time within this process (the watcher and a caller may overlap). */
   private readonly running = new Map<number, Promise<IndexReport>>();
   /** Collections being removed: their runs stop at the next batch instead of committing it. */
@@ -113,10 +138,12 @@ export class IndexingService {
   constructor(
     private readonly db: Database,
     private readonly onProgress: (event: IndexProgressEvent) => void = () => {},
+    photoOptions: PhotoIndexingOptions = {},
   ) {
     this.collections = new CollectionsRepository(db);
     this.documents = new DocumentsRepository(db);
     this.skippedFiles = new SkippedFilesRepository(db);
+    this.photoIndexing = new PhotoIndexing(db, photoOptions);
   }
 
   listCollections(): Collection[] {
@@ -159,6 +186,7 @@ export class IndexingService {
       } catch (error) {
         throw namedStorageError(this.db, error, `removing collection ${id}`);
       }
+      await this.photoIndexing.removeOrphanThumbnails();
     } finally {
       this.removing.delete(id);
     }
@@ -171,6 +199,7 @@ export class IndexingService {
         for (const documentId of this.documents.idsOfCollection(id)) writer.removeDocumentText(documentId);
         writer.flush();
         this.collections.delete(id);
+        this.photoIndexing.embeddings.removeOrphans();
       })
       .immediate();
   }
@@ -222,6 +251,15 @@ export class IndexingService {
     const plan = planChanges(scan.files, this.documents.fingerprints(id));
     const skipped: SkippedEntry[] = [...scan.skipped];
     const report: RunCounts = { added: 0, updated: 0, removed: 0, unchanged: plan.unchanged };
+    const photoRun = await this.photoIndexing.beginRun(
+      id,
+      plan.removed.map((previous) => previous.id),
+      options.imageLimits ?? DEFAULT_IMAGE_LIMITS,
+      (work) => this.commitRun(id, work),
+    );
+    const photos = photoRun.report;
+    photos.unchanged = countImages(scan.files) - countImages([...plan.added, ...plan.maybeChanged.map((change) => change.file)]);
+    photos.removed = plan.removed.filter((previous) => hasImageExtension(previous.path)).length;
 
     const work: WorkItem[] = [
       ...plan.added.map((file) => ({ file })),
@@ -255,6 +293,9 @@ export class IndexingService {
         limits: { ...DEFAULT_EXTRACTION_LIMITS, ...options.limits },
         timeoutMs: options.extractionTimeoutMs,
       },
+      photos: photoRun,
+      // A pool given by the caller runs every job; by default photos have a pool of their own.
+      imagePool: options.pool ?? imageJobPool(),
     };
     let pending: ReadOutcome[] = [];
     let pendingBytes = 0;
@@ -263,7 +304,7 @@ export class IndexingService {
       const outcomes = pending;
       pending = [];
       pendingBytes = 0;
-      this.commitOutcomes(id, outcomes, skipped, report);
+      this.commitOutcomes(id, outcomes, skipped, report, photoRun);
       processed += outcomes.length;
       progress();
     };
@@ -285,6 +326,9 @@ export class IndexingService {
       },
     );
     commitPending();
+    // The last vectors of new photos, then those of photos indexed before a model was installed or under another one.
+    await photoRun.flushEmbeddings();
+    await photoRun.embedMissing({ ...context.text, pool: context.imagePool });
 
     // Files that became unreadable since they were indexed: drop their stale index rows.
     const changedPaths = new Set(plan.maybeChanged.map((change) => change.file.path));
@@ -299,35 +343,48 @@ export class IndexingService {
           writer.removeDocumentText(current);
           this.documents.delete(current);
           report.removed++;
+          if (hasImageExtension(file)) photos.removed++;
         }
         writer.flush();
       }
       this.skippedFiles.replaceAll(id, skipped, finishedAt);
       this.collections.markIndexed(id, finishedAt);
+      photoRun.removeOrphanVectors();
     });
+    if (photos.removed + photos.updated > 0) await photoRun.removeOrphanThumbnails();
     return {
       collection: this.collections.findById(id)!,
       ...report,
       skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
       elapsedMs: Math.round(performance.now() - started),
+      photos: photoRun.finish(),
     };
   }
 
   /** One transaction with whole documents: each replaces whatever row holds its path now. */
-  private commitOutcomes(id: number, outcomes: readonly ReadOutcome[], skipped: SkippedEntry[], report: RunCounts): void {
+  private commitOutcomes(
+    id: number,
+    outcomes: readonly ReadOutcome[],
+    skipped: SkippedEntry[],
+    report: RunCounts,
+    photoRun: PhotoRun,
+  ): void {
     const indexedAt = new Date().toISOString();
     const counts = { added: 0, updated: 0, unchanged: 0 };
+    const photoCounts = { added: 0, updated: 0, unchanged: 0, skipped: 0 };
     const newlySkipped: SkippedEntry[] = [];
     this.commitRun(id, () => {
       const writer = new TextIndexWriter(this.db);
       for (const outcome of outcomes) {
         if (outcome.kind === 'skipped') {
           newlySkipped.push(outcome.entry);
+          if (hasImageExtension(outcome.entry.path)) photoCounts.skipped++;
           continue;
         }
         if (outcome.kind === 'same-content') {
           this.documents.touch(outcome.previous.id, outcome.file.size, outcome.file.mtimeMs);
           counts.unchanged++;
+          if (outcome.file.kind === 'image') photoCounts.unchanged++;
           continue;
         }
         const { item } = outcome;
@@ -341,6 +398,11 @@ export class IndexingService {
           case 'text':
             storeTextDocument(this.documents, writer, id, item, indexedAt);
             break;
+          case 'image':
+            photoRun.store(this.documents, id, item, indexedAt);
+            if (item.previousId !== undefined) photoCounts.updated++;
+            else photoCounts.added++;
+            break;
         }
         if (item.previousId !== undefined) counts.updated++;
         else counts.added++;
@@ -352,6 +414,10 @@ export class IndexingService {
     report.added += counts.added;
     report.updated += counts.updated;
     report.unchanged += counts.unchanged;
+    photoRun.report.added += photoCounts.added;
+    photoRun.report.updated += photoCounts.updated;
+    photoRun.report.unchanged += photoCounts.unchanged;
+    photoRun.report.skipped += photoCounts.skipped;
   }
 
   private commit(work: () => void): void {
@@ -420,6 +486,10 @@ async function forEachBounded<T, R>(
   }
   await Promise.all(inFlight);
   if (failure) throw failure.error;
+}
+
+function countImages(files: readonly ScannedFile[]): number {
+  return files.reduce((count, file) => count + (file.kind === 'image' ? 1 : 0), 0);
 }
 
 async function resolveFolder(folder: string): Promise<string> {

@@ -1,4 +1,5 @@
-// Walks a collection folder and lists the files milens can index, with their size and mtime. What it
+// Walks a collection folder and lists the files milens can index (as text, or as photos by their
+// extension: the image path then sniffs what they really are), with their size and mtime. What it
 // does not enter or read is listed with the reason: permission denied, broken links, files over the
 // size limit, names that are not valid UTF-8, and links it does not follow:
 // - Symbolic links are followed only while they resolve inside the collection's folder (`followLinks:
@@ -11,15 +12,27 @@
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { textFormatOf, type TextFormat } from './extractors/index.js';
+import { hasImageExtension } from './images/sniff.js';
 
-export interface ScannedFile {
-  /** Which kind of item the file becomes: only text documents so far (images are the next kind). */
-  kind: 'text';
+interface FileFacts {
   path: string;
-  format: TextFormat;
   size: number;
   mtimeMs: number;
 }
+
+/** A document read as text in its format. */
+export interface ScannedTextFile extends FileFacts {
+  kind: 'text';
+  format: TextFormat;
+}
+
+/** A file the image path reads (by its extension; its bytes then say what format it really is). */
+export interface ScannedImageFile extends FileFacts {
+  kind: 'image';
+}
+
+/** Which kind of item the file becomes, and what that kind needs to read it. */
+export type ScannedFile = ScannedTextFile | ScannedImageFile;
 
 export interface SkippedEntry {
   path: string;
@@ -35,12 +48,17 @@ export type LinkPolicy = 'inside' | 'anywhere';
 
 export interface ScanOptions {
   maxFileBytes: number;
+  /** Limit for images (photos, scans and panoramas are larger than documents); DEFAULT_MAX_IMAGE_BYTES if absent. */
+  maxImageBytes?: number;
   /** Which symbolic links are followed: only those resolving inside the folder (default), or all. */
   followLinks?: LinkPolicy;
 }
 
 /** 64 MiB: larger files are almost always archives, dumps or media, not something to read as text. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** 512 MiB: a 16-bit TIFF scan of a large negative; the image guards check the pixels themselves. */
+export const DEFAULT_MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
@@ -137,20 +155,23 @@ export async function scanFolder(root: string, options: ScanOptions): Promise<Sc
   }
 
   function listFile(file: string, stats: Stats): void {
-    const format = textFormatOf(file);
-    if (!format) return;
+    const isImage = hasImageExtension(file);
+    const format = isImage ? undefined : textFormatOf(file);
+    if (!isImage && !format) return;
     const key = identity(stats);
     const first = listedFiles.get(key);
     if (first !== undefined) {
       skipped.push({ path: file, reason: `same file as ${first}` });
       return;
     }
-    if (stats.size > options.maxFileBytes) {
-      skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${options.maxFileBytes})` });
+    const limit = isImage ? (options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES) : options.maxFileBytes;
+    if (stats.size > limit) {
+      skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${limit})` });
       return;
     }
     listedFiles.set(key, file);
-    files.push({ kind: 'text', path: file, format, size: stats.size, mtimeMs: stats.mtimeMs });
+    const facts = { path: file, size: stats.size, mtimeMs: stats.mtimeMs };
+    files.push(format ? { kind: 'text', format, ...facts } : { kind: 'image', ...facts });
   }
 
   async function followLink(link: string): Promise<void> {

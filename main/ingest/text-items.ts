@@ -11,11 +11,11 @@ import type { TextExtractionPayload, TextExtractionResult } from './isolation/jo
 import { budgetForBytes } from './isolation/limits.js';
 import type { WorkerPool } from './isolation/worker-pool.js';
 import { expandPassages, type CompactPassages } from './passages.js';
-import type { ScannedFile, SkippedEntry } from './scanner.js';
+import type { ScannedTextFile, SkippedEntry } from './scanner.js';
 
 export interface PreparedTextDocument {
   kind: 'text';
-  file: ScannedFile;
+  file: ScannedTextFile;
   contentHash: string;
   title: string;
   passages: CompactPassages;
@@ -36,7 +36,7 @@ export interface TextPreparationContext {
 
 /** Extracts a document in the pool; the bytes are moved to the worker (unusable here afterwards). */
 export async function prepareTextDocument(
-  file: ScannedFile,
+  file: ScannedTextFile,
   bytes: Uint8Array,
   contentHash: string,
   previousId: number | undefined,

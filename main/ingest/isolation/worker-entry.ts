@@ -17,6 +17,7 @@ import { JobRefusedError, type JobHandler, type JobReply, type JobRequest } from
 
 const JOB_HANDLERS: Record<string, () => Promise<JobHandler>> = {
   text: async () => (await import('./jobs/text-extraction-job.js')).textExtractionJob,
+  image: async () => (await import('./jobs/image-job.js')).imageJob,
 };
 
 const loaded = new Map<string, Promise<JobHandler>>();
