@@ -35,7 +35,8 @@ function makeStore(seed: number, dtype: VectorStore['dtype'], count: number, dim
   const random = seededRandom(seed);
   const size = count * dimension;
   if (dtype === 'f32') return { dtype, data: Float32Array.from({ length: size }, () => gaussian(random) * 0.1), count, dimension };
-  if (dtype === 'f16') return { dtype, data: Uint16Array.from({ length: size }, () => f32ToF16Bits(gaussian(random) * 0.1)), count, dimension };
+  if (dtype === 'f16')
+    return { dtype, data: Uint16Array.from({ length: size }, () => f32ToF16Bits(gaussian(random) * 0.1)), count, dimension };
   return {
     dtype,
     data: Int8Array.from({ length: size }, () => randomInt(random, -128, 127)),
@@ -131,7 +132,8 @@ async function withEnv<T>(env: Record<string, string> | undefined, work: () => P
 }
 
 describe.each(variants)('$label searchLogits', (variant) => {
-  const backend = (): Promise<ComputeBackend> => (variant.backend === 'typescript' ? Promise.resolve(getReferenceBackend()) : getBackend(variant.backend));
+  const backend = (): Promise<ComputeBackend> =>
+    variant.backend === 'typescript' ? Promise.resolve(getReferenceBackend()) : getBackend(variant.backend);
 
   const shapes: Array<[VectorStore['dtype'], number, number, number, number]> = [
     ['f32', 300, 17, 3, 10],
@@ -155,7 +157,12 @@ describe.each(variants)('$label searchLogits', (variant) => {
       ] as const) {
         const transform = withOffsets ? { scale, offsets } : { scale };
         const result = await withEnv(variant.env, () => index.searchLogits(queries, queryCount, k, transform));
-        expectMatchesOracle(result, oracle(queries, queryCount, store, scale, withOffsets ? offsets : undefined), scale, withOffsets ? offsets : undefined);
+        expectMatchesOracle(
+          result,
+          oracle(queries, queryCount, store, scale, withOffsets ? offsets : undefined),
+          scale,
+          withOffsets ? offsets : undefined,
+        );
       }
     } finally {
       index.dispose();
@@ -201,7 +208,9 @@ describe.each(variants)('$label searchLogits', (variant) => {
     const compute = await backend();
     const index = await compute.createVectorIndex({ dtype: 'f32', data: new Float32Array(8).fill(1), count: 2, dimension: 4 });
     const query = new Float32Array([1, 0, 0, 0]);
-    await expect(index.searchLogits(query, 1, 1, { scale: 0 })).rejects.toThrow('Expected transform.scale to be a positive finite number but received 0');
+    await expect(index.searchLogits(query, 1, 1, { scale: 0 })).rejects.toThrow(
+      'Expected transform.scale to be a positive finite number but received 0',
+    );
     await expect(index.searchLogits(query, 1, 1, { scale: 1, offsets: new Float32Array(3) })).rejects.toThrow(
       'Expected transform.offsets to be a Float32Array of count = 2 values',
     );

@@ -69,7 +69,12 @@ function adjustLogSumExp(logSumExp: number, remove: readonly number[], add: read
 }
 
 /** Ranks `queryCount` L2-normalised queries (row-major) against the index. */
-export async function rankDense(index: VectorIndex, queries: Float32Array, queryCount: number, options: DenseRankOptions): Promise<DenseRanking[]> {
+export async function rankDense(
+  index: VectorIndex,
+  queries: Float32Array,
+  queryCount: number,
+  options: DenseRankOptions,
+): Promise<DenseRanking[]> {
   const itemCount = index.count;
   const limit = Math.min(options.limit, 4096);
   const candidatesWanted = Math.min(4096, Math.max(limit, options.candidates ?? Math.max(limit, 64)));
@@ -99,7 +104,13 @@ export async function rankDense(index: VectorIndex, queries: Float32Array, query
       const added: number[] = [];
       candidates = candidates.map((candidate) => {
         const rawLogit = candidate.logit + candidate.offset;
-        const offset = leaveOneOutCorrectionNats(loo.itemLogMass[candidate.item]!, loo.bankSize, itemCount, rawLogit, loo.queryLogNormalisers[q]!);
+        const offset = leaveOneOutCorrectionNats(
+          loo.itemLogMass[candidate.item]!,
+          loo.bankSize,
+          itemCount,
+          rawLogit,
+          loo.queryLogNormalisers[q]!,
+        );
         removed.push(candidate.logit);
         added.push(rawLogit - offset);
         return { item: candidate.item, logit: rawLogit - offset, offset };

@@ -119,7 +119,12 @@ export async function evaluateRankers(compute: ComputeBackend, input: Evaluation
     const k = Math.min(depth, items.count);
     const raw = await index.search(queries.data, queries.count, k);
     const rawRankings = Array.from({ length: queries.count }, (_, q) => raw.indices.subarray(q * k, (q + 1) * k));
-    const rawMeasures = measures(rawRankings, rawRankings.map(() => true), truth, items.count);
+    const rawMeasures = measures(
+      rawRankings,
+      rawRankings.map(() => true),
+      truth,
+      items.count,
+    );
 
     const useCorrection = input.hubCorrection ?? true;
     const bank = input.bank ?? queries;
@@ -129,7 +134,8 @@ export async function evaluateRankers(compute: ComputeBackend, input: Evaluation
     if (useCorrection) {
       const state = await buildHubCorrection(compute, store, index, bank, logitScale);
       offsets = correctionOffsets(state);
-      if (!input.bank) leaveOneOut = { itemLogMass: state.itemLogMass, bankSize: state.bankSize, queryLogNormalisers: state.bankLogNormalisers };
+      if (!input.bank)
+        leaveOneOut = { itemLogMass: state.itemLogMass, bankSize: state.bankSize, queryLogNormalisers: state.bankLogNormalisers };
     }
     const rankings = await rankDense(index, queries.data, queries.count, {
       limit: k,

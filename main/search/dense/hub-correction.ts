@@ -135,7 +135,8 @@ export async function extendHubCorrection(
   newIndex: VectorIndex,
   bank: Float32Rows,
 ): Promise<HubCorrectionState> {
-  if (bank.count !== state.bankSize) throw new Error(`the bank has ${bank.count} queries but the correction was built from ${state.bankSize}`);
+  if (bank.count !== state.bankSize)
+    throw new Error(`the bank has ${bank.count} queries but the correction was built from ${state.bankSize}`);
   const added = await bankLogNormalisers(newIndex, bank, state.logitScale);
   const updated = new Float64Array(state.bankSize);
   let shiftSum = 0;

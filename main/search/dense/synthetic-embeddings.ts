@@ -107,10 +107,30 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
     if (inBurst && x % stride > 0) {
       // A burst shot: the first shot's content and a little camera shake.
       const first = contents[burst * stride]!;
-      contents.push(normalise(combine([[first, 1], [gaussianVector(random, dimension, 0.12 / Math.sqrt(dimension)), 1]], dimension)));
+      contents.push(
+        normalise(
+          combine(
+            [
+              [first, 1],
+              [gaussianVector(random, dimension, 0.12 / Math.sqrt(dimension)), 1],
+            ],
+            dimension,
+          ),
+        ),
+      );
     } else {
       const topic = topicCentres[random.nextInt(options.topics)]!;
-      contents.push(normalise(combine([[topic, 0.8], [gaussianVector(random, dimension, 1 / Math.sqrt(dimension)), 1]], dimension)));
+      contents.push(
+        normalise(
+          combine(
+            [
+              [topic, 0.8],
+              [gaussianVector(random, dimension, 1 / Math.sqrt(dimension)), 1],
+            ],
+            dimension,
+          ),
+        ),
+      );
     }
   }
 
@@ -135,7 +155,8 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
       ),
     );
     items.set(image, x * dimension);
-    clock += burstOf[x]! >= 0 && x > 0 && burstOf[x - 1] === burstOf[x] ? 1000 + random.nextInt(2000) : 3_600_000 + random.nextInt(50_000_000);
+    clock +=
+      burstOf[x]! >= 0 && x > 0 && burstOf[x - 1] === burstOf[x] ? 1000 + random.nextInt(2000) : 3_600_000 + random.nextInt(50_000_000);
     takenAtMs[x] = clock;
   }
 
