@@ -133,7 +133,7 @@ export async function rankDense(
       item: candidate.item,
       bits: bitsOf(candidate.logit),
       cosine: (candidate.logit + candidate.offset) / options.logitScale,
-      correctionBits: -candidate.offset / LN2,
+      correctionBits: candidate.offset === 0 ? 0 : -candidate.offset / LN2,
     }));
     const match = scored.length > 0 && scored[0]!.bits > thresholdBits;
     let listed: RankedItem[];

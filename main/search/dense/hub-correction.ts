@@ -19,11 +19,16 @@
 // installed (bank-texts.ts), or for `milens rank` a given bank or the queries themselves (leave one out).
 //
 // Adding photos: each L_b grows by the new items' share (exact, from the new items alone) and the new
-// items get their p̂ against the updated L_b; old items' masses are rescaled by the mean change of the
-// bank's normalisers (exact when the new photos raise every bank query's normaliser alike).
-// `staleNats` bounds the error that leaves; a full rebuild resets it (docs/search.md).
+// items get their p̂ against the updated L_b. An old item's mass is dominated by the few bank queries
+// nearest to it: the pass that computed it also kept its TOP_BANK_TERMS largest terms (which bank query,
+// which logit), so those are recomputed exactly against the new L_b; only the rest of its mass is
+// rescaled by the mean change of the bank's normalisers. `staleNats` bounds the error that leaves; a
+// full rebuild resets it (docs/search.md).
 import type { ComputeBackend, VectorIndex, VectorStore } from '../../compute/kernels.js';
 import { f16DecodeTable } from '../../compute/reference/similarity-topk.js';
+
+/** Bank terms kept per item for exact incremental updates. */
+export const TOP_BANK_TERMS = 4;
 
 /** Weight of the uniform prior in the marginal estimate, as a share: p(x) = (1 − λ) p̂(x) + λ / N. */
 export const HUB_PRIOR_SHARE = 0.5;
@@ -42,6 +47,11 @@ export interface HubCorrectionState {
   bankLogNormalisers: Float64Array;
   /** Per item: log Σ_b exp(scale · cos(b, x) − L_b), i.e. ln(M p̂(x)). */
   itemLogMass: Float64Array;
+  /** Per item, its TOP_BANK_TERMS largest terms: the bank query (−1: none) and scale · cos(b, x). */
+  topBank: Int32Array;
+  topLogit: Float32Array;
+  /** Per item: log of the rest of its mass (the terms not kept), −Infinity when there is none. */
+  restLogMass: Float64Array;
   /** Largest error (nats) the incremental updates may have left in an old item's mass; 0 after a rebuild. */
   staleNats: number;
 }
@@ -73,27 +83,52 @@ async function bankLogNormalisers(itemIndex: VectorIndex, bank: Float32Rows, log
   return (await itemIndex.searchLogits(bank.data, bank.count, 1, { scale: logitScale })).logSumExp;
 }
 
-/** ln Σ_b exp(scale · cos(b, x) − L_b) for items [from, to) of the store. */
-async function itemLogMasses(
-  bankIndex: VectorIndex,
-  offsets: Float32Array,
-  items: VectorStore,
-  from: number,
-  to: number,
-  logitScale: number,
-): Promise<Float64Array> {
-  const masses = new Float64Array(to - from);
-  for (let start = from; start < to; start += ITEM_QUERY_CHUNK) {
-    const stop = Math.min(to, start + ITEM_QUERY_CHUNK);
-    const queries = storeRowsAsFloat32(items, start, stop);
-    const result = await bankIndex.searchLogits(queries, stop - start, 1, { scale: logitScale, offsets });
-    masses.set(result.logSumExp, start - from);
-  }
-  return masses;
+interface ItemMasses {
+  logMass: Float64Array;
+  topBank: Int32Array;
+  topLogit: Float32Array;
+  restLogMass: Float64Array;
 }
 
-function asFloat32(values: Float64Array): Float32Array {
-  return Float32Array.from(values);
+/** ln Σ_b exp(scale · cos(b, x) − L_b) for every item of the store, with each item's largest terms. */
+async function itemLogMasses(
+  bankIndex: VectorIndex,
+  normalisers: Float64Array,
+  items: VectorStore,
+  logitScale: number,
+): Promise<ItemMasses> {
+  const count = items.count;
+  const terms = Math.min(TOP_BANK_TERMS, bankIndex.count);
+  const masses: ItemMasses = {
+    logMass: new Float64Array(count),
+    topBank: new Int32Array(count * TOP_BANK_TERMS).fill(-1),
+    topLogit: new Float32Array(count * TOP_BANK_TERMS),
+    restLogMass: new Float64Array(count).fill(-Infinity),
+  };
+  if (terms === 0) return masses;
+  const offsets = Float32Array.from(normalisers);
+  for (let start = 0; start < count; start += ITEM_QUERY_CHUNK) {
+    const stop = Math.min(count, start + ITEM_QUERY_CHUNK);
+    const queries = storeRowsAsFloat32(items, start, stop);
+    const result = await bankIndex.searchLogits(queries, stop - start, terms, { scale: logitScale, offsets });
+    for (let q = 0; q < stop - start; q++) {
+      const item = start + q;
+      const logMass = result.logSumExp[q]!;
+      masses.logMass[item] = logMass;
+      let kept = 0;
+      for (let j = 0; j < terms; j++) {
+        const bank = result.indices[q * terms + j]!;
+        if (bank < 0) break;
+        const term = result.scores[q * terms + j]!; // scale · cos − L_b
+        masses.topBank[item * TOP_BANK_TERMS + j] = bank;
+        masses.topLogit[item * TOP_BANK_TERMS + j] = term + normalisers[bank]!;
+        kept += Math.exp(term - logMass);
+      }
+      const rest = 1 - kept;
+      masses.restLogMass[item] = rest > 1e-9 ? logMass + Math.log(rest) : -Infinity;
+    }
+  }
+  return masses;
 }
 
 /** Computes the correction of every item of `items` (indexed as `itemIndex`) from a bank of queries. */
@@ -105,16 +140,26 @@ export async function buildHubCorrection(
   logitScale: number,
 ): Promise<HubCorrectionState> {
   const normalisers = await bankLogNormalisers(itemIndex, bank, logitScale);
-  const itemLogMass = new Float64Array(items.count);
-  if (bank.count > 0 && items.count > 0) {
-    const bankIndex = await compute.createVectorIndex({ dtype: 'f32', data: bank.data, count: bank.count, dimension: bank.dimension });
-    try {
-      itemLogMass.set(await itemLogMasses(bankIndex, asFloat32(normalisers), items, 0, items.count, logitScale));
-    } finally {
-      bankIndex.dispose();
-    }
+  const masses = await withBankIndex(compute, bank, (bankIndex) => itemLogMasses(bankIndex, normalisers, items, logitScale));
+  return {
+    logitScale,
+    bankSize: bank.count,
+    bankLogNormalisers: normalisers,
+    itemLogMass: masses.logMass,
+    topBank: masses.topBank,
+    topLogit: masses.topLogit,
+    restLogMass: masses.restLogMass,
+    staleNats: 0,
+  };
+}
+
+async function withBankIndex<T>(compute: ComputeBackend, bank: Float32Rows, work: (index: VectorIndex) => Promise<T>): Promise<T> {
+  const bankIndex = await compute.createVectorIndex({ dtype: 'f32', data: bank.data, count: bank.count, dimension: bank.dimension });
+  try {
+    return await work(bankIndex);
+  } finally {
+    bankIndex.dispose();
   }
-  return { logitScale, bankSize: bank.count, bankLogNormalisers: normalisers, itemLogMass, staleNats: 0 };
 }
 
 function logAddExp(a: number, b: number): number {
@@ -149,22 +194,40 @@ export async function extendHubCorrection(
     shiftLow = Math.min(shiftLow, shift);
     shiftHigh = Math.max(shiftHigh, shift);
   }
-  // Each old item's mass is Σ_b exp(s − L_b); with every L_b raised by its own shift the exact new mass
-  // would need s(b, x) again. The mean shift is applied to all: off by at most the spread of the shifts.
+  // An old item's kept terms are recomputed against the new normalisers; the rest of its mass, whose
+  // bank queries are not known, moves by the mean shift, off by at most the spread of the shifts.
   const meanShift = state.bankSize > 0 ? shiftSum / state.bankSize : 0;
-  const oldCount = state.itemLogMass.length;
-  const itemLogMass = new Float64Array(oldCount + newItems.count);
-  for (let x = 0; x < oldCount; x++) itemLogMass[x] = state.itemLogMass[x]! + meanShift;
-  if (state.bankSize > 0 && newItems.count > 0) {
-    const bankIndex = await compute.createVectorIndex({ dtype: 'f32', data: bank.data, count: bank.count, dimension: bank.dimension });
-    try {
-      itemLogMass.set(await itemLogMasses(bankIndex, asFloat32(updated), newItems, 0, newItems.count, state.logitScale), oldCount);
-    } finally {
-      bankIndex.dispose();
-    }
-  }
   const spread = state.bankSize > 0 ? Math.max(shiftHigh - meanShift, meanShift - shiftLow) : 0;
-  return { ...state, bankLogNormalisers: updated, itemLogMass, staleNats: state.staleNats + spread };
+  const oldCount = state.itemLogMass.length;
+  const total = oldCount + newItems.count;
+  const itemLogMass = new Float64Array(total);
+  const topBank = new Int32Array(total * TOP_BANK_TERMS).fill(-1);
+  const topLogit = new Float32Array(total * TOP_BANK_TERMS);
+  const restLogMass = new Float64Array(total).fill(-Infinity);
+  topBank.set(state.topBank);
+  topLogit.set(state.topLogit);
+  let worstError = 0;
+  for (let x = 0; x < oldCount; x++) {
+    let mass = -Infinity;
+    for (let j = 0; j < TOP_BANK_TERMS; j++) {
+      const b = state.topBank[x * TOP_BANK_TERMS + j]!;
+      if (b < 0) break;
+      mass = logAddExp(mass, state.topLogit[x * TOP_BANK_TERMS + j]! - updated[b]!);
+    }
+    const rest = state.restLogMass[x]! + meanShift;
+    restLogMass[x] = rest;
+    const combined = logAddExp(mass, rest);
+    itemLogMass[x] = combined;
+    if (rest > -Infinity) worstError = Math.max(worstError, Math.log1p(Math.exp(rest - combined) * Math.expm1(spread)));
+  }
+  if (state.bankSize > 0 && newItems.count > 0) {
+    const masses = await withBankIndex(compute, bank, (bankIndex) => itemLogMasses(bankIndex, updated, newItems, state.logitScale));
+    itemLogMass.set(masses.logMass, oldCount);
+    topBank.set(masses.topBank, oldCount * TOP_BANK_TERMS);
+    topLogit.set(masses.topLogit, oldCount * TOP_BANK_TERMS);
+    restLogMass.set(masses.restLogMass, oldCount);
+  }
+  return { ...state, bankLogNormalisers: updated, itemLogMass, topBank, topLogit, restLogMass, staleNats: state.staleNats + worstError };
 }
 
 /** h(x) in nats from an item's bank mass ln(M p̂(x)), for a collection of N items. */
