@@ -25,7 +25,7 @@ export interface SearchParameters {
 export const DEFAULT_SEARCH_PARAMETERS: SearchParameters = {
   muPerAverageLength: 2,
   queryNoise: 0.65,
-  queryTermSaturation: 1,
+  queryTermSaturation: 3,
   expansion: { feedbackPassages: 10, terms: 30, feedbackWeight: 0.2, minimumFeedbackPassages: 2 },
   minimumBits: null,
 };

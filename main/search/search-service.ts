@@ -4,8 +4,8 @@
 // bits = log2 p(q'|d) / p(q'|C). The list is ordered by exactly the bits shown and keeps documents with
 // positive bits that carry positive evidence for some query word (showWeaker drops the bits condition;
 // minBits replaces it by a stricter cut); each result's `why` lists the typed words' own bits. A word
-// typed c times weighs 2c / (c + 1) (BM25's query-term saturation, k3 = 1): once counts 1, twice 1.33,
-// never more than 2, so repeating a word cannot multiply the evidence. The background model is
+// typed c times weighs 4c / (3 + c) (BM25's query-term saturation, k3 = 3): once counts 1, twice 1.6,
+// never more than 4, so repeating a word cannot multiply the evidence. The background model is
 // p(w|C) = df(w) / Σ df: each passage counts once per distinct word, so one long document repeating a
 // word cannot make it look common (measured better than cf / |C| on every test collection).
 import type { Database } from 'better-sqlite3';
@@ -39,7 +39,7 @@ export interface TextSearchOutcome extends SearchResponse {
 
 const LN2 = Math.LN2;
 
-/** The query weight of a word typed `count` times: (k3 + 1) c / (k3 + c), at most k3 + 1 (k3 = 1: 2c / (c + 1)). */
+/** The query weight of a word typed `count` times: (k3 + 1) c / (k3 + c), at most k3 + 1. */
 export function repeatedWordWeight(count: number, saturation = DEFAULT_SEARCH_PARAMETERS.queryTermSaturation): number {
   return ((saturation + 1) * count) / (saturation + count);
 }
