@@ -190,6 +190,28 @@ export interface IndexReport {
   unchanged: number;
   skipped: Array<{ path: string; reason: string }>;
   elapsedMs: number;
+  /** The photos among the files counted above (photos are items of their collection like documents). */
+  photos?: PhotoIndexReport;
+}
+
+/** An indexing run's photos and their image–text vectors. */
+export interface PhotoIndexReport {
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  /** Image files skipped (their reasons are in the report's `skipped`). */
+  skipped: number;
+  /** Photos given a vector of `modelId` in this run. */
+  embedded: number;
+  /** Calls into the model (each a batch of inputs); a photo moved or renamed costs none. */
+  modelCalls: number;
+  /** The installed image–text model the vectors are of; null when none is installed. */
+  modelId: string | null;
+  /** Why the model could not be loaded or run (photos are then indexed and embedded on a later run). */
+  modelError?: string;
+  /** Photos of the collection that still have no vector of `modelId` (all of them without a model). */
+  withoutVector: number;
 }
 
 export type SearchKind = 'text' | 'image' | 'all';

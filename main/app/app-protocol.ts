@@ -1,9 +1,11 @@
 // The app:// protocol: serves the built renderer (dist/renderer) to the window with the strict CSP in
 // the response headers. Only files inside that folder are reachable, only on the host `milens`; the
-// window never loads file:// or http(s):// content.
+// window never loads file:// or http(s):// content. /thumbnails/<itemId>/<size> is answered from the
+// index by item id (app-thumbnails.ts), never from a path.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { net, protocol } from 'electron';
+import { answerThumbnail, isThumbnailPath, type ThumbnailLookup } from './app-thumbnails.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'milens';
@@ -74,8 +76,10 @@ export function resolveAppUrl(rendererFolder: string, requestUrl: string): strin
   return file.startsWith(root + path.sep) ? file : undefined;
 }
 
-export function handleAppProtocol(rendererFolder: string): void {
+export function handleAppProtocol(rendererFolder: string, thumbnails?: ThumbnailLookup): void {
   protocol.handle(APP_SCHEME, async (request) => {
+    if (thumbnails && isAppUrl(request.url) && isThumbnailPath(new URL(request.url).pathname))
+      return answerThumbnail(request.method, new URL(request.url).pathname, thumbnails);
     const file = resolveAppUrl(rendererFolder, request.url);
     if (!file || request.method !== 'GET') return new Response('Not found', { status: 404 });
     const response = await net.fetch(pathToFileURL(file).toString()).catch(() => undefined);

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { app, session, type BrowserWindow, type WebContents } from 'electron';
 import { createMilensCore, type MilensCore } from '../core/api.js';
-import { startCollectionWatcher, stopCollectionWatcher } from '../core/collection-calls.js';
+import { startCollectionWatcher, stopCollectionWatcher, thumbnailServerOf } from '../core/collection-calls.js';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { installIpcBridge } from './ipc-bridge.js';
 import { createMainWindow, lockDown } from './main-window.js';
@@ -53,7 +53,8 @@ if (!app.requestSingleInstanceLock()) {
     );
 
     core = createMilensCore({ databasePath: path.join(app.getPath('userData'), 'milens.sqlite') });
-    handleAppProtocol(path.join(app.getAppPath(), 'dist', 'renderer'));
+    const running = core;
+    handleAppProtocol(path.join(app.getAppPath(), 'dist', 'renderer'), (pathname) => thumbnailServerOf(running.context).forPath(pathname));
     removeBridge = installIpcBridge(core.api, core.context, isOurWindow, () =>
       [...windows].filter((window) => !window.isDestroyed()).map((window) => window.webContents),
     );

@@ -2,6 +2,9 @@
 import type { IndexReport, IndexTrigger, MilensApi } from '../api/contract.js';
 import { invalidType, requireInteger, serializeError } from '../api/errors.js';
 import { IndexingService, type IndexOptions } from '../ingest/indexing-service.js';
+import type { ImageEmbedderSource } from '../ingest/images/image-embedder.js';
+import { ThumbnailServer } from '../ingest/images/thumbnail-routes.js';
+import { thumbnailFolderFor } from '../ingest/images/thumbnail-cache.js';
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
 import { SearchService } from '../search/search-service.js';
 import type { CoreContext } from './context.js';
@@ -13,11 +16,23 @@ type CollectionCalls = Pick<MilensApi, 'listCollections' | 'addCollection' | 're
  * watcher), ends with an `indexFinished` event, and the runs in flight are known so that a shell can let
  * them finish before closing the database.
  */
+/** The installed model's embedder, its code (and onnxruntime) loaded with the first indexing run. */
+function lazyEmbedderSource(modelsFolder: string): ImageEmbedderSource {
+  let source: ImageEmbedderSource | undefined;
+  return async () => {
+    source ??= (await import('../ingest/images/model-in-force.js')).installedEmbedderSource(modelsFolder);
+    return source();
+  };
+}
+
 class ContextIndexingService extends IndexingService {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly context: CoreContext) {
-    super(context.database(), (event) => context.emit('indexProgress', event));
+    super(context.database(), (event) => context.emit('indexProgress', event), {
+      thumbnailFolder: thumbnailFolderFor(context.databasePath),
+      embedderSource: lazyEmbedderSource(context.modelsFolder),
+    });
   }
 
   /** Every run not started by the API's indexCollection: the folder watcher's, in the background. */
@@ -79,6 +94,18 @@ function contextIndexingService(context: CoreContext): ContextIndexingService {
     indexingServices.set(context, service);
   }
   return service;
+}
+
+const thumbnailServers = new WeakMap<CoreContext, ThumbnailServer>();
+
+/** For the shells' thumbnail routes (serve shell, app://): thumbnails of indexed photos by item id. */
+export function thumbnailServerOf(context: CoreContext): ThumbnailServer {
+  let server = thumbnailServers.get(context);
+  if (!server) {
+    server = new ThumbnailServer(context.database(), thumbnailFolderFor(context.databasePath));
+    thumbnailServers.set(context, server);
+  }
+  return server;
 }
 
 const watchers = new WeakMap<CoreContext, WatcherService>();

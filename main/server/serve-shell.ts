@@ -4,7 +4,7 @@
 // this; closing stops the watcher first, then the server, then the core.
 import type { IndexReport } from '../api/contract.js';
 import type { MilensCore } from '../core/api.js';
-import { startCollectionWatcher, stopCollectionWatcher } from '../core/collection-calls.js';
+import { startCollectionWatcher, stopCollectionWatcher, thumbnailServerOf } from '../core/collection-calls.js';
 import { startServer, type RunningServer, type ServeOptions } from './server.js';
 
 export interface ServeShellOptions extends Omit<ServeOptions, 'api' | 'events'> {
@@ -34,7 +34,12 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
   const log = serverOptions.log ?? (() => {});
   let server: RunningServer;
   try {
-    server = await startServer({ ...serverOptions, api: core.api, events: core.context });
+    server = await startServer({
+      ...serverOptions,
+      api: core.api,
+      events: core.context,
+      thumbnails: (pathname) => thumbnailServerOf(core.context).forPath(pathname),
+    });
   } catch (error) {
     core.close();
     throw error;
