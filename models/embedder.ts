@@ -1,9 +1,8 @@
 // The image-text embedder: opens an installed model's two ONNX encoders and its tokenizer, and turns
 // preprocessed photos (models/preprocess.ts) and query texts into L2-normalised embeddings in one space, so a
-// dot product is the cosine similarity. Photos are run in batches; inference runs on ONNX Runtime's threads
-// (`session.run` is asynchronous), so embedding never blocks the event loop.
+// dot product is the cosine similarity. Photos are run in batches; each encoder's session runs in a worker
+// thread (models/inference-worker.ts), so embedding never blocks the event loop.
 import path from 'node:path';
-import type { Tensor } from 'onnxruntime-node';
 import { invalidArgument, unavailable } from '../main/api/errors.js';
 import { loadClipTokenizer, type ClipTokenizer } from './clip-tokenizer.js';
 import { modelFolder } from './files.js';
@@ -17,7 +16,8 @@ import {
   type ModelManifest,
   type ModelSpec,
 } from './manifest.js';
-import { acquireSession, loadOnnxRuntime, type ProviderReport, type SessionOptions, type SharedSession } from './onnx-sessions.js';
+import type { TensorData } from './inference-worker.js';
+import { acquireSession, type ProviderReport, type SessionOptions, type SharedSession } from './onnx-sessions.js';
 
 export interface EmbedderOptions extends SessionOptions {
   /** Photos per encoder run (default 16): larger batches use the cores better and hold more memory. */
@@ -65,7 +65,7 @@ function normalisedRows(data: Float32Array, rows: number, dimension: number): Fl
   return result;
 }
 
-function checkedOutput(output: Tensor | undefined, name: string, rows: number, dimension: number, file: string): Float32Array {
+function checkedOutput(output: TensorData | undefined, name: string, rows: number, dimension: number, file: string): Float32Array {
   if (!output) throw unavailable(`${file} returned no output named ${name}`);
   if (output.type !== 'float32' || output.dims.length !== 2 || output.dims[0] !== rows || output.dims[1] !== dimension) {
     throw unavailable(
@@ -115,7 +115,6 @@ export async function openEmbedder(
   const imageFile = path.join(folder, fileForRole(model, 'image-encoder').name);
   const textFile = path.join(folder, fileForRole(model, 'text-encoder').name);
   const { image, text, scoring } = model.inference;
-  const ort = await loadOnnxRuntime();
   const tokenizer: ClipTokenizer = loadClipTokenizer(path.join(folder, fileForRole(model, 'tokenizer').name));
 
   const imageSession = await acquireSession(imageFile, options);
@@ -166,7 +165,9 @@ export async function openEmbedder(
         const batch = preprocessed.slice(start, start + imageBatch);
         const input = new Float32Array(batch.length * tensorLength);
         batch.forEach((tensor, index) => input.set(tensor, index * tensorLength));
-        const outputs = await imageSession.session.run({ [image.input]: new ort.Tensor('float32', input, [batch.length, 3, size, size]) });
+        const outputs = await imageSession.session.run({
+          [image.input]: { type: 'float32', data: input, dims: [batch.length, 3, size, size] },
+        });
         result.push(
           ...normalisedRows(
             checkedOutput(outputs[image.output], image.output, batch.length, dimension, imageFile),
@@ -191,7 +192,7 @@ export async function openEmbedder(
         batch.forEach((entry, row) =>
           tokenizer.encodeContext(entry, context, text.padId).forEach((id, column) => (ids[row * context + column] = BigInt(id))),
         );
-        const outputs = await textSession.session.run({ [text.input]: new ort.Tensor('int64', ids, [batch.length, context]) });
+        const outputs = await textSession.session.run({ [text.input]: { type: 'int64', data: ids, dims: [batch.length, context] } });
         result.push(
           ...normalisedRows(checkedOutput(outputs[text.output], text.output, batch.length, dimension, textFile), batch.length, dimension),
         );

@@ -8,14 +8,16 @@
 // works. Only the CPU path can be exercised on the machines that build milens; the CoreML and CUDA branches
 // are the same calls with a different provider entry.
 //
-// Inference runs on ONNX Runtime's own threads: `session.run` returns a promise and the work happens off the
-// JavaScript thread, so a long embedding never blocks the event loop (test/models/onnx-sessions.test.ts).
+// Inference never blocks the event loop: onnxruntime-node's own `session.run` computes synchronously on the
+// calling thread, so every session lives in a worker thread (models/inference-worker.ts) and the main thread
+// only posts tensors and awaits results (test/models/onnx-sessions.test.ts measures the loop ticking).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as OnnxRuntime from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { invalidArgument, unavailable } from '../main/api/errors.js';
+import { startSessionWorker, type EncoderSession } from './inference-worker.js';
 
 const require = createRequire(import.meta.url);
 
@@ -155,41 +157,45 @@ function providerEntry(name: ProviderName, options: SessionOptions): InferenceSe
 }
 
 export interface SharedSession {
-  session: InferenceSession;
+  session: EncoderSession;
   provider: ProviderReport;
   /** Releases this user's hold; the session is released when no user holds it. */
   release(): Promise<void>;
 }
 
 interface CacheEntry {
-  created: Promise<{ session: InferenceSession; provider: ProviderReport }>;
+  created: Promise<{ session: EncoderSession; provider: ProviderReport }>;
   users: number;
 }
 
 const sessions = new Map<string, CacheEntry>();
 
-async function createSession(file: string, options: SessionOptions): Promise<{ session: InferenceSession; provider: ProviderReport }> {
-  const ort = await loadOnnxRuntime();
+/**
+ * Creates a session, in its own worker thread, with the first provider of the plan that initialises; `model`
+ * is a file or the bytes of one. Providers that fail are reported in `provider.notUsed` with their error.
+ */
+export async function createSession(
+  model: string | Uint8Array,
+  options: SessionOptions = {},
+): Promise<{ session: EncoderSession; provider: ProviderReport }> {
   const requested = requestedProvider(options);
   const { order, skipped } = providerPlan(options);
-  const notUsed = [...skipped];
-  for (const name of order) {
-    try {
-      const session = await ort.InferenceSession.create(file, {
-        executionProviders: [providerEntry(name, options)],
-        graphOptimizationLevel: 'all',
-        ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-      });
-      const provider: ProviderReport = { name, requested, notUsed };
-      if (name === 'coreml') provider.coremlComputeUnits = options.coremlComputeUnits ?? 'all';
-      return { session, provider };
-    } catch (error) {
-      const reason = `failed to initialise: ${(error as Error).message.split('\n')[0]}`;
-      if (name === 'cpu') throw invalidArgument(`Cannot load the ONNX model ${file}: ${(error as Error).message.split('\n')[0]}`, { file });
-      notUsed.push({ name, reason });
-    }
-  }
-  throw unavailable(`No execution provider could load ${file}`);
+  const label = typeof model === 'string' ? model : `an in-memory model of ${model.length} bytes`;
+  const started = await startSessionWorker(
+    {
+      model,
+      candidates: order.map((name) => ({ name, entry: providerEntry(name, options) })),
+      sessionOptions: { graphOptimizationLevel: 'all', ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}) },
+    },
+    label,
+  );
+  const notUsed = [
+    ...skipped,
+    ...started.failures.map((failure) => ({ name: failure.name as ProviderName, reason: `failed to initialise: ${failure.message}` })),
+  ];
+  const provider: ProviderReport = { name: started.provider as ProviderName, requested, notUsed };
+  if (provider.name === 'coreml') provider.coremlComputeUnits = options.coremlComputeUnits ?? 'all';
+  return { session: started.session, provider };
 }
 
 /** The session for `file` with these settings: created on first use, shared by later callers until all release it. */
@@ -208,7 +214,7 @@ export async function acquireSession(file: string, options: SessionOptions = {})
   }
   entry.users++;
   const held = entry;
-  let created: { session: InferenceSession; provider: ProviderReport };
+  let created: { session: EncoderSession; provider: ProviderReport };
   try {
     created = await held.created;
   } catch (error) {

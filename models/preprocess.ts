@@ -3,11 +3,14 @@
 // `size` then the centre square cropped, or squashed to a square), scaled to [0, 1] and normalised per channel
 // with the model's mean and std, in planar RGB order (float32 [3, size, size]).
 //
-// Decoding and resizing are libvips' (sharp). The published definitions resize with Pillow (bicubic or
-// bilinear, 8-bit output); test/models/preprocess-reference.test.ts measures the difference on real photos.
+// Decoding is libvips' (sharp), ignoring embedded ICC profiles as the reference (Pillow's convert('RGB'))
+// does. The published definitions resize with Pillow (bicubic or bilinear, 8-bit): reductions use libvips'
+// resampler, enlargements Pillow's algorithm (pillow-resample.ts); test/models/preprocess-reference.test.ts
+// measures both against Pillow on the shared photos.
 import sharp, { type Sharp } from 'sharp';
 import { invalidArgument, unreadable } from '../main/api/errors.js';
 import type { ImagePreprocessSpec } from './manifest.js';
+import { pillowResize } from './pillow-resample.js';
 
 /** Pixels decoded elsewhere (e.g. HEIC), already upright: interleaved 8-bit samples, 1, 3 or 4 channels. */
 export interface RawImage {
@@ -37,6 +40,14 @@ function roundHalfEven(value: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/** The size x size square at (left, top) of interleaved RGB `width` pixels wide. */
+function cropRgb(rgb: Uint8Array, width: number, left: number, top: number, size: number): Uint8Array {
+  const result = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y++)
+    result.set(rgb.subarray(((top + y) * width + left) * 3, ((top + y) * width + left + size) * 3), y * size * 3);
+  return result;
+}
+
 function describeInput(input: PreprocessInput): string {
   if (typeof input === 'string') return input;
   if (Buffer.isBuffer(input)) return `an image of ${input.length} bytes`;
@@ -46,7 +57,7 @@ function describeInput(input: PreprocessInput): string {
 function openImage(input: PreprocessInput): Sharp {
   if (typeof input === 'string' || Buffer.isBuffer(input)) {
     // Decode at full size: JPEG shrink-on-load would resample before our filter does.
-    return sharp(input, { failOn: 'error', limitInputPixels: 268_402_689 }).rotate();
+    return sharp(input, { failOn: 'error', limitInputPixels: 268_402_689, ignoreIcc: true }).rotate();
   }
   const { pixels, width, height, channels } = input;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || ![1, 3, 4].includes(channels)) {
@@ -63,17 +74,23 @@ function openImage(input: PreprocessInput): Sharp {
 /** The model input of one photo: float32 [3, size, size], planar R, G, B, normalised. */
 export async function preprocessImage(input: PreprocessInput, spec: ImagePreprocessSpec): Promise<Float32Array> {
   const size = spec.size;
-  let rgb: Buffer;
+  let rgb: Uint8Array;
   try {
     // Orientation first (rotate() without arguments applies the EXIF tag), so dimensions are the upright ones.
     const upright = await openImage(input).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const { width, height, channels } = upright.info;
     const { resizedWidth, resizedHeight, left, top } = resizeGeometry(width, height, spec);
-    rgb = await sharp(upright.data, { raw: { width, height, channels } })
-      .resize(resizedWidth, resizedHeight, { fit: 'fill', kernel: spec.interpolation === 'bicubic' ? 'cubic' : 'linear' })
-      .extract({ left, top, width: size, height: size })
-      .raw()
-      .toBuffer();
+    if (resizedWidth > width || resizedHeight > height) {
+      // Enlarging: Pillow's own algorithm (libvips samples at other centres; see pillow-resample.ts).
+      const resized = pillowResize(upright.data, width, height, resizedWidth, resizedHeight, spec.interpolation);
+      rgb = cropRgb(resized, resizedWidth, left, top, size);
+    } else {
+      rgb = await sharp(upright.data, { raw: { width, height, channels } })
+        .resize(resizedWidth, resizedHeight, { fit: 'fill', kernel: spec.interpolation === 'bicubic' ? 'cubic' : 'linear' })
+        .extract({ left, top, width: size, height: size })
+        .raw()
+        .toBuffer();
+    }
   } catch (error) {
     if ((error as { code?: string }).code === 'INVALID_ARGUMENT') throw error;
     if (typeof input === 'string') throw unreadable(input, `cannot decode the image: ${(error as Error).message}`);
