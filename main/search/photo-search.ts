@@ -158,7 +158,8 @@ export class PhotoSearchService {
     if (request.image !== undefined && typeof request.image !== 'string') throw invalidType('image', 'a file path', request.image);
     const model = imageModelInForce(this.modelsFolder);
     if (!model) {
-      if (request.kind === 'image' || request.image)
+      // Words with no model find no photos (as a library without photos would); an example image needs one.
+      if (request.image)
         throw unavailable('No image–text model is installed: run `milens models download clip-vit-b32` (or import one) to search photos');
       return { results: [], match: false, modelId: null };
     }

@@ -16,7 +16,6 @@ import { TextIndexReader, type PostingList } from '../../db/repositories/text-in
 import { DEFAULT_SEARCH_PARAMETERS, type SearchParameters } from './parameters.js';
 import { feedbackTermWeights } from './query-expansion.js';
 import {
-  absentTermPmi,
   scorePassages,
   termPmi,
   type PassageScore,
@@ -152,7 +151,22 @@ export class SearchService {
       .slice(0, limit);
     const display = this.documents.display(ranked.map((entry) => entry.documentId));
     const queryTerms = new Set(queryCounts.keys());
-    const typedTerms = original.map((term) => ({ term: this.reader.termById(term.termId)?.term ?? String(term.termId), weighted: term }));
+    // The typed words' own bits in each listed passage: one scan of each word's postings for the whole list.
+    const listedPassages = new Map(ranked.map((entry) => [entry.passageId, entry.length]));
+    const typedBits = new Map<number, Array<{ term: string; bits: number }>>();
+    for (const term of original) {
+      const word = this.reader.termById(term.termId)?.term ?? String(term.termId);
+      const { passageIds, termFrequencies } = term.postings;
+      for (let index = 0; index < passageIds.length; index++) {
+        const length = listedPassages.get(passageIds[index]);
+        if (length === undefined) continue;
+        const bits = (term.weight * termPmi(termFrequencies[index], length, term.collectionProbability, smoothing)) / LN2;
+        if (bits <= 0) continue;
+        const list = typedBits.get(passageIds[index]) ?? [];
+        list.push({ term: word, bits: round(bits) });
+        typedBits.set(passageIds[index], list);
+      }
+    }
     const notes = expansionTerms > 0 ? [`ranked with ${expansionTerms} expansion words learned from the best passages`] : [];
     const results: SearchResult[] = [];
     for (const entry of ranked) {
@@ -168,9 +182,7 @@ export class SearchService {
         snippet: passage ? makeSnippet(passage.text, queryTerms) : '',
         why: {
           model: TEXT_MODEL_NAME,
-          matchedTerms: typedTerms
-            .map(({ term, weighted }) => ({ term, bits: round(termBitsIn(weighted, entry.passageId, entry.length, smoothing)) }))
-            .filter((matched) => matched.bits > 0),
+          matchedTerms: typedBits.get(entry.passageId) ?? [],
           notes,
         },
       });
@@ -216,16 +228,6 @@ export class SearchService {
     }));
     return { scores: scorePassages(expanded, smoothing), terms: feedbackWeights.size };
   }
-}
-
-/** A typed word's PMI in one passage, in bits (its weight included): what the `why` lists. */
-function termBitsIn(term: WeightedTerm, passageId: number, length: number, smoothing: SmoothingParameters): number {
-  const { passageIds, termFrequencies } = term.postings;
-  for (let index = 0; index < passageIds.length; index++) {
-    if (passageIds[index] === passageId)
-      return (term.weight * termPmi(termFrequencies[index], length, term.collectionProbability, smoothing)) / LN2;
-  }
-  return (term.weight * absentTermPmi(length, smoothing)) / LN2;
 }
 
 function round(value: number): number {
