@@ -195,6 +195,16 @@ export class PhotoSearchService {
     // The hub correction speaks for text queries; an example image alone is ranked by plain PMI.
     const useCorrection = resident.correction !== null && parts.some((part) => part.kind === 'text');
     const offsets = useCorrection ? this.offsets(resident.correction!, rows, itemCount) : undefined;
+    const correction = resident.correction;
+    const itemBankMoments =
+      useCorrection && correction
+        ? rows
+          ? {
+              mean: Float32Array.from(rows, (row) => correction.itemBankMean[row]!),
+              deviation: Float32Array.from(rows, (row) => correction.itemBankDeviation[row]!),
+            }
+          : { mean: correction.itemBankMean, deviation: correction.itemBankDeviation }
+        : undefined;
     const rule: MatchRule = request.minBits === undefined ? DEFAULT_MATCH_RULE : { kind: 'min-bits', minBits: request.minBits };
     let ranked: RankedItem[];
     let normaliserBits: number;
@@ -204,6 +214,7 @@ export class PhotoSearchService {
         limit: Math.min(4096, Math.max(limit * 4, 64)),
         logitScale: model.inference.scoring.logitScale,
         ...(offsets ? { offsets } : {}),
+        ...(itemBankMoments ? { itemBankMoments } : {}),
         rule,
         listing: request.showWeaker ? 'positive' : 'matches',
       });

@@ -4,7 +4,7 @@
 // softmax normaliser and the background's moments; nothing else reads the store.
 import type { VectorIndex } from '../../compute/kernels.js';
 import { leaveOneOutCorrectionNats } from './hub-correction.js';
-import { chanceMaximumLogit, chanceMaximumPValue, type MatchRule } from './no-match.js';
+import { chanceMaximumLogit, chanceMaximumPValue, fisherCombined, type MatchRule } from './no-match.js';
 import { LN2, backgroundMoments, normaliserNats, pmiNats } from './pmi.js';
 
 /** Which items of a query's ranking are listed. */
@@ -31,6 +31,12 @@ export interface DenseRankOptions {
   leaveOneOut?: { itemLogMass: Float64Array; bankSize: number; queryLogNormalisers: Float64Array };
   rule: MatchRule;
   listing?: ListingRule;
+  /**
+   * Per item (store row): mean and standard deviation of the bank's raw logits (hub-correction.ts).
+   * When given, the chance-maximum rule also weighs how far each candidate stands above what generic
+   * queries give it (no-match.ts, Fisher's combination).
+   */
+  itemBankMoments?: { mean: Float32Array; deviation: Float32Array };
 }
 
 export interface RankedItem {
@@ -49,7 +55,7 @@ export interface DenseRanking {
   normaliserBits: number;
   /** The PMI (bits) an item must exceed to match: the chance maximum's level, or the min-bits cut-off. */
   thresholdBits: number;
-  /** The chance-maximum p-value of the best item (see no-match.ts). */
+  /** The p-value of the query as a match (no-match.ts): the best item's, combined with the item witness when known. */
   bestPValue: number;
   itemCount: number;
 }
@@ -119,27 +125,46 @@ export async function rankDense(
       candidates.sort((a, b) => b.logit - a.logit || a.item - b.item);
     }
     const { mean, deviation } = backgroundMoments(pass.sum[q]!, pass.sumSquares[q]!, itemCount);
-    const best = candidates[0];
-    const bestPValue = best ? chanceMaximumPValue(best.logit, mean, deviation, itemCount) : 1;
     const bitsOf = (logit: number) => pmiNats(logit, logSumExp, itemCount) / LN2;
-    let thresholdBits: number;
-    if (options.rule.kind === 'min-bits') {
-      thresholdBits = options.rule.minBits;
-    } else {
-      const thresholdLogit = deviation > 0 ? chanceMaximumLogit(mean, deviation, itemCount, options.rule.significance) : Infinity;
-      thresholdBits = bitsOf(thresholdLogit);
-    }
     const scored = candidates.map((candidate) => ({
       item: candidate.item,
       bits: bitsOf(candidate.logit),
       cosine: (candidate.logit + candidate.offset) / options.logitScale,
       correctionBits: candidate.offset === 0 ? 0 : -candidate.offset / LN2,
     }));
-    const match = scored.length > 0 && scored[0]!.bits > thresholdBits;
+    // Each candidate's p-value as a match: its logit against the chance maximum of the query's
+    // background, combined (when the bank's per-item moments are known) with its standing against
+    // what generic queries give that item, over the K candidates.
+    const moments = options.itemBankMoments;
+    const pValueOf = (position: number): number => {
+      const candidate = candidates[position]!;
+      const queryP = chanceMaximumPValue(candidate.logit, mean, deviation, itemCount);
+      if (!moments) return queryP;
+      const spread = moments.deviation[candidate.item]!;
+      // A bank that gives an item one and the same logit says nothing about it: the query's witness alone.
+      if (!(spread > 0)) return queryP;
+      const itemZ = (candidate.logit + candidate.offset - moments.mean[candidate.item]!) / spread;
+      return fisherCombined(queryP, chanceMaximumPValue(itemZ, 0, 1, candidates.length));
+    };
+    const pValues = candidates.map((_, position) => pValueOf(position));
+    const bestPValue = pValues.length > 0 ? Math.min(...pValues) : 1;
+    let thresholdBits: number;
+    let isMatch: (position: number) => boolean;
+    if (options.rule.kind === 'min-bits') {
+      const minBits = options.rule.minBits;
+      thresholdBits = minBits;
+      isMatch = (position) => scored[position]!.bits > minBits;
+    } else {
+      const significance = options.rule.significance;
+      const thresholdLogit = deviation > 0 ? chanceMaximumLogit(mean, deviation, itemCount, significance) : Infinity;
+      thresholdBits = bitsOf(thresholdLogit);
+      isMatch = (position) => pValues[position]! < significance;
+    }
+    const match = scored.some((_, position) => isMatch(position));
     let listed: RankedItem[];
     if (listing === 'all') listed = scored;
     else if (listing === 'positive') listed = scored.filter((entry) => entry.bits > 0);
-    else listed = match ? scored.filter((entry) => entry.bits > thresholdBits) : [];
+    else listed = match ? scored.filter((_, position) => isMatch(position)) : [];
     rankings.push({
       match,
       results: listed.slice(0, limit),

@@ -131,9 +131,11 @@ export async function evaluateRankers(compute: ComputeBackend, input: Evaluation
     const bankSource = !useCorrection ? 'none' : input.bank ? 'bank' : 'queries (leave one out)';
     let offsets: Float32Array | undefined;
     let leaveOneOut: Parameters<typeof rankDense>[3]['leaveOneOut'];
+    let itemBankMoments: Parameters<typeof rankDense>[3]['itemBankMoments'];
     if (useCorrection) {
       const state = await buildHubCorrection(compute, store, index, bank, logitScale);
       offsets = correctionOffsets(state);
+      itemBankMoments = { mean: state.itemBankMean, deviation: state.itemBankDeviation };
       if (!input.bank)
         leaveOneOut = { itemLogMass: state.itemLogMass, bankSize: state.bankSize, queryLogNormalisers: state.bankLogNormalisers };
     }
@@ -143,6 +145,7 @@ export async function evaluateRankers(compute: ComputeBackend, input: Evaluation
       logitScale,
       ...(offsets ? { offsets } : {}),
       ...(leaveOneOut ? { leaveOneOut } : {}),
+      ...(itemBankMoments ? { itemBankMoments } : {}),
       rule: input.rule ?? DEFAULT_MATCH_RULE,
       listing: 'all',
     });

@@ -52,6 +52,13 @@ export interface HubCorrectionState {
   topLogit: Float32Array;
   /** Per item: log of the rest of its mass (the terms not kept), −Infinity when there is none. */
   restLogMass: Float64Array;
+  /**
+   * Per item: mean and standard deviation of the bank's raw logits scale · cos(b, x): how generic
+   * queries score this item (the "no match" rule's second null, no-match.ts). They do not depend on the
+   * other items, so adding photos never makes them stale.
+   */
+  itemBankMean: Float32Array;
+  itemBankDeviation: Float32Array;
   /** Largest error (nats) the incremental updates may have left in an old item's mass; 0 after a rebuild. */
   staleNats: number;
 }
@@ -88,6 +95,8 @@ interface ItemMasses {
   topBank: Int32Array;
   topLogit: Float32Array;
   restLogMass: Float64Array;
+  bankMean: Float32Array;
+  bankDeviation: Float32Array;
 }
 
 /** ln Σ_b exp(scale · cos(b, x) − L_b) for every item of the store, with each item's largest terms. */
@@ -104,6 +113,8 @@ async function itemLogMasses(
     topBank: new Int32Array(count * TOP_BANK_TERMS).fill(-1),
     topLogit: new Float32Array(count * TOP_BANK_TERMS),
     restLogMass: new Float64Array(count).fill(-Infinity),
+    bankMean: new Float32Array(count),
+    bankDeviation: new Float32Array(count),
   };
   if (terms === 0) return masses;
   const offsets = Float32Array.from(normalisers);
@@ -111,6 +122,13 @@ async function itemLogMasses(
     const stop = Math.min(count, start + ITEM_QUERY_CHUNK);
     const queries = storeRowsAsFloat32(items, start, stop);
     const result = await bankIndex.searchLogits(queries, stop - start, terms, { scale: logitScale, offsets });
+    // The raw logits' moments need a pass without the offsets (Σ (s − L_b)² does not give Var s).
+    const raw = await bankIndex.searchLogits(queries, stop - start, 1, { scale: logitScale });
+    for (let q = 0; q < stop - start; q++) {
+      const mean = raw.sum[q]! / bankIndex.count;
+      masses.bankMean[start + q] = mean;
+      masses.bankDeviation[start + q] = Math.sqrt(Math.max(0, raw.sumSquares[q]! / bankIndex.count - mean * mean));
+    }
     for (let q = 0; q < stop - start; q++) {
       const item = start + q;
       const logMass = result.logSumExp[q]!;
@@ -149,6 +167,8 @@ export async function buildHubCorrection(
     topBank: masses.topBank,
     topLogit: masses.topLogit,
     restLogMass: masses.restLogMass,
+    itemBankMean: masses.bankMean,
+    itemBankDeviation: masses.bankDeviation,
     staleNats: 0,
   };
 }
@@ -206,6 +226,10 @@ export async function extendHubCorrection(
   const restLogMass = new Float64Array(total).fill(-Infinity);
   topBank.set(state.topBank);
   topLogit.set(state.topLogit);
+  const itemBankMean = new Float32Array(total);
+  const itemBankDeviation = new Float32Array(total);
+  itemBankMean.set(state.itemBankMean);
+  itemBankDeviation.set(state.itemBankDeviation);
   let worstError = 0;
   for (let x = 0; x < oldCount; x++) {
     let mass = -Infinity;
@@ -226,8 +250,20 @@ export async function extendHubCorrection(
     topBank.set(masses.topBank, oldCount * TOP_BANK_TERMS);
     topLogit.set(masses.topLogit, oldCount * TOP_BANK_TERMS);
     restLogMass.set(masses.restLogMass, oldCount);
+    itemBankMean.set(masses.bankMean, oldCount);
+    itemBankDeviation.set(masses.bankDeviation, oldCount);
   }
-  return { ...state, bankLogNormalisers: updated, itemLogMass, topBank, topLogit, restLogMass, staleNats: state.staleNats + worstError };
+  return {
+    ...state,
+    bankLogNormalisers: updated,
+    itemLogMass,
+    topBank,
+    topLogit,
+    restLogMass,
+    itemBankMean,
+    itemBankDeviation,
+    staleNats: state.staleNats + worstError,
+  };
 }
 
 /** h(x) in nats from an item's bank mass ln(M p̂(x)), for a collection of N items. */
