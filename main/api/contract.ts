@@ -273,12 +273,35 @@ export interface PhotoIndexReport {
 
 export type SearchKind = 'text' | 'image' | 'all';
 
+/** Filters applied before ranking: they choose the collection the PMI is computed over. */
+export interface SearchFilters {
+  /** Photos taken on or after / before this date (ISO 8601 date or date-time, camera local time). */
+  takenFrom?: string;
+  takenTo?: string;
+  /** Camera make or model, matched case-insensitively as a substring ("x100v", "canon"). */
+  camera?: string;
+  /** Only photos with (true) or without (false) GPS coordinates. */
+  hasLocation?: boolean;
+  /** Only items of these collections (ids). */
+  collectionIds?: number[];
+}
+
 export interface SearchRequest {
   query: string;
   limit?: number;
   kind?: SearchKind;
-  /** Optional stricter "no match" cut: drop results whose bits (log2 p(q|d)/p(q|C)) are not above this. */
+  /**
+   * Replaces the "no match" rule by a plain cut-off: only results whose bits (PMI, log2 p(item|q)/p(item))
+   * are above this.
+   */
   minBits?: number;
+  /** Also list weaker results: every item with positive evidence, even below the match rule. */
+  showWeaker?: boolean;
+  /** An example image (a file path): searched alone, or combined with the text query. */
+  image?: string;
+  filters?: SearchFilters;
+  /** Re-rank photos by maximal marginal relevance so the first page shows different things. */
+  diversify?: boolean;
 }
 
 /** What milens read from a photo's bytes and EXIF (null where the file does not say). */

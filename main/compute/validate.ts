@@ -195,3 +195,15 @@ export function validateFrenzelPompeArguments(
   });
   validateKsgArguments(target, features, k, elements);
 }
+
+/** The transform of VectorIndex.searchLogits: a positive finite scale, offsets one finite value per stored row. */
+export function validateLogitTransform(transform: unknown, count: number): void {
+  if (typeof transform !== 'object' || transform === null) throw invalidType('transform', 'a LogitTransform object', transform);
+  const { scale, offsets } = transform as Record<string, unknown>;
+  if (typeof scale !== 'number') throw invalidType('transform.scale', 'a positive finite number', scale);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw outOfRange('transform.scale', 'a positive finite number', scale);
+  if (offsets === undefined) return;
+  if (!(offsets instanceof Float32Array)) throw invalidType('transform.offsets', 'a Float32Array', offsets);
+  if (offsets.length !== count) throw outOfRange('transform.offsets', `a Float32Array of count = ${count} values`, offsets);
+  requireFinite('transform.offsets', offsets);
+}

@@ -6,7 +6,6 @@ import type { ImageEmbedderSource } from '../ingest/images/image-embedder.js';
 import { ThumbnailServer } from '../ingest/images/thumbnail-routes.js';
 import { thumbnailFolderFor } from '../ingest/images/thumbnail-cache.js';
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
-import { SearchService } from '../search/search-service.js';
 import type { CoreContext } from './context.js';
 
 type CollectionCalls = Pick<MilensApi, 'listCollections' | 'addCollection' | 'removeCollection' | 'indexCollection' | 'search'>;
@@ -183,8 +182,7 @@ export function collectionCalls(context: CoreContext): CollectionCalls {
     },
     search: async (request) => {
       if (typeof request !== 'object' || request === null) throw invalidType('request', 'an object', request);
-      const { unknownTerms: _unknown, mu: _mu, ...response } = new SearchService(context.database()).search(request);
-      return response;
+      return (await import('../search/unified-search.js')).unifiedSearch(context, request);
     },
   };
 }
