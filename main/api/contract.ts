@@ -180,6 +180,8 @@ export interface Collection {
   addedAt: string;
   lastIndexedAt: string | null;
   documentCount: number;
+  /** True when the folder is no longer there (moved, unmounted, deleted): its index is kept, not emptied. */
+  folderMissing?: boolean;
 }
 
 export interface IndexReport {
@@ -336,6 +338,43 @@ export interface ModelDownloadProgressEvent {
   total: number;
 }
 
+// ---------------------------------------------------------------- the app (issue 13): table preview, desktop shell
+
+export interface TableColumnDescription {
+  name: string;
+  /** How the file stores it: numbers, or text (booleans and words). */
+  storage: 'numeric' | 'text';
+  /** The kind MI estimation infers for it (override with `discrete` / `continuous`). */
+  kind: ColumnKind;
+  /** Share of rows whose cell is missing, 0 to 1. */
+  missingShare: number;
+  /** Distinct present values, counted up to `distinctLimit` (then reported as that limit). */
+  distinct: number;
+  distinctLimit: number;
+}
+
+export interface TableDescription {
+  path: string;
+  format: 'csv' | 'parquet';
+  rows: number;
+  columns: TableColumnDescription[];
+  /** The first rows, one array of cells per row in column order (null for a missing cell). */
+  preview: Array<Array<string | number | null>>;
+}
+
+/**
+ * What only the desktop shell can do, exposed by Electron's preload as `window.milensDesktop` (absent in
+ * a browser): open or reveal an indexed item by id, the native folder dialog, and the path of a dropped folder.
+ */
+export interface MilensDesktop {
+  openItem(itemId: number): Promise<{ ok: boolean; reason?: string }>;
+  revealItem(itemId: number): Promise<{ ok: boolean; reason?: string }>;
+  /** The chosen folder's absolute path, or null when the dialog was cancelled. */
+  pickFolder(): Promise<string | null>;
+  /** The absolute path of a File dropped on the page ('' when it has none). */
+  pathForFile(file: Blob): string;
+}
+
 // ---------------------------------------------------------------- the API
 
 export interface MilensApi {
@@ -350,11 +389,16 @@ export interface MilensApi {
   listCollections(): Promise<Collection[]>;
   addCollection(path: string): Promise<Collection>;
   removeCollection(id: number): Promise<void>;
-  indexCollection(path: string): Promise<IndexReport>;
+  /** `options.jobId`: progress as `jobProgress` events (kind "index") and cancel with cancelJob, at a batch boundary. */
+  indexCollection(path: string, options?: JobOptions): Promise<IndexReport>;
   search(request: SearchRequest): Promise<SearchResponse>;
 
   listModels(): Promise<ModelInfo[]>;
   downloadModel(id: string, options?: ModelDownloadOptions): Promise<ModelInfo>;
+
+  // ---- app (issue 13)
+  /** The columns of a CSV / Parquet file with their inferred kind, missing share and first rows, before any estimate. */
+  describeTable(path: string): Promise<TableDescription>;
 }
 
 export type ApiMethod = keyof MilensApi;
@@ -373,6 +417,7 @@ export const API_METHODS = [
   'search',
   'listModels',
   'downloadModel',
+  'describeTable',
 ] as const satisfies readonly ApiMethod[];
 
 // Compile-time check that API_METHODS names every method: fails to compile if one is missing.

@@ -19,7 +19,7 @@ export interface MilensCore {
 type AreaFactory<K extends ApiMethod> = (context: CoreContext) => Pick<MilensApi, K>;
 type MethodsOf<F extends (context: CoreContext) => object> = Record<keyof ReturnType<F>, true>;
 
-const TABLE_METHODS: MethodsOf<typeof tableCalls> = { estimateMi: true, selectFeatures: true };
+const TABLE_METHODS: MethodsOf<typeof tableCalls> = { estimateMi: true, selectFeatures: true, describeTable: true };
 const COLLECTION_METHODS: MethodsOf<typeof collectionCalls> = {
   listCollections: true,
   addCollection: true,

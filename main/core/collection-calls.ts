@@ -5,6 +5,10 @@ import { IndexingService, type IndexOptions } from '../ingest/indexing-service.j
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
 import { SearchService } from '../search/search-service.js';
 import type { CoreContext } from './context.js';
+import { normaliseFolderInput } from './folder-path.js';
+import { attachItemIds } from './item-files.js';
+import type { Job } from './jobs.js';
+import { existsSync } from 'node:fs';
 
 type CollectionCalls = Pick<MilensApi, 'listCollections' | 'addCollection' | 'removeCollection' | 'indexCollection' | 'search'>;
 
@@ -15,9 +19,19 @@ type CollectionCalls = Pick<MilensApi, 'listCollections' | 'addCollection' | 're
  */
 class ContextIndexingService extends IndexingService {
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** The job of each run asked for with a jobId, by collection id: its progress, and where it is cancelled. */
+  private readonly jobs = new Map<number, Job>();
 
   constructor(private readonly context: CoreContext) {
-    super(context.database(), (event) => context.emit('indexProgress', event));
+    super(context.database(), (event) => {
+      context.emit('indexProgress', event);
+      const job = this.jobs.get(event.collectionId);
+      if (!job) return;
+      job.progress({ done: event.processed, total: event.total, message: event.path });
+      // Progress is reported between batches, each its own transaction: stopping here keeps what was
+      // committed, and the next run picks up the rest.
+      job.throwIfCancelled();
+    });
   }
 
   /** Every run not started by the API's indexCollection: the folder watcher's, in the background. */
@@ -26,8 +40,15 @@ class ContextIndexingService extends IndexingService {
   }
 
   /** A run asked for through the API (indexCollection). */
-  indexOnRequest(id: number): Promise<IndexReport> {
-    return this.track(id, 'call', super.indexCollection(id));
+  indexOnRequest(id: number, jobId?: string): Promise<IndexReport> {
+    return this.context.jobs.run(jobId, 'index', 'files', async (job) => {
+      this.jobs.set(id, job);
+      try {
+        return await this.track(id, 'call', super.indexCollection(id));
+      } finally {
+        if (this.jobs.get(id) === job) this.jobs.delete(id);
+      }
+    });
   }
 
   private track(id: number, trigger: IndexTrigger, run: Promise<IndexReport>): Promise<IndexReport> {
@@ -124,10 +145,12 @@ async function refreshWatcher(context: CoreContext): Promise<void> {
 
 export function collectionCalls(context: CoreContext): CollectionCalls {
   return {
-    listCollections: async () => indexingServiceOf(context).listCollections(),
+    listCollections: async () =>
+      indexingServiceOf(context)
+        .listCollections()
+        .map((collection) => (existsSync(collection.path) ? collection : { ...collection, folderMissing: true })),
     addCollection: async (folder) => {
-      if (typeof folder !== 'string') throw invalidType('path', 'a string', folder);
-      const collection = await indexingServiceOf(context).addCollection(folder);
+      const collection = await indexingServiceOf(context).addCollection(normaliseFolderInput(folder));
       await refreshWatcher(context);
       return collection;
     },
@@ -135,19 +158,20 @@ export function collectionCalls(context: CoreContext): CollectionCalls {
       await indexingServiceOf(context).removeCollection(requireInteger('id', id, 1));
       await refreshWatcher(context);
     },
-    indexCollection: async (folder) => {
-      if (typeof folder !== 'string') throw invalidType('path', 'a string', folder);
+    indexCollection: async (folder, options) => {
+      const absolute = normaliseFolderInput(folder);
+      if (options !== undefined && (typeof options !== 'object' || options === null)) throw invalidType('options', 'an object', options);
       // indexFolder's two steps, so that the run is marked as asked for in its indexFinished event.
       const service = contextIndexingService(context);
-      const collection = await service.addCollection(folder);
-      const report = await service.indexOnRequest(collection.id);
+      const collection = await service.addCollection(absolute);
+      const report = await service.indexOnRequest(collection.id, options?.jobId);
       await refreshWatcher(context);
       return report;
     },
     search: async (request) => {
       if (typeof request !== 'object' || request === null) throw invalidType('request', 'an object', request);
       const { unknownTerms: _unknown, mu: _mu, ...response } = new SearchService(context.database()).search(request);
-      return response;
+      return { ...response, results: attachItemIds(context.database(), response.results) };
     },
   };
 }

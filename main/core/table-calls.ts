@@ -8,6 +8,7 @@ import { estimateMutualInformation } from '../mi/estimate.js';
 import { selectFeatures } from '../select/select.js';
 import { loadTable } from '../table/load.js';
 import type { CoreContext } from './context.js';
+import { describeTable } from './describe-table.js';
 
 function requireTableRequest(request: { table?: unknown; target?: unknown }): void {
   if (typeof request.table !== 'string' || request.table.length === 0) throw invalidArgument('A table file is required');
@@ -29,9 +30,10 @@ export async function selectTableFeatures(request: SelectRequest): Promise<Selec
   return selectFeatures(await getCompute(), table, request.target, request);
 }
 
-export function tableCalls(_context: CoreContext): Pick<MilensApi, 'estimateMi' | 'selectFeatures'> {
+export function tableCalls(_context: CoreContext): Pick<MilensApi, 'estimateMi' | 'selectFeatures' | 'describeTable'> {
   return {
     estimateMi,
     selectFeatures: selectTableFeatures,
+    describeTable,
   };
 }

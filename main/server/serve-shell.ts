@@ -5,7 +5,10 @@
 import type { IndexReport } from '../api/contract.js';
 import type { MilensCore } from '../core/api.js';
 import { startCollectionWatcher, stopCollectionWatcher } from '../core/collection-calls.js';
+import path from 'node:path';
+import { itemFile } from '../core/item-files.js';
 import { startServer, type RunningServer, type ServeOptions } from './server.js';
+import { persistentAccessToken } from './token-store.js';
 
 export interface ServeShellOptions extends Omit<ServeOptions, 'api' | 'events'> {
   /** The core to serve; the shell owns it from here on and closes it (also when starting fails). */
@@ -34,7 +37,15 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
   const log = serverOptions.log ?? (() => {});
   let server: RunningServer;
   try {
-    server = await startServer({ ...serverOptions, api: core.api, events: core.context });
+    // One token per data folder (the database's), kept across restarts so bookmarks keep working.
+    const token = serverOptions.token ?? persistentAccessToken(path.dirname(path.resolve(core.context.databasePath)));
+    server = await startServer({
+      ...serverOptions,
+      token,
+      api: core.api,
+      events: core.context,
+      itemFiles: (itemId) => itemFile(core.context.database(), itemId),
+    });
   } catch (error) {
     core.close();
     throw error;

@@ -11,6 +11,8 @@ import { dispatchApiCall, httpStatusFor, isApiMethod } from './api-dispatch.js';
 import { EventStreamHub, type MilensEventSource } from './event-stream.js';
 import { setCommonHeaders } from './security-headers.js';
 import { defaultRendererFolder, serveStaticFile } from './static-files.js';
+import { ITEM_FILE_PREFIX, serveItemFile, type ItemFileSource } from './item-file-route.js';
+import { sendTokenPage } from './token-page.js';
 
 /** API bodies are small JSON requests; anything bigger is a mistake or an attack. */
 export const MAXIMUM_BODY_BYTES = 1024 * 1024;
@@ -23,8 +25,10 @@ export interface ServeOptions {
   port?: number;
   allowRemote?: boolean;
   rendererFolder?: string;
-  /** A fixed token (tests); a fresh random one otherwise. */
+  /** A fixed token (tests, or the one kept for the data folder); a fresh random one otherwise. */
   token?: string;
+  /** Resolves an indexed item's id to its file, for GET /files/<id>; without it that route answers 404. */
+  itemFiles?: ItemFileSource;
   log?: (line: string) => void;
 }
 
@@ -76,9 +80,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (denial) {
       log(`serve: ${denial.status} ${request.method} ${url.pathname} (${denial.reason})`);
       if (denial.status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="milens"');
-      return isApi
-        ? sendJson(response, denial.status, { ok: false, error: { name: 'MilensError', code: 'UNAUTHORIZED', message: denial.reason } })
-        : sendText(response, denial.status, `${denial.reason}. Open the address that \`milens serve\` printed (it ends with ?token=…).`);
+      if (isApi)
+        return sendJson(response, denial.status, { ok: false, error: { name: 'MilensError', code: 'UNAUTHORIZED', message: denial.reason } });
+      // A person opening a page gets words; anything else (an asset, a file) a short line.
+      if (url.pathname === '/' || url.pathname.endsWith('.html') || !url.pathname.includes('.')) return sendTokenPage(response, denial.status);
+      return sendText(response, denial.status, `${denial.reason}. Open the address that \`milens serve\` printed (it ends with ?token=…).`);
     }
 
     if (isApi) return handleApi(request, response, url);
@@ -86,12 +92,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       response.setHeader('Allow', 'GET, HEAD');
       return sendText(response, 405, 'Method not allowed');
     }
+    if (url.pathname.startsWith(ITEM_FILE_PREFIX))
+      return serveItemFile(options.itemFiles, url.pathname, url.searchParams.has('download'), response, request.method === 'HEAD');
     const queryToken = url.searchParams.get('token');
     const result = await serveStaticFile(rendererFolder, url.pathname, response, request.method === 'HEAD', () => {
       // The page itself reads the token from its URL for API calls; the cookie lets the browser fetch
       // the page's scripts and styles, which it requests without any header of ours.
       if (queryToken !== null && tokensMatch(token, queryToken)) {
-        response.setHeader('Set-Cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+        // Kept for a year: the token itself survives restarts (token-store.ts), so bookmarks keep working.
+        response.setHeader('Set-Cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`);
       }
     });
     if (result.status !== 200) log(`serve: ${result.status} GET ${url.pathname}`);
