@@ -13,7 +13,7 @@ export function sendTokenPage(response: ServerResponse, status: 401 | 403): void
     : 'milens protects your files with an access token, so that other pages and programs on this computer cannot read them.';
   const html = `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>milens: ${title}</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${title} · milens</title></head>
 <body>
 <main>
 <h1>${title}</h1>

@@ -65,6 +65,9 @@ export class TablesState {
   selectError = $state<ApiCallError | null>(null);
   selectCancelled = $state(false);
 
+  /** Set when a Cancel reached no running job (a build whose estimators do not take a jobId yet). */
+  cancelUnavailable = $state(false);
+
   sortKey = $state<SortKey>('miBits');
   sortDescending = $state(true);
 
@@ -132,6 +135,15 @@ export class TablesState {
     this.client = client;
   }
 
+  /** Cancels the MI estimate or the selection in flight. */
+  async cancel(which: 'estimate' | 'select'): Promise<void> {
+    const jobId = which === 'estimate' ? this.miJob : this.selectJob;
+    if (!jobId) return;
+    const { cancelled } = await this.client.api.cancelJob(jobId).catch(() => ({ cancelled: false }));
+    // The job may have just finished; only a job still running that the core does not know is "unavailable".
+    if (!cancelled && (which === 'estimate' ? this.miJob : this.selectJob) === jobId) this.cancelUnavailable = true;
+  }
+
   sortBy(key: SortKey): void {
     if (this.sortKey === key) this.sortDescending = !this.sortDescending;
     else {
@@ -150,7 +162,7 @@ export class TablesState {
       this.describeError = null;
       this.report = null;
       this.selection = null;
-      this.kindOverrides = {};
+      this.kindOverrides = Object.fromEntries(description.columns.map((column) => [column.name, '' as const]));
       this.given = '';
       // The last column is the usual place of a target; the person changes it in one click.
       if (!description.columns.some((column) => column.name === this.target)) this.target = description.columns.at(-1)?.name ?? '';
@@ -186,6 +198,7 @@ export class TablesState {
     const jobId = newJobId('mi');
     this.miJob = jobId;
     this.estimateCancelled = false;
+    this.cancelUnavailable = false;
     try {
       const permutations = Math.max(0, Math.floor(Number(this.permutations) || 0));
       this.report = await this.client.api.estimateMi({
@@ -210,6 +223,7 @@ export class TablesState {
     const jobId = newJobId('select');
     this.selectJob = jobId;
     this.selectCancelled = false;
+    this.cancelUnavailable = false;
     try {
       this.selection = await this.client.api.selectFeatures({ ...this.baseRequest(), method: this.method, count: Math.max(1, Math.floor(this.count)), jobId });
       this.selectError = null;

@@ -102,7 +102,7 @@ describe('the access token', () => {
     const response = await rawRequest(port, { path: `/?token=${token}` });
     expect(response.status).toBe(200);
     expect(response.body).toContain('<title>milens</title>');
-    expect(response.headers['set-cookie']).toEqual([`milens_token_${port}=${token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(response.headers['set-cookie']).toEqual([`milens_token_${port}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`]);
   });
 
   it('serves assets to the cookie, which is how the browser loads scripts and styles', async () => {
