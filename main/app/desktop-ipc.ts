@@ -6,7 +6,11 @@ import type { MilensCore } from '../core/api.js';
 import { itemFile } from '../core/item-files.js';
 import { isTrustedSender } from './ipc-bridge.js';
 
-export const DESKTOP_CHANNELS = { open: 'milens-desktop:open', reveal: 'milens-desktop:reveal', pickFolder: 'milens-desktop:pick-folder' } as const;
+export const DESKTOP_CHANNELS = {
+  open: 'milens-desktop:open',
+  reveal: 'milens-desktop:reveal',
+  pickFolder: 'milens-desktop:pick-folder',
+} as const;
 
 type Outcome = { ok: boolean; reason?: string };
 

@@ -1,6 +1,6 @@
 // Collection calls: folders of documents, indexing and search.
 import type { IndexReport, IndexTrigger, MilensApi } from '../api/contract.js';
-import { invalidType, requireInteger, serializeError } from '../api/errors.js';
+import { invalidType, MilensError, requireInteger, serializeError } from '../api/errors.js';
 import { IndexingService, type IndexOptions } from '../ingest/indexing-service.js';
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
 import { SearchService } from '../search/search-service.js';
@@ -36,7 +36,20 @@ class ContextIndexingService extends IndexingService {
 
   /** Every run not started by the API's indexCollection: the folder watcher's, in the background. */
   override indexCollection(id: number, options?: IndexOptions): Promise<IndexReport> {
-    return this.track(id, 'watch', super.indexCollection(id, options));
+    return this.track(id, 'watch', this.whileFolderPresent(id, () => super.indexCollection(id, options)));
+  }
+
+  /**
+   * A folder that has gone (unmounted disk, moved, deleted) would scan as empty and its whole index would
+   * be removed: refuse the run instead, so the collection is flagged (folderMissing) and kept as it was.
+   */
+  private async whileFolderPresent(id: number, run: () => Promise<IndexReport>): Promise<IndexReport> {
+    const collection = this.listCollections().find((candidate) => candidate.id === id);
+    if (collection && !existsSync(collection.path))
+      throw new MilensError('NOT_FOUND', `The folder ${collection.path} is not there any more; its index is kept as it was.`, {
+        path: collection.path,
+      });
+    return run();
   }
 
   /** A run asked for through the API (indexCollection). */
@@ -44,7 +57,7 @@ class ContextIndexingService extends IndexingService {
     return this.context.jobs.run(jobId, 'index', 'files', async (job) => {
       this.jobs.set(id, job);
       try {
-        return await this.track(id, 'call', super.indexCollection(id));
+        return await this.track(id, 'call', this.whileFolderPresent(id, () => super.indexCollection(id)));
       } finally {
         if (this.jobs.get(id) === job) this.jobs.delete(id);
       }

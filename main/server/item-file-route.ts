@@ -63,7 +63,10 @@ export async function serveItemFile(
   response.setHeader('Cache-Control', 'private, no-cache');
   // RFC 6266: an ASCII fallback and the UTF-8 name.
   const asciiName = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  response.setHeader('Content-Disposition', `${download ? 'attachment' : 'inline'}; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(name)}`);
+  response.setHeader(
+    'Content-Disposition',
+    `${download ? 'attachment' : 'inline'}; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+  );
   if (headOnly) {
     response.end();
     return;

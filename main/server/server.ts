@@ -81,9 +81,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       log(`serve: ${denial.status} ${request.method} ${url.pathname} (${denial.reason})`);
       if (denial.status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="milens"');
       if (isApi)
-        return sendJson(response, denial.status, { ok: false, error: { name: 'MilensError', code: 'UNAUTHORIZED', message: denial.reason } });
+        return sendJson(response, denial.status, {
+          ok: false,
+          error: { name: 'MilensError', code: 'UNAUTHORIZED', message: denial.reason },
+        });
       // A person opening a page gets words; anything else (an asset, a file) a short line.
-      if (url.pathname === '/' || url.pathname.endsWith('.html') || !url.pathname.includes('.')) return sendTokenPage(response, denial.status);
+      if (url.pathname === '/' || url.pathname.endsWith('.html') || !url.pathname.includes('.'))
+        return sendTokenPage(response, denial.status);
       return sendText(response, denial.status, `${denial.reason}. Open the address that \`milens serve\` printed (it ends with ?token=…).`);
     }
 

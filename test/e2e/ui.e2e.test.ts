@@ -54,8 +54,14 @@ describe.skipIf(chromiumMissing)(`the milens app in Chromium${chromiumMissing ? 
     databasePath = path.join(folder, 'e2e.sqlite');
     documents = path.join(folder, 'documents');
     mkdirSync(documents);
-    writeFileSync(path.join(documents, 'entropy.md'), '# Entropy\nThe entropy of a source bounds the average length of any lossless code.\n');
-    writeFileSync(path.join(documents, 'channels.md'), '# Channels\nThe capacity of a noisy channel is its largest mutual information; entropy again.\n');
+    writeFileSync(
+      path.join(documents, 'entropy.md'),
+      '# Entropy\nThe entropy of a source bounds the average length of any lossless code.\n',
+    );
+    writeFileSync(
+      path.join(documents, 'channels.md'),
+      '# Channels\nThe capacity of a noisy channel is its largest mutual information; entropy again.\n',
+    );
     writeFileSync(path.join(documents, 'garden.md'), '# Gardening\nTomatoes need sun, water and patience; prune them weekly.\n');
     writeFileSync(path.join(documents, 'bread.txt'), 'Bread needs flour, water, salt and yeast. Knead it for ten minutes.\n');
     serve = await startServeProcess(databasePath, folder);
@@ -312,7 +318,11 @@ describe.skipIf(chromiumMissing)(`the milens app in Chromium${chromiumMissing ? 
     const wrong = await fetch(`${serve.origin}/?token=not-the-token`);
     expect(wrong.status).toBe(403);
     expect(await wrong.text()).toMatch(/old or wrong access token/);
-    const api = await fetch(`${serve.origin}/api/listBackends`, { method: 'POST', headers: { Authorization: `Bearer ${serve.token}` }, body: '{"args":[]}' });
+    const api = await fetch(`${serve.origin}/api/listBackends`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${serve.token}` },
+      body: '{"args":[]}',
+    });
     expect(api.status).toBe(200);
   });
 });

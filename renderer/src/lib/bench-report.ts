@@ -73,7 +73,7 @@ export function parseBenchReport(json: string): BenchReport {
   try {
     parsed = JSON.parse(json);
   } catch (error) {
-    throw new Error(`This file is not JSON (${error instanceof Error ? error.message : String(error)}).`);
+    throw new Error(`This file is not JSON (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
   }
   if (!isObject(parsed)) throw new Error('This file is not a milens bench report: expected a JSON object.');
   const list = parsed.operations ?? parsed.results ?? parsed.rows;

@@ -9,7 +9,9 @@ export interface TextPart {
 
 function queryStems(query: string): string[] {
   const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  const stems = words.filter((word) => word.length >= 2).map((word) => (word.length > 5 ? word.slice(0, Math.max(4, word.length - 3)) : word));
+  const stems = words
+    .filter((word) => word.length >= 2)
+    .map((word) => (word.length > 5 ? word.slice(0, Math.max(4, word.length - 3)) : word));
   return [...new Set(stems)];
 }
 

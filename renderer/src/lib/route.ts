@@ -33,4 +33,3 @@ export function formatHash(view: ViewId, params: Record<string, string | undefin
   const query = search.toString();
   return `#/${view}${query ? `?${query}` : ''}`;
 }
-

@@ -57,7 +57,11 @@ export class CollectionsState {
       delete this.background[event.collectionId];
       if (event.trigger === 'call' && event.collectionId in this.runs) return;
       if (event.trigger === 'watch') {
-        if (!event.ok) this.status = { tone: 'error', text: `Updating ${this.nameOf(event.collectionId)} in the background failed: ${event.error.message}` };
+        if (!event.ok)
+          this.status = {
+            tone: 'error',
+            text: `Updating ${this.nameOf(event.collectionId)} in the background failed: ${event.error.message}`,
+          };
         else if (event.added + event.updated + event.removed > 0)
           this.status = {
             tone: 'info',
@@ -165,7 +169,11 @@ export class CollectionsState {
       delete this.reports[pending.collection.id];
       this.status = { tone: 'success', text: `Removed ${pending.collection.name} from milens. The folder and its files are untouched.` };
     } catch (error) {
-      this.status = { tone: 'error', text: `${pending.collection.name} could not be removed.`, error: asApiCallError('removeCollection', error) };
+      this.status = {
+        tone: 'error',
+        text: `${pending.collection.name} could not be removed.`,
+        error: asApiCallError('removeCollection', error),
+      };
     }
     await this.load();
   }

@@ -68,14 +68,23 @@ export class SearchState {
   readonly visible = $derived((this.response?.results ?? []).filter((result) => passesFilters(result, this.filters)));
   readonly documents = $derived(this.visible.filter((result) => result.kind === 'text'));
   readonly photos = $derived(this.visible.filter((result) => result.kind === 'image'));
-  readonly cameras = $derived([...new Set((this.response?.results ?? []).map(cameraOf).filter((name): name is string => name !== null))].sort());
+  readonly cameras = $derived(
+    (this.response?.results ?? [])
+      .map(cameraOf)
+      .filter((name, index, all): name is string => name !== null && all.indexOf(name) === index)
+      .sort(),
+  );
   readonly hasPhotoFacts = $derived((this.response?.results ?? []).some((result) => result.photo !== undefined));
   readonly nothingMatches = $derived(this.response !== null && (this.response.noMatch === true || this.response.results.length === 0));
   readonly filteredAway = $derived(this.response !== null && this.response.results.length > 0 && this.visible.length === 0);
   /** The server returned a full page: asking for more may find more. */
   readonly mayHaveMore = $derived(this.response !== null && this.response.results.length >= this.limit);
   readonly filtersActive = $derived(
-    this.filters.collection !== '' || this.filters.camera !== '' || this.filters.hasLocation || this.filters.from !== '' || this.filters.to !== '',
+    this.filters.collection !== '' ||
+      this.filters.camera !== '' ||
+      this.filters.hasLocation ||
+      this.filters.from !== '' ||
+      this.filters.to !== '',
   );
   readonly whyResult = $derived(this.whyIndex === null ? null : (this.visible[this.whyIndex] ?? null));
   readonly previewResult = $derived(this.previewIndex === null ? null : (this.visible[this.previewIndex] ?? null));

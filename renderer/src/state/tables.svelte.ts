@@ -1,14 +1,7 @@
 // State of the Tables view: open a CSV / Parquet file and see its columns first (describeTable), pick the
 // target and kinds from them, then estimate MI (optionally conditional on one column) and select features,
 // each as a job with progress, time left and cancel. Results sort by any column and export as CSV / JSON.
-import type {
-  ColumnKind,
-  MiReport,
-  MiRequest,
-  SelectionMethod,
-  SelectReport,
-  TableDescription,
-} from '../../../main/api/contract.js';
+import type { ColumnKind, MiReport, MiRequest, SelectionMethod, SelectReport, TableDescription } from '../../../main/api/contract.js';
 import { asApiCallError, type ApiCallError } from '../lib/api-error.js';
 import type { MilensClient } from '../lib/api-client.js';
 import { correlationMissesDependence, toBits } from '../lib/dependence.js';
@@ -93,7 +86,9 @@ export class TablesState {
         );
     }
     if (this.description && this.count > this.featureCount)
-      warnings.push(`You asked for ${this.count} features but the table has ${this.featureCount} besides the target${this.given ? ' and the given column' : ''}.`);
+      warnings.push(
+        `You asked for ${this.count} features but the table has ${this.featureCount} besides the target${this.given ? ' and the given column' : ''}.`,
+      );
     if (this.given !== '' && this.given === this.target) warnings.push('The given column must differ from the target.');
     return warnings;
   });
@@ -225,7 +220,12 @@ export class TablesState {
     this.selectCancelled = false;
     this.cancelUnavailable = false;
     try {
-      this.selection = await this.client.api.selectFeatures({ ...this.baseRequest(), method: this.method, count: Math.max(1, Math.floor(this.count)), jobId });
+      this.selection = await this.client.api.selectFeatures({
+        ...this.baseRequest(),
+        method: this.method,
+        count: Math.max(1, Math.floor(this.count)),
+        jobId,
+      });
       this.selectError = null;
     } catch (error) {
       const failure = asApiCallError('selectFeatures', error);

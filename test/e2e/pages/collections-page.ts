@@ -23,7 +23,9 @@ export class CollectionsPage {
   async addFolder(folder: string, timeout = 60_000): Promise<AddFolderOutcome> {
     await this.folderInput.fill(folder);
     await this.folderInput.press('Enter');
-    const done = this.status.locator('.status-success, .status-error, .status-info').filter({ hasText: /^(Indexed |The folder was not added|Indexing .* (failed|was cancelled))/ });
+    const done = this.status
+      .locator('.status-success, .status-error, .status-info')
+      .filter({ hasText: /^(Indexed |The folder was not added|Indexing .* (failed|was cancelled))/ });
     await done.first().waitFor({ timeout });
     const text = await this.statusText();
     if (text.startsWith('Indexed ')) return { kind: 'indexed', summary: text };
@@ -66,7 +68,9 @@ export class CollectionsPage {
   }
 
   async remove(name: string): Promise<void> {
-    await this.collection(name).getByRole('button', { name: `Remove ${name}` }).click();
+    await this.collection(name)
+      .getByRole('button', { name: `Remove ${name}` })
+      .click();
   }
 
   get undoBar(): Locator {

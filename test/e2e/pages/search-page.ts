@@ -83,6 +83,8 @@ export class SearchPage {
 
   /** The "Open" link of a result (browser): its address. */
   async openLink(index: number): Promise<string | null> {
-    return this.result(index).getByRole('link', { name: /^Open / }).getAttribute('href');
+    return this.result(index)
+      .getByRole('link', { name: /^Open / })
+      .getAttribute('href');
   }
 }

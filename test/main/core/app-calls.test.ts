@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { JobProgressEvent } from '../../../main/api/contract.js';
 import { createMilensCore } from '../../../main/core/api.js';
+import { indexingServiceOf } from '../../../main/core/collection-calls.js';
 import { normaliseFolderInput } from '../../../main/core/folder-path.js';
 import { itemFile } from '../../../main/core/item-files.js';
 import { makeTempFolder } from '../../helpers/temp.js';
@@ -54,7 +55,8 @@ describe('collection calls of the app', () => {
     const notes = path.join(folder, 'notes');
     mkdirSync(notes);
     const fileCount = 1500;
-    for (let index = 0; index < fileCount; index++) writeFileSync(path.join(notes, `n${index}.txt`), `note ${index} about topic ${index % 31}\n`);
+    for (let index = 0; index < fileCount; index++)
+      writeFileSync(path.join(notes, `n${index}.txt`), `note ${index} about topic ${index % 31}\n`);
     const core = createMilensCore({ databasePath: path.join(folder, 'db.sqlite') });
     try {
       const events: JobProgressEvent[] = [];
@@ -91,6 +93,9 @@ describe('collection calls of the app', () => {
       rmSync(notes, { recursive: true });
       const [collection] = await core.api.listCollections();
       expect(collection).toMatchObject({ folderMissing: true, documentCount: 1 });
+      // A background run (the folder watcher's) would have scanned nothing and removed everything: refused.
+      await expect(indexingServiceOf(core.context).indexCollection(collection.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await core.api.listCollections())[0]).toMatchObject({ folderMissing: true, documentCount: 1 });
     } finally {
       core.close();
     }
@@ -126,7 +131,8 @@ describe('describeTable', () => {
     const folder = makeTempFolder();
     const csv = path.join(folder, 't.csv');
     const lines = ['x,group,label,y'];
-    for (let index = 0; index < 40; index++) lines.push(`${(index * 0.37).toFixed(2)},${index % 3},${index % 2 ? 'red' : 'blue'},${index % 4 === 0 ? '' : index}`);
+    for (let index = 0; index < 40; index++)
+      lines.push(`${(index * 0.37).toFixed(2)},${index % 3},${index % 2 ? 'red' : 'blue'},${index % 4 === 0 ? '' : index}`);
     writeFileSync(csv, `${lines.join('\n')}\n`);
     const core = createMilensCore({ databasePath: path.join(folder, 'db.sqlite') });
     try {

@@ -37,7 +37,8 @@ describe('serve shell routes of the app', () => {
     try {
       await first.core.api.indexCollection(notes);
       itemIds = [];
-      for (const query of ['entropy', 'tomatoes']) itemIds.push(...(await first.core.api.search({ query })).results.map((result) => result.itemId!));
+      for (const query of ['entropy', 'tomatoes'])
+        itemIds.push(...(await first.core.api.search({ query })).results.map((result) => result.itemId!));
       expect(itemIds).toHaveLength(2);
       const origin = first.server.origin;
       const auth = { Authorization: `Bearer ${token}` };

@@ -55,7 +55,9 @@ describe('exports', () => {
   });
 
   it('writes a selection with its rank and unit', () => {
-    expect(selectionCsv({ method: 'jmi', target: 'y', unit: 'nats', selected: [{ name: 'a', score: 0.25 }] })).toBe('rank,feature,score_nats\r\n1,a,0.25\r\n');
+    expect(selectionCsv({ method: 'jmi', target: 'y', unit: 'nats', selected: [{ name: 'a', score: 0.25 }] })).toBe(
+      'rank,feature,score_nats\r\n1,a,0.25\r\n',
+    );
   });
 });
 
@@ -71,8 +73,18 @@ describe('parseBenchReport', () => {
       }),
     );
     expect(report.energyUnavailable).toBe('no counters');
-    expect(report.operations[0]).toMatchObject({ name: 'mi', shape: '1e5 x 10', timeMs: { value: 370, low: 352, high: 391 }, energyJoules: { value: 4.2, low: 4, high: 4.4 } });
-    expect(report.operations[1]).toMatchObject({ name: 'search', timeMs: { value: 12, low: null, high: null }, energyJoules: null, energyUnavailable: 'RAPL not readable' });
+    expect(report.operations[0]).toMatchObject({
+      name: 'mi',
+      shape: '1e5 x 10',
+      timeMs: { value: 370, low: 352, high: 391 },
+      energyJoules: { value: 4.2, low: 4, high: 4.4 },
+    });
+    expect(report.operations[1]).toMatchObject({
+      name: 'search',
+      timeMs: { value: 12, low: null, high: null },
+      energyJoules: null,
+      energyUnavailable: 'RAPL not readable',
+    });
   });
 
   it('says why a file is not a report', () => {
