@@ -324,7 +324,8 @@ export interface ModelInfo {
   files: ModelFileInfo[];
 }
 
-export interface ModelDownloadOptions {
+/** `jobId` (JobOptions): progress as `jobProgress` events (kind "download", in bytes) and cancel with cancelJob. */
+export interface ModelDownloadOptions extends JobOptions {
   /** Accept manifest files that have no SHA-256 (they are then checked for size only). */
   allowUnverified?: boolean;
 }
@@ -360,6 +361,14 @@ export interface TableDescription {
   columns: TableColumnDescription[];
   /** The first rows, one array of cells per row in column order (null for a missing cell). */
   preview: Array<Array<string | number | null>>;
+}
+
+export interface ModelImportReport {
+  model: ModelInfo;
+  /** Files copied in, and where from. */
+  imported: Array<{ file: string; from: string }>;
+  /** Files of the model still missing (installed only when none are). */
+  missing: string[];
 }
 
 /**
@@ -399,6 +408,8 @@ export interface MilensApi {
   // ---- app (issue 13)
   /** The columns of a CSV / Parquet file with their inferred kind, missing share and first rows, before any estimate. */
   describeTable(path: string): Promise<TableDescription>;
+  /** Installs a model from files downloaded elsewhere: a folder (absolute path) holding them, each checked against the manifest. */
+  importModel(id: string, folder: string): Promise<ModelImportReport>;
 }
 
 export type ApiMethod = keyof MilensApi;
@@ -418,6 +429,7 @@ export const API_METHODS = [
   'listModels',
   'downloadModel',
   'describeTable',
+  'importModel',
 ] as const satisfies readonly ApiMethod[];
 
 // Compile-time check that API_METHODS names every method: fails to compile if one is missing.

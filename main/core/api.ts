@@ -27,7 +27,7 @@ const COLLECTION_METHODS: MethodsOf<typeof collectionCalls> = {
   indexCollection: true,
   search: true,
 };
-const MODEL_METHODS: MethodsOf<typeof modelCalls> = { listModels: true, downloadModel: true };
+const MODEL_METHODS: MethodsOf<typeof modelCalls> = { listModels: true, downloadModel: true, importModel: true };
 
 /** The calls of one area, each loading the area's module on first use and then delegating to it. */
 function lazyArea<K extends ApiMethod>(

@@ -20,6 +20,7 @@ const MAXIMUM_ARGUMENTS: Record<ApiMethod, number> = {
   listModels: 0,
   downloadModel: 2,
   describeTable: 1,
+  importModel: 2,
 };
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(API_METHODS);
