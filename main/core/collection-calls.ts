@@ -36,7 +36,11 @@ class ContextIndexingService extends IndexingService {
 
   /** Every run not started by the API's indexCollection: the folder watcher's, in the background. */
   override indexCollection(id: number, options?: IndexOptions): Promise<IndexReport> {
-    return this.track(id, 'watch', this.whileFolderPresent(id, () => super.indexCollection(id, options)));
+    return this.track(
+      id,
+      'watch',
+      this.whileFolderPresent(id, () => super.indexCollection(id, options)),
+    );
   }
 
   /**
@@ -57,7 +61,11 @@ class ContextIndexingService extends IndexingService {
     return this.context.jobs.run(jobId, 'index', 'files', async (job) => {
       this.jobs.set(id, job);
       try {
-        return await this.track(id, 'call', this.whileFolderPresent(id, () => super.indexCollection(id)));
+        return await this.track(
+          id,
+          'call',
+          this.whileFolderPresent(id, () => super.indexCollection(id)),
+        );
       } finally {
         if (this.jobs.get(id) === job) this.jobs.delete(id);
       }
