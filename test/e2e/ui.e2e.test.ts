@@ -161,6 +161,13 @@ describe.skipIf(chromiumMissing)(`the milens app in Chromium${chromiumMissing ? 
     expect(why).toMatch(/Model score -?\d+\.\d{3} nats/);
     await shell.screenshots(SCREENSHOTS, 'search-why');
 
+    // ↓ moves between result titles.
+    await search.result(0).locator('.result-title').focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(
+      ((await search.result(1).locator('.result-title').textContent()) ?? '').trim(),
+    );
+
     const first = await search.openPreview(0);
     expect(first.position).toBe('1 of 2');
     await page.keyboard.press('ArrowRight');
