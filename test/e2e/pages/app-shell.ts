@@ -10,6 +10,8 @@ export type ViewName = 'Search' | 'Collections' | 'Tables' | 'Benchmarks' | 'Set
 export const SCREEN_SIZES = [
   { name: '1280x800', width: 1280, height: 800 },
   { name: '800x600', width: 800, height: 600 },
+  // A phone-narrow window: the layout must still hold.
+  { name: '400x720', width: 400, height: 720 },
 ] as const;
 
 export interface AxeFinding {
