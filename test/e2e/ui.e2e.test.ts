@@ -205,33 +205,47 @@ describe.skipIf(chromiumMissing)(`the milens app in Chromium${chromiumMissing ? 
     await expect.poll(() => shell.focusedId()).toBe('search-query');
   });
 
-  it('shows the columns of a table first, then ranks the non-linear column first by MI where Pearson misses it', async () => {
-    const csv = path.join(folder, 'nonlinear.csv');
-    nonLinearTable(csv, 2000);
-    await shell.goTo('Tables');
-    const tables = new TablesPage(page);
-    const columns = await tables.open(csv);
-    expect(columns.map((column) => column.name)).toEqual(['x', 'linear', 'noise', 'y']);
-    expect(columns.every((column) => column.kind === 'continuous (inferred)' && column.missing === '0%')).toBe(true);
-    await tables.chooseTarget('y');
-    await tables.permutations.fill('37');
-    const features = await tables.estimate();
-    expect(features[0]).toMatchObject({ name: 'x', missed: true });
-    expect(Math.abs(features[0].pearson ?? 1)).toBeLessThan(0.15);
-    const linear = features.find((feature) => feature.name === 'linear');
-    expect(Math.abs(linear?.pearson ?? 0)).toBeGreaterThan(Math.abs(features[0].pearson ?? 0));
-    expect(await page.getByText('37 permutations').count()).toBe(1);
-    expect(await page.locator('figure.chart canvas').count()).toBe(1);
+  it(
+    'shows the columns of a table first, then ranks the non-linear column first by MI where Pearson misses it',
+    { timeout: 180_000 },
+    async () => {
+      const csv = path.join(folder, 'nonlinear.csv');
+      nonLinearTable(csv, 2000);
+      await shell.goTo('Tables');
+      const tables = new TablesPage(page);
+      const columns = await tables.open(csv);
+      expect(columns.map((column) => column.name)).toEqual(['x', 'linear', 'noise', 'y']);
+      expect(columns.every((column) => column.kind === 'continuous (inferred)' && column.missing === '0%')).toBe(true);
+      await tables.chooseTarget('y');
+      await tables.permutations.fill('37');
+      const features = await tables.estimate();
+      expect(features[0]).toMatchObject({ name: 'x', missed: true });
+      expect(Math.abs(features[0].pearson ?? 1)).toBeLessThan(0.15);
+      const linear = features.find((feature) => feature.name === 'linear');
+      expect(Math.abs(linear?.pearson ?? 0)).toBeGreaterThan(Math.abs(features[0].pearson ?? 0));
+      expect(await page.getByText('37 permutations').count()).toBe(1);
+      expect(await page.locator('figure.chart canvas').count()).toBe(1);
 
-    // Sorting by |Pearson| puts the linear column on top; MI again puts x there.
-    await tables.sortBy('Pearson');
-    expect((await tables.features())[0].name).toBe('linear');
-    await tables.sortBy('MI');
-    expect((await tables.features())[0].name).toBe('x');
+      // Sorting by |Pearson| puts the linear column on top; MI again puts x there.
+      await tables.sortBy('Pearson');
+      expect((await tables.features())[0].name).toBe('linear');
+      await tables.sortBy('MI');
+      expect((await tables.features())[0].name).toBe('x');
 
-    expect((await tables.select('mrmr', 2))[0]).toBe('x');
-    await shell.screenshots(SCREENSHOTS, 'tables');
-  });
+      expect((await tables.select('mrmr', 2))[0]).toBe('x');
+      await shell.screenshots(SCREENSHOTS, 'tables');
+
+      // Conditional MI given a chosen column: the report says so, x still carries its information.
+      await page.getByLabel('Given (conditional MI)').selectOption('noise');
+      await tables.permutations.fill('0');
+      await tables.estimateButton.click();
+      await page.getByRole('heading', { name: 'Features by mutual information with y given noise' }).waitFor({ timeout: 50_000 });
+      const conditional = await tables.features();
+      expect(conditional.map((feature) => feature.name).sort()).toEqual(['linear', 'x']);
+      expect(conditional[0].name).toBe('x');
+      await page.getByLabel('Given (conditional MI)').selectOption('');
+    },
+  );
 
   it('warns before running on a continuous target marked discrete, or more features than exist', async () => {
     const tables = new TablesPage(page);
