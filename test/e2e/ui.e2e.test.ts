@@ -100,7 +100,7 @@ describe.skipIf(chromiumMissing)(`the milens app in Chromium${chromiumMissing ? 
     await collections.waitForDocumentCount('documents', 4);
   });
 
-  it('cancels an indexing run part-way and keeps what was indexed', async () => {
+  it('cancels an indexing run part-way and keeps what was indexed', { timeout: 180_000 }, async () => {
     const many = path.join(folder, 'many');
     mkdirSync(many);
     for (let index = 0; index < 6000; index += 1)
@@ -305,7 +305,7 @@ describe.skipIf(chromiumMissing)(`the milens app in Chromium${chromiumMissing ? 
     await shell.screenshots(SCREENSHOTS, 'settings');
   });
 
-  it('has no serious or critical accessibility violations on any view', async () => {
+  it('has no serious or critical accessibility violations on any view', { timeout: 300_000 }, async () => {
     const search = new SearchPage(page);
     const findings: Record<string, unknown[]> = {};
     await shell.goTo('Search');
