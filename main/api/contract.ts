@@ -106,6 +106,12 @@ export interface MiRequest extends JobOptions {
   /** Feature columns to score; default every column except the target. */
   features?: string[];
   permutations?: number;
+  /**
+   * Besag–Clifford sequential stop for the permutation test (docs/mi.md): a feature's test ends once
+   * this many shuffles reach its observed MI, with p = h / (shuffles run). 0 runs all `permutations`.
+   * Default 10.
+   */
+  stopAfterExceedances?: number;
   seed?: number;
   unit?: InformationUnit;
   /** Discrete–discrete estimator: plug-in (default, as scikit-learn) or Miller–Madow bias-corrected. */
@@ -136,6 +142,8 @@ export interface MiFeatureResult {
   dcor: number | null;
   /** Permutation-test p-value; null when no permutations were asked for. */
   pValue: number | null;
+  /** Shuffles the feature's permutation test ran (fewer than `permutations` when it stopped early); absent without permutations. */
+  permutationsRun?: number;
   /** Rows used for this pair, or triple with `given` (rows with a missing value in it are dropped). */
   rows: number;
   droppedRows: number;
@@ -157,7 +165,7 @@ export interface MiReport {
   warnings: string[];
 }
 
-export interface SelectRequest extends Omit<MiRequest, 'permutations' | 'unit' | 'given'> {
+export interface SelectRequest extends Omit<MiRequest, 'permutations' | 'stopAfterExceedances' | 'unit' | 'given'> {
   method: SelectionMethod;
   count: number;
 }

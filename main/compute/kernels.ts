@@ -146,6 +146,22 @@ export interface ComputeBackend {
   /** KSG counts of each feature against one target; every array has the target's length. NaN is rejected. */
   ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
 
+  /**
+   * Permutation tests of KSG (optional: the native backends have it, computed on the CPU; callers fall
+   * back to ksgCounts on shuffled copies). For each seed s, the target shuffled as main/mi/random.ts's
+   * `new SeededRandom(s).shuffle(Float64Array.from(target))` shuffles it; resolves to 2 · seeds.length ·
+   * features.length means, for shuffle s and feature f at 2(s · F + f): mean ψ(countX + 1) and mean
+   * ψ(countY + 1), exactly what ksgCounts gives on that shuffled target. The sorts are done once for all
+   * the shuffles. Resolves to null when `signal` aborted while it ran (the kernel polls between tasks).
+   */
+  ksgPermutationMeans?(
+    target: Float64Array,
+    features: readonly Float64Array[],
+    k: number,
+    seeds: Uint32Array,
+    signal?: AbortSignal,
+  ): Promise<Float64Array | null>;
+
   /** Ross counts of each continuous feature against one labelled target (integer codes ≥ 0). */
   rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
 

@@ -65,6 +65,13 @@ export interface NativeCsvPlan {
 }
 
 /** The functions the addon exports (native/src/addon.cc). Every kernel takes the backend name first. */
+/** One column through the native tie rule: prepareContinuous's values, tiedRows and rankFallback. */
+export interface NativePreparedColumn {
+  values: Float64Array;
+  tiedRows: number;
+  rankFallback: boolean;
+}
+
 export interface NativeAddon {
   backends(): NativeBackendInfo[];
   similarityTopK(
@@ -81,6 +88,23 @@ export interface NativeAddon {
   logSumExp(backend: string, matrix: Float32Array, rows: number, columns: number, overRows: boolean): Promise<Float64Array>;
   ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
   rossCounts(backend: string, labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
+  /** ComputeBackend.ksgPermutationMeans; `cancel[0]` set non-zero stops it (resolves to null). Optional: older builds lack it. */
+  ksgPermutationMeans?(
+    backend: string,
+    target: Float64Array,
+    features: readonly Float64Array[],
+    k: number,
+    seeds: Uint32Array,
+    cancel: Uint8Array,
+  ): Promise<Float64Array | null>;
+  /**
+   * The MI engine's pairs with missing cells: for each column of `bs`, the values of `a` and of the
+   * column at the rows where both are finite, in row order. Not a backend kernel. Optional: older
+   * builds lack it.
+   */
+  pickCompleteRows?(a: Float64Array, bs: Float64Array[]): Promise<Array<{ a: Float64Array; b: Float64Array }>>;
+  /** Test helper: scratch bytes held by ksgPermutationMeans calls in flight (0 when none runs). Optional: older builds lack it. */
+  permutationScratchBytes?(): number;
   /**
    * The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc), first pass: the data lines from
    * `offset` (just past the header line) cut into `parts` parts (0: as the size and threads warrant), each
@@ -96,10 +120,11 @@ export interface NativeAddon {
    */
   parseNumericCsvFile?(path: string, plan: NativeCsvPlan, columns: Float64Array[], delimiter: string): Promise<Uint8Array | null>;
   /**
-   * The MI engine's tie rule for columns without ties (native/cpu/tie_rule.cc): per column, the prepared
-   * values or null where the TypeScript rule must run. Optional: older builds lack it.
+   * The MI engine's tie rule (native/cpu/tie_rule.cc), bit-identical to main/mi/tie-rule.ts: per column,
+   * the prepared values with prepareContinuous's tiedRows and rankFallback, or null for a constant
+   * column. Optional: older builds lack it.
    */
-  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array): Promise<Array<Float64Array | null>>;
+  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array): Promise<Array<NativePreparedColumn | null>>;
   /** [pearson, spearman, dcor] per feature, NaN for null; computed on the CPU whichever backend is named. */
   correlations(backend: string, target: Float64Array, features: readonly Float64Array[]): Promise<Float64Array>;
   jointHistogram(backend: string, a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;
@@ -256,6 +281,30 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
       validateKsgArguments(target, features, k, 'addon-checks-elements');
       return withArgumentChecks(() => addon.ksgCounts(name, target, features, k));
     },
+
+    ...(typeof addon.ksgPermutationMeans === 'function'
+      ? {
+          async ksgPermutationMeans(
+            target: Float64Array,
+            features: readonly Float64Array[],
+            k: number,
+            seeds: Uint32Array,
+            signal?: AbortSignal,
+          ): Promise<Float64Array | null> {
+            validateKsgArguments(target, features, k, 'addon-checks-elements');
+            if (signal?.aborted) return null;
+            // The kernel polls this byte between tasks; an abort sets it from this thread.
+            const cancel = new Uint8Array(1);
+            const onAbort = (): void => void (cancel[0] = 1);
+            signal?.addEventListener('abort', onAbort, { once: true });
+            try {
+              return await withArgumentChecks(() => addon.ksgPermutationMeans!(name, target, features, k, seeds, cancel));
+            } finally {
+              signal?.removeEventListener('abort', onAbort);
+            }
+          },
+        }
+      : {}),
 
     async rossCounts(labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]> {
       validateRossArguments(labels, features, k);

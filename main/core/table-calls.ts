@@ -1,5 +1,9 @@
 // Table calls: mutual information and feature selection over CSV / Parquet files. The table is loaded
-// into typed columns (main/table), the estimators run on the compute backend (native when built).
+// into typed columns (main/table), the estimators run on the compute backend (native when built). Both
+// calls run as jobs (./jobs.ts): `jobProgress` events with the steps done (estimates, permutations,
+// picks) and a message (running p-values while permutations run), and `cancelJob(jobId)` stops the work
+// between steps (native permutation kernels between their tasks); a cancelled call rejects with
+// CANCELLED, and the memory it held is released with its last references.
 import type { MilensApi, MiReport, MiRequest, SelectReport, SelectRequest } from '../api/contract.js';
 import { invalidArgument } from '../api/errors.js';
 import { getCompute } from '../compute/index.js';
@@ -9,31 +13,50 @@ import { selectFeatures } from '../select/select.js';
 import { loadTable } from '../table/load.js';
 import type { CoreContext } from './context.js';
 import { describeTable } from './describe-table.js';
+import type { Job } from './jobs.js';
 
 function requireTableRequest(request: { table?: unknown; target?: unknown }): void {
   if (typeof request.table !== 'string' || request.table.length === 0) throw invalidArgument('A table file is required');
   if (typeof request.target !== 'string' || request.target.length === 0) throw invalidArgument('A --target column is required');
 }
 
-export async function estimateMi(request: MiRequest): Promise<MiReport> {
+/** What the engines need from a job: progress, the signal for native kernels, the check between steps. */
+function jobHooks(job: Job | undefined): {
+  onProgress?: (done: number, total: number, message?: string) => void;
+  signal?: AbortSignal;
+  throwIfCancelled?: () => void;
+} {
+  if (!job) return {};
+  return {
+    onProgress: (done, total, message) => job.progress(message === undefined ? { done, total } : { done, total, message }),
+    signal: job.signal,
+    throwIfCancelled: () => job.throwIfCancelled(),
+  };
+}
+
+export async function estimateMi(request: MiRequest, job?: Job): Promise<MiReport> {
   requireTableRequest(request);
+  job?.progress({ done: 0, total: null, message: `loading ${request.table}` });
   const table = await loadTable(request.table);
+  job?.throwIfCancelled();
   // With `given`, the conditional path (main/mi/conditional-estimate.ts); the plain path is untouched.
   if (request.given !== undefined)
     return estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request);
-  return estimateMutualInformation(await getCompute(), table, request.target, request);
+  return estimateMutualInformation(await getCompute(), table, request.target, { ...request, ...jobHooks(job) });
 }
 
-export async function selectTableFeatures(request: SelectRequest): Promise<SelectReport> {
+export async function selectTableFeatures(request: SelectRequest, job?: Job): Promise<SelectReport> {
   requireTableRequest(request);
+  job?.progress({ done: 0, total: null, message: `loading ${request.table}` });
   const table = await loadTable(request.table);
-  return selectFeatures(await getCompute(), table, request.target, request);
+  job?.throwIfCancelled();
+  return selectFeatures(await getCompute(), table, request.target, { ...request, ...jobHooks(job) });
 }
 
-export function tableCalls(_context: CoreContext): Pick<MilensApi, 'estimateMi' | 'selectFeatures' | 'describeTable'> {
+export function tableCalls(context: CoreContext): Pick<MilensApi, 'estimateMi' | 'selectFeatures' | 'describeTable'> {
   return {
-    estimateMi,
-    selectFeatures: selectTableFeatures,
+    estimateMi: (request) => context.jobs.run(request?.jobId, 'mi', 'steps', (job) => estimateMi(request, job)),
+    selectFeatures: (request) => context.jobs.run(request?.jobId, 'select', 'steps', (job) => selectTableFeatures(request, job)),
     describeTable,
   };
 }

@@ -1,14 +1,17 @@
 // The MI engine behind `milens mi`: every feature column against one target, with the estimator that
 // fits the pair's kinds (KSG-1, Ross, plug-in or Miller–Madow), per-pair dropping of missing rows,
 // constant-column handling, Pearson / Spearman / distance correlation, and seeded permutation-test
-// p-values. All estimates are computed in nats, clipped at 0, and converted to the requested unit last.
+// p-values (./permutations.ts: batched shuffles, Besag–Clifford early stop). All estimates are computed
+// in nats, clipped at 0, and converted to the requested unit last. Progress goes to `onProgress`; the
+// work stops between steps when `throwIfCancelled` throws (native permutation kernels poll `signal`).
 import type { ColumnKind, InformationUnit, MiFeatureResult, MiReport } from '../api/contract.js';
 import { invalidArgument, outOfRange, requireInteger } from '../api/errors.js';
 import type { ComputeBackend } from '../compute/kernels.js';
 import type { Table } from '../table/columns.js';
 import type { Correlations } from './correlation.js';
 import { discreteMutualInformation, type DiscreteEstimator } from './discrete.js';
-import { ksgMutualInformation, rossMutualInformation } from './knn-estimators.js';
+import { ksgMutualInformation, ksgPermutationMutualInformation, rossMutualInformation } from './knn-estimators.js';
+import { DEFAULT_STOP_AFTER_EXCEEDANCES, permutationTests, type PermutationOutcome } from './permutations.js';
 import { resolveColumns, type KindOptions } from './columns-resolve.js';
 import { deriveSeed, SeededRandom } from './random.js';
 import {
@@ -16,6 +19,7 @@ import {
   presenceOf,
   denseCodes,
   pickCodes,
+  pickCompletePairs,
   pickFloat,
   prepareContinuousVariables,
   toEngineVariable,
@@ -37,7 +41,14 @@ export interface MiEngineOptions extends KindOptions {
   discreteEstimator?: DiscreteEstimator;
   /** Skip Pearson / Spearman / dCor (they are reported as null). */
   correlations?: boolean;
-  onProgress?: (done: number, total: number) => void;
+  /** Besag–Clifford's h for permutation tests (./permutations.ts); 0 runs every permutation. Default 10. */
+  stopAfterExceedances?: number;
+  /** Steps done of the total (estimates, then permutations; the total shrinks when tests stop early). */
+  onProgress?: (done: number, total: number, message?: string) => void;
+  /** Aborts native permutation kernels between their tasks. */
+  signal?: AbortSignal;
+  /** Called between steps; throws to cancel the run (the job's CANCELLED error). */
+  throwIfCancelled?: () => void;
 }
 
 export const NATS_PER_BIT = Math.LN2;
@@ -62,11 +73,16 @@ export function toUnit(nats: number, unit: InformationUnit): number {
 
 /**
  * One estimator call covering one or more features that share the same rows: `run` returns raw MI in
- * nats per feature, with the target's rows shuffled by `shuffle` when given (permutation test).
+ * nats per feature; `shuffled` the MI of the features at some positions against the target shuffled by
+ * each seed (permutation tests: result[seed][position]).
  */
 interface EstimationJob {
   featureIndexes: number[];
-  run(shuffle: SeededRandom | null): Promise<number[]>;
+  rows: number;
+  run(): Promise<number[]>;
+  shuffled(positions: number[], seeds: number[], signal?: AbortSignal): Promise<number[][] | null>;
+  /** Drops what the job keeps between its estimate and its permutations. */
+  release?(): void;
 }
 
 function shuffledFloat(values: Float64Array, shuffle: SeededRandom | null): Float64Array {
@@ -77,11 +93,63 @@ function shuffledCodes(codes: Int32Array, shuffle: SeededRandom | null): Int32Ar
   return shuffle ? shuffle.shuffle(Int32Array.from(codes)) : codes;
 }
 
+/** One call per seed (estimators without a permutation kernel): result[seed][position]. */
+async function eachShuffle(
+  seeds: number[],
+  signal: AbortSignal | undefined,
+  estimate: (shuffle: SeededRandom) => Promise<number[]>,
+): Promise<number[][] | null> {
+  const results: number[][] = [];
+  for (const seed of seeds) {
+    if (signal?.aborted) return null;
+    results.push(await estimate(new SeededRandom(seed)));
+  }
+  return results;
+}
+
+/**
+ * The KSG job of a continuous pair with missing cells: its complete rows are picked on native threads
+ * once (pickCompletePairs), kept for the permutations and dropped by release(); `onRows` learns how
+ * many rows the pair kept.
+ */
+function pickedPairJob(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  feature: EngineVariable,
+  index: number,
+  k: number,
+  onRows: (rows: number) => void,
+): EstimationJob {
+  let pair: Promise<{ a: Float64Array; b: Float64Array }> | null = null;
+  const picked = () =>
+    (pair ??= pickCompletePairs(target.prepared!, [feature.prepared!]).then(([complete]) => {
+      onRows(complete!.a.length);
+      return complete!;
+    }));
+  return {
+    featureIndexes: [index],
+    rows: target.rowCount,
+    run: async () => {
+      const { a, b } = await picked();
+      return ksgMutualInformation(compute, a, [b], k);
+    },
+    shuffled: async (_, seeds, signal) => {
+      const { a, b } = await picked();
+      return ksgPermutationMutualInformation(compute, a, [b], k, seeds, signal);
+    },
+    release: () => {
+      pair = null;
+    },
+  };
+}
+
 function planJobs(
   compute: ComputeBackend,
   target: EngineVariable,
   features: EngineVariable[],
   rowsByFeature: Array<Int32Array | null>,
+  pickedNatively: boolean[],
+  rowCounts: Array<number | undefined>,
   skip: boolean[],
   k: number,
   discreteEstimator: DiscreteEstimator,
@@ -90,14 +158,33 @@ function planJobs(
   const batchable: number[] = [];
   features.forEach((feature, index) => {
     if (skip[index]) return;
+    if (pickedNatively[index]) {
+      jobs.push(pickedPairJob(compute, target, feature, index, k, (rows) => (rowCounts[index] = rows)));
+      return;
+    }
     const rows = rowsByFeature[index]!;
     if (rows === null && feature.kind === 'continuous') {
       batchable.push(index);
       return;
     }
+    const bothContinuous = target.kind === 'continuous' && feature.kind === 'continuous';
     jobs.push({
       featureIndexes: [index],
-      run: (shuffle) => estimatePair(compute, target, feature, rows, k, discreteEstimator, shuffle).then((mi) => [mi]),
+      rows: rows ? rows.length : target.rowCount,
+      run: () => estimatePair(compute, target, feature, rows, k, discreteEstimator, null).then((mi) => [mi]),
+      shuffled: (_, seeds, signal) =>
+        bothContinuous && !(rows !== null && rows.length < 2)
+          ? ksgPermutationMutualInformation(
+              compute,
+              pickFloat(target.prepared!, rows),
+              [pickFloat(feature.prepared!, rows)],
+              k,
+              seeds,
+              signal,
+            )
+          : eachShuffle(seeds, signal, (shuffle) =>
+              estimatePair(compute, target, feature, rows, k, discreteEstimator, shuffle).then((mi) => [mi]),
+            ),
     });
   });
   for (let start = 0; start < batchable.length; start += KERNEL_BATCH) {
@@ -105,10 +192,17 @@ function planJobs(
     const prepared = featureIndexes.map((index) => features[index]!.prepared!);
     jobs.push({
       featureIndexes,
-      run: (shuffle) =>
+      rows: target.rowCount,
+      run: () =>
         target.kind === 'continuous'
-          ? ksgMutualInformation(compute, shuffledFloat(target.prepared!, shuffle), prepared, k)
-          : rossMutualInformation(compute, shuffledCodes(target.codes!, shuffle), prepared, k),
+          ? ksgMutualInformation(compute, target.prepared!, prepared, k)
+          : rossMutualInformation(compute, target.codes!, prepared, k),
+      shuffled: (positions, seeds, signal) => {
+        const active = positions.map((position) => prepared[position]!);
+        return target.kind === 'continuous'
+          ? ksgPermutationMutualInformation(compute, target.prepared!, active, k, seeds, signal)
+          : eachShuffle(seeds, signal, (shuffle) => rossMutualInformation(compute, shuffledCodes(target.codes!, shuffle), active, k));
+      },
     });
   }
   return jobs;
@@ -197,6 +291,8 @@ export async function estimateMutualInformation(
   options: MiEngineOptions = {},
 ): Promise<MiReport> {
   const { k, seed, permutations, unit, discreteEstimator } = checkedEngineOptions(options);
+  const stopAfterExceedances = options.stopAfterExceedances ?? DEFAULT_STOP_AFTER_EXCEEDANCES;
+  requireInteger('stopAfterExceedances', stopAfterExceedances, 0, MAX_PERMUTATIONS);
   const resolved = resolveColumns(table, targetName, options);
   const target = toEngineVariable(resolved.target, resolved.targetKind, seed);
   requirePresentTarget(table, target);
@@ -205,12 +301,22 @@ export async function estimateMutualInformation(
   // the report. A feature's missing rows are exactly its non-finite numbers, so the correlations' rows
   // (both numbers finite) are the same.
   const targetPresence = target.missingRows > 0 ? presenceOf(target) : undefined;
-  const rowsByFeature = features.map((feature) => completeRows(feature, target, targetPresence));
+  // Continuous pairs with missing cells get their rows picked on native threads (their KSG job and their
+  // correlations); the other pairs with missing cells keep row lists (codes are picked through them).
+  const pickedNatively = features.map(
+    (feature) => target.kind === 'continuous' && feature.kind === 'continuous' && (feature.missingRows > 0 || target.missingRows > 0),
+  );
+  const rowsByFeature = features.map((feature, index) => (pickedNatively[index] ? null : completeRows(feature, target, targetPresence)));
+  /** Rows kept by each natively picked pair, once its job or its correlations have picked them. */
+  const rowCounts: Array<number | undefined> = features.map(() => undefined);
   // The correlations need only the raw numbers: their kernel starts first, on native threads, and runs
   // while this thread applies the tie rule to the target and the features (and the MI kernels run).
   const correlationsDone =
     options.correlations !== false
-      ? correlationsOnRows(compute, target, features, (_, index) => rowsByFeature[index])
+      ? Promise.all([
+          correlationsOnRows(compute, target, features, (_, index) => (pickedNatively[index] ? undefined : rowsByFeature[index])),
+          pickedPairCorrelations(compute, target, features, pickedNatively, rowCounts),
+        ]).then(([onRows, picked]) => onRows.map((measure, index) => (pickedNatively[index] ? picked[index]! : measure)))
       : Promise.resolve(features.map(() => null));
   correlationsDone.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
   // The tie rule runs on native threads for the columns it can handle (the rest fall back on first use).
@@ -229,25 +335,46 @@ export async function estimateMutualInformation(
     return target.constant || feature.constant;
   });
 
-  const jobs = planJobs(compute, target, features, rowsByFeature, skip, k, discreteEstimator);
+  const jobs = planJobs(compute, target, features, rowsByFeature, pickedNatively, rowCounts, skip, k, discreteEstimator);
   const observed = new Float64Array(features.length);
-  const exceedances = new Int32Array(features.length);
-  const totalSteps = jobs.length * (1 + permutations);
+  const outcomes: Array<PermutationOutcome | null> = features.map(() => null);
+  // Steps: one per job for the estimates, then one per (feature, permutation); a test that stops early
+  // takes the permutations it no longer needs off the total.
+  let total = jobs.length + permutations * jobs.reduce((sum, job) => sum + job.featureIndexes.length, 0);
   let done = 0;
+  const progress = (message?: string): void => options.onProgress?.(done, total, message);
   const runJob = async (job: EstimationJob): Promise<void> => {
-    const values = await job.run(null);
+    options.throwIfCancelled?.();
+    const values = await job.run();
     job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
-    options.onProgress?.(++done, totalSteps);
-    for (let permutation = 0; permutation < permutations; permutation++) {
-      // From (seed, target, permutation) only: a feature's p-value must not depend on the other
-      // columns of the table (nor on which kernel batch it falls in).
-      const shuffle = new SeededRandom(deriveSeed(seed, `permutation:${permutation}:${target.name}`));
-      const shuffled = await job.run(shuffle);
-      job.featureIndexes.forEach((index, position) => {
-        if (Math.max(0, shuffled[position]!) >= observed[index]!) exceedances[index]!++;
-      });
-      options.onProgress?.(++done, totalSteps);
+    done++;
+    progress(`estimated ${job.featureIndexes.map((index) => features[index]!.name).join(', ')}`);
+    if (permutations > 0) {
+      const jobOutcomes = await permutationTests(
+        { rows: job.rows, observed: values, shuffled: job.shuffled },
+        {
+          permutations,
+          stopAfterExceedances,
+          // From (seed, target, permutation) only: a feature's p-value must not depend on the other
+          // columns of the table (nor on which kernel batch it falls in).
+          seedOf: (permutation) => deriveSeed(seed, `permutation:${permutation}:${target.name}`),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.throwIfCancelled ? { throwIfCancelled: options.throwIfCancelled } : {}),
+          onBatch: (ran, skipped, running) => {
+            done += ran;
+            total -= skipped;
+            progress(
+              runningPValues(
+                job.featureIndexes.map((index) => features[index]!.name),
+                running,
+              ),
+            );
+          },
+        },
+      );
+      job.featureIndexes.forEach((index, position) => (outcomes[index] = jobOutcomes[position]!));
     }
+    job.release?.();
     for (const index of job.featureIndexes) {
       const feature = features[index]!;
       if (feature.rankFallback)
@@ -259,18 +386,22 @@ export async function estimateMutualInformation(
   // stays that of one batch (four jobs in flight measured no faster, 0.24-0.25 s against 0.24-0.28 s on
   // 100,000 × 10 with every pair on rows of its own).
   for (const job of jobs) await runJob(job);
+  options.throwIfCancelled?.();
   const correlations = await correlationsDone;
 
   const results: MiFeatureResult[] = features.map((feature, index) => {
     const rows = rowsByFeature[index]!;
-    const used = rows ? rows.length : table.rowCount;
+    const used = pickedNatively[index]
+      ? (rowCounts[index] ?? completeRows(feature, target, targetPresence)!.length) // a skipped pair: counted here
+      : rows
+        ? rows.length
+        : table.rowCount;
     // Only KSG (both continuous) gives up when n ≤ k; Ross estimates with fewer neighbours.
     const usesKsg = feature.kind === 'continuous' && target.kind === 'continuous';
     if (usesKsg && !skip[index] && used <= k) {
       featureWarnings[index]!.push(`only ${used} rows for k = ${k} neighbours: MI reported as 0`);
     }
-    if (rows && rows.length < table.rowCount)
-      featureWarnings[index]!.push(`${table.rowCount - rows.length} rows with a missing value dropped`);
+    if (used < table.rowCount) featureWarnings[index]!.push(`${table.rowCount - used} rows with a missing value dropped`);
     return {
       name: feature.name,
       kind: feature.kind,
@@ -278,13 +409,23 @@ export async function estimateMutualInformation(
       pearson: correlations[index]?.pearson ?? null,
       spearman: correlations[index]?.spearman ?? null,
       dcor: correlations[index]?.dcor ?? null,
-      pValue: permutations > 0 && !skip[index] ? (1 + exceedances[index]!) / (1 + permutations) : permutations > 0 ? 1 : null,
+      pValue: permutations > 0 ? (outcomes[index]?.pValue ?? 1) : null,
+      ...(permutations > 0 ? { permutationsRun: outcomes[index]?.permutationsRun ?? 0 } : {}),
       rows: used,
       droppedRows: table.rowCount - used,
       warnings: featureWarnings[index]!,
     };
   });
   return miReport({ table, target, unit, k, permutations, seed }, results, warnings);
+}
+
+/** Job progress text: each feature's running p-value, settled ones marked (the first few features). */
+function runningPValues(names: string[], running: PermutationOutcome[]): string {
+  const shown = running.slice(0, 6).map((outcome, position) => {
+    const state = outcome.stoppedEarly ? ' settled' : '';
+    return `${names[position]} p=${outcome.pValue.toPrecision(2)} (${outcome.permutationsRun}${state})`;
+  });
+  return `permutations: ${shown.join(', ')}${running.length > 6 ? ', …' : ''}`;
 }
 
 /**
@@ -348,6 +489,36 @@ export async function correlationsOnRows(
   const [measures, ...partialMeasures] = await Promise.all(calls);
   measures!.forEach((measure, position) => (results[complete[position]!] = measure));
   partialMeasures.forEach(([measure], position) => (results[partial[position]!.index] = measure!));
+  return results;
+}
+
+/**
+ * Pearson / Spearman / dCor of the natively picked pairs (continuous pairs with missing cells): their
+ * complete rows picked on native threads, KERNEL_BATCH features at a time, then one correlations call
+ * per pair, all in flight together. Sets each pair's row count.
+ */
+async function pickedPairCorrelations(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  features: EngineVariable[],
+  pickedNatively: boolean[],
+  rowCounts: Array<number | undefined>,
+): Promise<Array<Correlations | null>> {
+  const results: Array<Correlations | null> = features.map(() => null);
+  if (!target.numeric || target.constant) return results;
+  const indexes = features.flatMap((feature, index) => (pickedNatively[index] && feature.numeric && !feature.constant ? [index] : []));
+  for (let start = 0; start < indexes.length; start += KERNEL_BATCH) {
+    const group = indexes.slice(start, start + KERNEL_BATCH);
+    const pairs = await pickCompletePairs(
+      target.numeric,
+      group.map((index) => features[index]!.numeric!),
+    );
+    const measures = await Promise.all(pairs.map(({ a, b }) => compute.correlations(a, [b])));
+    group.forEach((index, position) => {
+      results[index] = measures[position]![0]!;
+      rowCounts[index] = pairs[position]!.a.length;
+    });
+  }
   return results;
 }
 

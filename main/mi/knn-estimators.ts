@@ -3,8 +3,10 @@
 // - KSG estimator 1 (Kraskov, Stögbauer & Grassberger 2004) for two continuous variables;
 // - Ross (2014) for a continuous variable against a discrete one.
 // Both exactly as scikit-learn's _compute_mi_cc / _compute_mi_cd, in nats, not clipped (callers clip).
+// ksgPermutationMutualInformation gives KSG against shuffled copies of the target for permutation tests.
 import type { ComputeBackend } from '../compute/kernels.js';
 import { digammaOfInteger, meanDigammaOfCounts } from './digamma.js';
+import { SeededRandom } from './random.js';
 
 /** KSG-1 MI of each feature with the shared target. Inputs must be free of NaN and of equal length. */
 export async function ksgMutualInformation(
@@ -22,6 +24,40 @@ export async function ksgMutualInformation(
     ({ countX, countY, meanDigammaX, meanDigammaY }) =>
       constant - (meanDigammaX ?? meanDigammaOfCounts(countX, 1)) - (meanDigammaY ?? meanDigammaOfCounts(countY, 1)),
   );
+}
+
+/**
+ * KSG-1 MI of each feature against the target shuffled by each seed (`new SeededRandom(seed).shuffle` of
+ * a copy): result[s][f], bit for bit what ksgMutualInformation gives on that shuffled copy. On a backend
+ * with the ksgPermutationMeans kernel every shuffle runs there, the sorts shared by all of them and
+ * (shuffle, feature) tasks spread over the threads; otherwise one ksgCounts call per shuffle. Null when
+ * `signal` aborted.
+ */
+export async function ksgPermutationMutualInformation(
+  compute: ComputeBackend,
+  target: Float64Array,
+  features: readonly Float64Array[],
+  k: number,
+  seeds: readonly number[],
+  signal?: AbortSignal,
+): Promise<number[][] | null> {
+  const n = target.length;
+  if (features.length === 0 || n <= k) return seeds.map(() => features.map(() => 0));
+  if (compute.ksgPermutationMeans) {
+    const means = await compute.ksgPermutationMeans(target, features, k, Uint32Array.from(seeds), signal);
+    if (means === null) return null;
+    const constant = digammaOfInteger(n) + digammaOfInteger(k);
+    const featureCount = features.length;
+    return seeds.map((_, s) =>
+      features.map((__, f) => constant - means[2 * (s * featureCount + f)]! - means[2 * (s * featureCount + f) + 1]!),
+    );
+  }
+  const results: number[][] = [];
+  for (const seed of seeds) {
+    if (signal?.aborted) return null;
+    results.push(await ksgMutualInformation(compute, new SeededRandom(seed).shuffle(Float64Array.from(target)), features, k));
+  }
+  return results;
 }
 
 /** Ross MI of each continuous feature with the shared labels (codes ≥ 0). */

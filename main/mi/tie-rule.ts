@@ -21,9 +21,9 @@
 //    normal law; any continuous law breaks those ties alike, and a uniform draw costs a tenth as much.
 // All randomness comes from the seed, so the same seed gives the same answer on every run.
 //
-// The native addon carries the common case (no ties, no magnitude near overflow) for many columns at
-// once on its threads, bit-identical to prepareContinuous (native/cpu/tie_rule.cc, which also ports
-// the generator); prepareContinuousNatively returns null for every other column.
+// The native addon runs this rule for many columns at once on its threads, tied columns included,
+// bit-identical to prepareContinuous (native/cpu/tie_rule.cc, which also ports the generator); this
+// TypeScript stays the reference and the fallback where the addon is not built.
 import { loadAddon } from '../compute/native.js';
 import { SeededRandom } from './random.js';
 
@@ -96,14 +96,15 @@ export function prepareContinuous(raw: ArrayLike<number>, seed: number): Prepare
 }
 
 /**
- * prepareContinuous(columns[c], seeds[c]).values for each column the native tie rule accepts, null for
- * the others (constant, tied, near overflow) and for every column when the addon is not available.
- * All columns must have the same length.
+ * prepareContinuous(columns[c], seeds[c]) for every non-constant column, computed by the native addon on
+ * its threads; null for constant columns and for every column when the addon is not available. All
+ * columns must have the same length.
  */
-export async function prepareContinuousNatively(columns: Float64Array[], seeds: number[]): Promise<Array<Float64Array | null>> {
+export async function prepareContinuousNatively(columns: Float64Array[], seeds: number[]): Promise<Array<PreparedContinuous | null>> {
   const loaded = loadAddon();
   if ('error' in loaded || typeof loaded.addon.prepareContinuous !== 'function' || columns.length === 0) return columns.map(() => null);
-  return loaded.addon.prepareContinuous(columns, Uint32Array.from(seeds));
+  const prepared = await loaded.addon.prepareContinuous(columns, Uint32Array.from(seeds));
+  return prepared.map((column) => (column ? { ...column, constant: false } : null));
 }
 
 /** True when two present (non-NaN) values are equal; open addressing on the float64 bit patterns. */

@@ -3,8 +3,9 @@
 // the rows where the value is missing.
 import type { ColumnKind } from '../api/contract.js';
 import type { TableColumn } from '../table/columns.js';
+import { loadAddon } from '../compute/native.js';
 import { deriveSeed } from './random.js';
-import { lowerBound, prepareContinuous, prepareContinuousNatively } from './tie-rule.js';
+import { lowerBound, prepareContinuous, prepareContinuousNatively, type PreparedContinuous } from './tie-rule.js';
 
 export interface EngineVariable {
   name: string;
@@ -18,7 +19,7 @@ export interface EngineVariable {
    */
   readonly prepared: Float64Array | null;
   /** Supplies `prepared` computed elsewhere (the native tie rule), bit-identical to what the getter computes. */
-  adoptPrepared(values: Float64Array): void;
+  adoptPrepared(prepared: Pick<PreparedContinuous, 'values' | 'tiedRows' | 'rankFallback'>): void;
   release(): void;
   /** Raw numbers for Pearson / Spearman / dCor; null for text. NaN where missing. */
   numeric: Float64Array | null;
@@ -55,10 +56,10 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
       }
       return cache;
     },
-    adoptPrepared: (prepared: Float64Array) => {
-      cache = prepared;
-      variable.tiedRows = 0;
-      variable.rankFallback = false;
+    adoptPrepared: (prepared) => {
+      cache = prepared.values;
+      variable.tiedRows = prepared.tiedRows;
+      variable.rankFallback = prepared.rankFallback;
     },
     release: () => {
       cache = null;
@@ -124,9 +125,9 @@ function discreteVariable(
 const NATIVE_TIE_RULE_GROUP = 16;
 
 /**
- * Applies the tie rule to these continuous variables on native threads where it can (columns without
- * ties, the common case: see native/cpu/tie_rule.cc); the others keep computing it in TypeScript on
- * first use. Either way `prepared` holds the same values, bit for bit.
+ * Applies the tie rule to these continuous variables on native threads (native/cpu/tie_rule.cc, tied
+ * columns included); without the addon they compute it in TypeScript on first use. Either way
+ * `prepared` holds the same values, bit for bit.
  */
 export async function prepareContinuousVariables(variables: EngineVariable[], seed: number): Promise<void> {
   const eligible = variables.filter(
@@ -139,8 +140,8 @@ export async function prepareContinuousVariables(variables: EngineVariable[], se
       group.map((variable) => variable.numeric!),
       group.map((variable) => deriveSeed(seed, variable.name)),
     );
-    prepared.forEach((values, index) => {
-      if (values) group[index]!.adoptPrepared(values);
+    prepared.forEach((column, index) => {
+      if (column) group[index]!.adoptPrepared(column);
     });
   }
 }
@@ -209,6 +210,22 @@ export function completeRows(a: EngineVariable, b: EngineVariable, presentB?: Ui
     count += presentA[i]! & present[i]!;
   }
   return rows.slice(0, count);
+}
+
+/**
+ * For each column of `bs`, the values of `a` and of the column at the rows where both are finite, in row
+ * order: picked on the addon's threads where it is built (the JavaScript thread never walks the rows),
+ * here otherwise.
+ */
+export async function pickCompletePairs(a: Float64Array, bs: Float64Array[]): Promise<Array<{ a: Float64Array; b: Float64Array }>> {
+  const loaded = loadAddon();
+  if (bs.length > 0 && !('error' in loaded) && typeof loaded.addon.pickCompleteRows === 'function')
+    return loaded.addon.pickCompleteRows(a, bs);
+  return bs.map((b) => {
+    const rows: number[] = [];
+    for (let i = 0; i < a.length; i++) if (a[i]! - a[i]! === 0 && b[i]! - b[i]! === 0) rows.push(i);
+    return { a: Float64Array.from(rows, (row) => a[row]!), b: Float64Array.from(rows, (row) => b[row]!) };
+  });
 }
 
 export function pickFloat(values: Float64Array, rows: Int32Array | null): Float64Array {

@@ -53,6 +53,7 @@ export async function selectFeatures(
   const resolved = resolveColumns(table, targetName, options);
   const warnings: string[] = [];
   // Throws for a target with fewer than 2 present rows (requirePresentTarget), before any table is built.
+  // Its progress (estimates of relevance) comes first; the picks then count from 1 to `count`.
   const relevanceReport = await estimateMutualInformation(compute, table, targetName, {
     ...options,
     correlations: false,
@@ -101,6 +102,7 @@ export async function selectFeatures(
   const scratch = new InteractionScratch();
   let last: (typeof candidates)[number] | undefined;
   for (let step = 0; step < count; step++) {
+    options.throwIfCancelled?.();
     if (last) {
       for (const candidate of candidates) {
         if (candidate.chosen) continue;
@@ -146,7 +148,7 @@ export async function selectFeatures(
     best.chosen = true;
     selected.push({ name: best.name, score: bestScore });
     last = best;
-    options.onProgress?.(step + 1, count);
+    options.onProgress?.(step + 1, count, `picked ${best.name}`);
   }
   return { method: options.method, target: resolved.target.name, unit: 'nats', selected, warnings };
 }

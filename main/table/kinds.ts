@@ -18,7 +18,10 @@ export function inferKind(column: TableColumn): ColumnKind {
     if (value !== value) continue;
     if (!Number.isInteger(value)) return 'continuous';
     present++;
-    if (levels.size <= MAX_CODE_LEVELS) levels.add(value);
+    levels.add(value);
+    // More levels than codes may have: continuous, whatever the remaining rows hold (spares a full scan
+    // of every integer-valued column, such as counts or prices in cents).
+    if (levels.size > MAX_CODE_LEVELS) return 'continuous';
   }
   return levels.size <= MAX_CODE_LEVELS && levels.size * 2 <= Math.max(present, 2) ? 'discrete' : 'continuous';
 }

@@ -20,6 +20,17 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
 void ross_counts(const int32_t* labels, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                  int32_t* neighbour_count, int32_t* k_used, int32_t* label_count);
 /**
+ * Permutation tests of KSG (ksg.cc): for each shuffle p (seeds[p], shuffled as main/mi/random.ts's
+ * SeededRandom.shuffle shuffles the target's values) and feature f, means[2(p·F + f)] and [+ 1] receive
+ * the mean ψ(countX + 1) and ψ(countY + 1) that ksg_counts would give on the shuffled target. The sorts
+ * are done once for all shuffles. Returns false, outputs then unspecified, when *cancel became non-zero
+ * (polled between shuffles and between (shuffle, feature) tasks).
+ */
+bool ksg_permutation_means(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
+                           const uint32_t* seeds, int64_t permutation_count, double* means, const volatile uint8_t* cancel);
+/** Scratch bytes held by ksg_permutation_means calls in flight (0 when none runs): for tests of cancellation. */
+int64_t permutation_scratch_in_use();
+/**
  * Pearson, Spearman and distance correlation of each feature with the target, 3 values per feature in
  * that order (NaN where the reference gives null). Every backend computes them here, on the CPU.
  */
@@ -45,13 +56,20 @@ bool scan_numeric_csv(const std::string& path, int64_t offset, int64_t parts, in
  */
 bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns,
                        uint8_t* missing);
+/** What the tie rule did to one column: accepted (0: constant, the slice then unspecified), whether the
+ * dense-rank fallback ran, and how many rows were tied before spreading (prepareContinuous's fields). */
+struct TieRuleOutcome {
+  bool accepted = false;
+  bool rank_fallback = false;
+  int64_t tied_rows = 0;
+};
 /**
- * The tie rule's common case for each column (tie_rule.cc): prepared + c·n receives column c scaled and
- * jittered exactly as main/mi/tie-rule.ts would, and accepted[c] = 1; 0 where the column needs the
- * TypeScript rule (constant, tied, or near overflow), its slice then left unspecified.
+ * The tie rule for each column (tie_rule.cc): prepared + c·n receives column c scaled, spread and jittered
+ * exactly as main/mi/tie-rule.ts would, with outcomes[c] saying what was done; a constant column (fewer
+ * than two present values or one distinct value) is declined.
  */
 void prepare_continuous(const double* const* columns, const uint32_t* seeds, int64_t column_count, int64_t n, double* prepared,
-                        uint8_t* accepted);
+                        TieRuleOutcome* outcomes);
 void joint_histogram(const int32_t* a, const int32_t* b, int64_t n, int64_t a_levels, int64_t b_levels, double* counts);
 double read_sum(const void* data, int64_t bytes);
 

@@ -31,6 +31,7 @@
 // Points are processed in cell order (cache-friendly) and split across threads; with at least as many
 // features as threads, each thread takes whole features instead.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -44,6 +45,8 @@
 #include "neighbours.h"
 #include "parallel.h"
 #include "radix_sort.h"
+#include "seeded_random.h"
+#include "digamma.h"
 
 namespace milens::cpu {
 namespace {
@@ -760,7 +763,7 @@ void kd_tree_counts(const double* x, const double* target, const Buffer<double>&
 }
 
 void one_feature(const double* x, const double* y, int64_t n, int32_t k, const SharedTarget& target, bool avx2, bool threaded, int32_t* out_x,
-                 int32_t* out_y, SortedMarginal x_marginal) {
+                 int32_t* out_y, const SortedMarginal& x_marginal) {
   if (x_marginal.longest_tie_run > kMaxTieRun || target.marginal.longest_tie_run > kMaxTieRun) {
     kd_tree_counts(x, y, x_marginal.sorted, target.marginal.sorted, n, k, threaded, out_x, out_y);
     return;
@@ -813,5 +816,110 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
     one_feature(features[f], target, n, k, shared, avx2, true, count_x + f * n, count_y + f * n, f == 0 ? std::move(first) : sort_marginal(features[f], n));
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Permutation tests (ksg_permutation_means): the KSG estimate of every feature against shuffled copies
+// of the target. A shuffle changes which row holds which target value, not the values: the target's
+// sorted values, quantile cuts and row extremes are the unshuffled ones, and its order is the old order
+// mapped through the inverse shuffle, so neither the target nor any feature is sorted again. What is
+// left per (shuffle, feature) is the grid, the eps searches and the marginal counts.
+
+namespace {
+
+/** Bytes of scratch the permutation kernel holds (every call in flight): a test helper's counter. */
+std::atomic<int64_t> permutation_scratch_bytes{0};
+
+/** Adds an estimate of a call's scratch to the counter for as long as the call runs (whatever way it ends). */
+class ScratchAccount {
+ public:
+  explicit ScratchAccount(int64_t bytes) : bytes_(bytes) { permutation_scratch_bytes += bytes_; }
+  ~ScratchAccount() { permutation_scratch_bytes -= bytes_; }
+  ScratchAccount(const ScratchAccount&) = delete;
+  ScratchAccount& operator=(const ScratchAccount&) = delete;
+
+ private:
+  int64_t bytes_;
+};
+
+/** `base` (the unshuffled target) seen through a shuffle: shuffled[i] = target[source[i]]. */
+void shuffled_target(const SharedTarget& base, const int32_t* source, int64_t n, Buffer<int32_t>& inverse, SharedTarget& out) {
+  inverse.resize(n);
+  for (int64_t i = 0; i < n; ++i) inverse[source[i]] = static_cast<int32_t>(i);
+  out.cuts = base.cuts;
+  out.row_low = base.row_low;
+  out.row_high = base.row_high;
+  out.marginal.sorted.resize(n);
+  std::memcpy(out.marginal.sorted.data(), base.marginal.sorted.data(), n * sizeof(double));
+  out.marginal.longest_tie_run = base.marginal.longest_tie_run;
+  out.marginal.order.resize(n);
+  out.points.resize(n);
+  for (int64_t p = 0; p < n; ++p) {
+    const int32_t row = inverse[base.marginal.order[p]];
+    out.marginal.order[p] = row;
+    out.points[row] = TargetPoint{base.marginal.sorted[p], static_cast<int32_t>(p), static_cast<int32_t>(base.cuts.part_of(p))};
+  }
+}
+
+}  // namespace
+
+bool ksg_permutation_means(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
+                           const uint32_t* seeds, int64_t permutation_count, double* means, const volatile uint8_t* cancel) {
+  const int64_t tasks = permutation_count * feature_count;
+  if (tasks == 0) return true;
+  if (k < 1 || k > n - 1) {
+    throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", std::to_string(k)));
+  }
+  auto cancelled = [&] { return cancel != nullptr && *cancel != 0; };
+  // Per shuffle: its values, sorted copy, order and points (36 bytes a row); per feature its marginal (12).
+  const ScratchAccount account(n * (36 * permutation_count + 12 * feature_count + 36));
+  const bool avx2 = use_avx2();
+  SharedTarget base{{}, QuantileCuts{n, grid_size(n)}, {}, {}, {}};
+  std::vector<SortedMarginal> marginals(feature_count);
+  // Every sort of the whole test, once: the target and each feature, side by side.
+  parallel_tasks(feature_count + 1, [&](int, int64_t task) {
+    if (task == feature_count) prepare_target(target, n, base);
+    else marginals[task] = sort_marginal(features[task], n);
+  });
+  // The shuffled targets: the shuffles themselves (serial within one, as the TypeScript draws them).
+  std::vector<Buffer<double>> shuffled(permutation_count);
+  std::vector<SharedTarget> targets(permutation_count);
+  parallel_tasks(permutation_count, [&](int, int64_t p) {
+    if (cancelled()) return;
+    Buffer<int32_t> source(n), inverse;
+    for (int64_t i = 0; i < n; ++i) source[i] = static_cast<int32_t>(i);
+    SeededRandom random(seeds[p]);
+    random.shuffle(source.data(), n);
+    shuffled[p].resize(n);
+    for (int64_t i = 0; i < n; ++i) shuffled[p][i] = target[source[i]];
+    shuffled_target(base, source.data(), n, inverse, targets[p]);
+  });
+  if (cancelled()) return false;
+  const auto mean_pair = [&](int64_t task, const int32_t* count_x, const int32_t* count_y) {
+    means[2 * task] = mean_digamma_of_counts(count_x, n, 1);
+    means[2 * task + 1] = mean_digamma_of_counts(count_y, n, 1);
+  };
+  if (tasks >= hardware_threads()) {
+    // One (shuffle, feature) per thread at a time: no thread splits inside a task.
+    std::vector<Buffer<int32_t>> count_x(hardware_threads()), count_y(hardware_threads());
+    parallel_tasks(tasks, [&](int worker, int64_t task) {
+      if (cancelled()) return;
+      const int64_t p = task / feature_count, f = task % feature_count;
+      count_x[worker].resize(n);
+      count_y[worker].resize(n);
+      one_feature(features[f], shuffled[p].data(), n, k, targets[p], avx2, false, count_x[worker].data(), count_y[worker].data(), marginals[f]);
+      mean_pair(task, count_x[worker].data(), count_y[worker].data());
+    });
+  } else {
+    Buffer<int32_t> count_x(n), count_y(n);
+    for (int64_t task = 0; task < tasks && !cancelled(); ++task) {
+      const int64_t p = task / feature_count, f = task % feature_count;
+      one_feature(features[f], shuffled[p].data(), n, k, targets[p], avx2, true, count_x.data(), count_y.data(), marginals[f]);
+      mean_pair(task, count_x.data(), count_y.data());
+    }
+  }
+  return !cancelled();
+}
+
+int64_t permutation_scratch_in_use() { return permutation_scratch_bytes.load(); }
 
 }  // namespace milens::cpu

@@ -263,6 +263,151 @@ Napi::Value Correlations(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Permutation tests of KSG (native/cpu/ksg.cc, ksg_permutation_means): computed on the CPU whichever
+// backend is named (the name is still checked). ksgPermutationMeans(backend, target, features, k, seeds,
+// cancel) resolves to a Float64Array of 2 · seeds.length · features.length means (per shuffle, per
+// feature: mean ψ(countX + 1), mean ψ(countY + 1)), or null when cancel[0] was set non-zero while it
+// ran (cancel: a Uint8Array the caller keeps and writes to; polled between tasks).
+class KsgPermutationWorker : public KernelWorker {
+ public:
+  explicit KsgPermutationWorker(Napi::Env env) : KernelWorker(env, "milens.ksgPermutationMeans") {}
+  const double* target_ = nullptr;
+  int64_t n_ = 0;
+  int32_t k_ = 1;
+  std::vector<const double*> features_;
+  std::vector<uint32_t> seeds_;
+  const volatile uint8_t* cancel_ = nullptr;
+  Napi::Reference<Napi::Float64Array> means_;
+  double* means_data_ = nullptr;
+  bool finished_ = false;
+
+ protected:
+  void Run() override {
+    finished_ = cpu::ksg_permutation_means(target_, n_, features_.data(), static_cast<int64_t>(features_.size()), k_, seeds_.data(),
+                                           static_cast<int64_t>(seeds_.size()), means_data_, cancel_);
+  }
+  Napi::Value Result(Napi::Env env) override { return finished_ ? Napi::Value(means_.Value()) : env.Null(); }
+};
+
+Napi::Value KsgPermutationMeans(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 6) throw Napi::TypeError::New(env, "ksgPermutationMeans expects 6 arguments but received " + std::to_string(info.Length()));
+  backend_for(env, backend_argument(info));
+  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(target.ElementLength());
+  require_finite(env, "target", target);
+  Napi::Uint32Array seeds = typed_argument<uint32_t>(info, 4, "seeds", napi_uint32_array, "Uint32Array");
+  Napi::Uint8Array cancel = typed_argument<uint8_t>(info, 5, "cancel", napi_uint8_array, "Uint8Array");
+  if (cancel.ElementLength() < 1) throw_range(env, "cancel", "a Uint8Array of at least 1 element", info[5]);
+  auto* worker = new KsgPermutationWorker(env);
+  try {
+    worker->features_ = feature_pointers(info, 2, n, worker);
+    const int64_t k = integer_argument(info, 3, "k", 1, INT32_MAX);
+    if (!worker->features_.empty() && seeds.ElementLength() > 0 && k > n - 1) {
+      throw_range(env, "k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", info[3]);
+    }
+    worker->k_ = static_cast<int32_t>(k);
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  worker->seeds_.assign(seeds.Data(), seeds.Data() + seeds.ElementLength());
+  worker->target_ = target.Data();
+  worker->n_ = n;
+  worker->cancel_ = cancel.Data();
+  Napi::Float64Array means = Napi::Float64Array::New(env, 2 * worker->seeds_.size() * worker->features_.size());
+  worker->means_ = Napi::Persistent(means);
+  worker->means_data_ = means.Data();
+  worker->Keep(target);
+  worker->Keep(cancel);
+  return worker->Queue();
+}
+
+/** Test helper: scratch bytes held by permutation kernels in flight (0 once every call has ended). */
+Napi::Value PermutationScratchBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cpu::permutation_scratch_in_use()));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Complete rows of (a, b) pairs for the MI engine; not a backend kernel. pickCompleteRows(a, bs) resolves
+// to one { a, b } per column of bs: the values of a and of that column at the rows where both are finite,
+// in row order (views of the first `count` elements of n-long buffers). The JavaScript thread then never
+// walks the rows of a pair with missing cells.
+class PickRowsWorker : public KernelWorker {
+ public:
+  explicit PickRowsWorker(Napi::Env env) : KernelWorker(env, "milens.pickCompleteRows") {}
+  const double* a_ = nullptr;
+  int64_t n_ = 0;
+  std::vector<const double*> bs_;
+  Napi::Reference<Napi::Float64Array> picked_a_, picked_b_;
+  double *picked_a_data_ = nullptr, *picked_b_data_ = nullptr;
+  std::vector<int64_t> counts_;
+
+ protected:
+  void Run() override {
+    counts_.assign(bs_.size(), 0);
+    cpu::parallel_tasks(static_cast<int64_t>(bs_.size()), [&](int, int64_t c) {
+      const double* b = bs_[c];
+      double* out_a = picked_a_data_ + c * n_;
+      double* out_b = picked_b_data_ + c * n_;
+      int64_t count = 0;
+      for (int64_t i = 0; i < n_; ++i) {
+        out_a[count] = a_[i];
+        out_b[count] = b[i];
+        count += (a_[i] - a_[i] == 0) & (b[i] - b[i] == 0);  // both finite (NaN and ±Infinity fail)
+      }
+      counts_[c] = count;
+    });
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Array result = Napi::Array::New(env, bs_.size());
+    Napi::Float64Array picked_a = picked_a_.Value(), picked_b = picked_b_.Value();
+    for (size_t c = 0; c < bs_.size(); ++c) {
+      Napi::Object entry = Napi::Object::New(env);
+      const size_t offset = c * static_cast<size_t>(n_) * sizeof(double);
+      entry.Set("a", Napi::Float64Array::New(env, static_cast<size_t>(counts_[c]), picked_a.ArrayBuffer(), offset));
+      entry.Set("b", Napi::Float64Array::New(env, static_cast<size_t>(counts_[c]), picked_b.ArrayBuffer(), offset));
+      result.Set(static_cast<uint32_t>(c), entry);
+    }
+    return result;
+  }
+};
+
+Napi::Value PickCompleteRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2) throw Napi::TypeError::New(env, "pickCompleteRows expects 2 arguments but received " + std::to_string(info.Length()));
+  Napi::Float64Array a = typed_argument<double>(info, 0, "a", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(a.ElementLength());
+  if (!info[1].IsArray()) throw_type(env, "bs", "an array of Float64Array", info[1]);
+  Napi::Array array = info[1].As<Napi::Array>();
+  auto* worker = new PickRowsWorker(env);
+  try {
+    for (uint32_t c = 0; c < array.Length(); ++c) {
+      Napi::Value value = array.Get(c);
+      const std::string name = "bs[" + std::to_string(c) + "]";
+      if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, name, "a Float64Array", value);
+      Napi::Float64Array column = value.As<Napi::Float64Array>();
+      if (static_cast<int64_t>(column.ElementLength()) != n) throw_range(env, name, "a Float64Array as long as a", value);
+      worker->bs_.push_back(column.Data());
+      worker->Keep(column);
+    }
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  worker->a_ = a.Data();
+  worker->n_ = n;
+  const size_t total = worker->bs_.size() * static_cast<size_t>(n);
+  Napi::Float64Array picked_a = Napi::Float64Array::New(env, total), picked_b = Napi::Float64Array::New(env, total);
+  worker->picked_a_ = Napi::Persistent(picked_a);
+  worker->picked_b_ = Napi::Persistent(picked_b);
+  worker->picked_a_data_ = picked_a.Data();
+  worker->picked_b_data_ = picked_b.Data();
+  worker->Keep(a);
+  return worker->Queue();
+}
+
 // The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
 // no backend name. scanNumericCsv counts each part's rows; the caller allocates the columns, and
 // parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards),
@@ -402,8 +547,9 @@ Napi::Value ParseNumericCsvFile(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
-// The tie rule's common case (native/cpu/tie_rule.cc) for the MI engine; not a backend kernel. Resolves
-// to one prepared Float64Array per column, or null for a column the TypeScript rule must prepare.
+// The tie rule (native/cpu/tie_rule.cc) for the MI engine; not a backend kernel. Resolves to one entry per
+// column: { values, tiedRows, rankFallback } (values a view into one shared buffer), or null for a
+// constant column.
 class TieRuleWorker : public KernelWorker {
  public:
   explicit TieRuleWorker(Napi::Env env) : KernelWorker(env, "milens.prepareContinuous") {}
@@ -412,20 +558,27 @@ class TieRuleWorker : public KernelWorker {
   int64_t n_ = 0;
   Napi::Reference<Napi::Float64Array> prepared_;
   double* prepared_data_ = nullptr;
-  std::vector<uint8_t> accepted_;
+  std::vector<cpu::TieRuleOutcome> outcomes_;
 
  protected:
   void Run() override {
-    accepted_.assign(columns_.size(), 0);
-    cpu::prepare_continuous(columns_.data(), seeds_.data(), static_cast<int64_t>(columns_.size()), n_, prepared_data_, accepted_.data());
+    outcomes_.assign(columns_.size(), cpu::TieRuleOutcome{});
+    cpu::prepare_continuous(columns_.data(), seeds_.data(), static_cast<int64_t>(columns_.size()), n_, prepared_data_, outcomes_.data());
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Array result = Napi::Array::New(env, columns_.size());
     Napi::Float64Array prepared = prepared_.Value();
     for (size_t c = 0; c < columns_.size(); ++c) {
-      result.Set(static_cast<uint32_t>(c), accepted_[c] ? Napi::Value(Napi::Float64Array::New(env, static_cast<size_t>(n_), prepared.ArrayBuffer(),
-                                                                                               c * static_cast<size_t>(n_) * sizeof(double)))
-                                                        : env.Null());
+      const cpu::TieRuleOutcome& outcome = outcomes_[c];
+      if (!outcome.accepted) {
+        result.Set(static_cast<uint32_t>(c), env.Null());
+        continue;
+      }
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("values", Napi::Float64Array::New(env, static_cast<size_t>(n_), prepared.ArrayBuffer(), c * static_cast<size_t>(n_) * sizeof(double)));
+      entry.Set("tiedRows", Napi::Number::New(env, static_cast<double>(outcome.tied_rows)));
+      entry.Set("rankFallback", Napi::Boolean::New(env, outcome.rank_fallback));
+      result.Set(static_cast<uint32_t>(c), entry);
     }
     return result;
   }
@@ -620,6 +773,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
   exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
   exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
+  exports.Set("ksgPermutationMeans", Napi::Function::New(env, KsgPermutationMeans, "ksgPermutationMeans"));
+  exports.Set("pickCompleteRows", Napi::Function::New(env, PickCompleteRows, "pickCompleteRows"));
+  exports.Set("permutationScratchBytes", Napi::Function::New(env, PermutationScratchBytes, "permutationScratchBytes"));
   exports.Set("scanNumericCsv", Napi::Function::New(env, ScanNumericCsv, "scanNumericCsv"));
   exports.Set("parseNumericCsvFile", Napi::Function::New(env, ParseNumericCsvFile, "parseNumericCsvFile"));
   exports.Set("prepareContinuous", Napi::Function::New(env, PrepareContinuous, "prepareContinuous"));

@@ -1,13 +1,24 @@
 #!/usr/bin/env node
 // Times `milens mi` against scikit-learn's mutual_info_regression on the same CSV, whole process
-// against whole process (start-up, CSV parsing and estimation on both sides), alternating runs, and
-// prints the median times, their ratio and the largest MI difference.
+// against whole process (start-up, CSV parsing and estimation on both sides), alternating runs, for
+// several data shapes and sizes in one session, and prints one row per (size, shape): the median
+// times, their ratio and the largest MI difference.
 //
-//   node scripts/bench/mi-vs-sklearn.mjs --rows 100000 --features 10 [--runs 3] [--keep]
-//   node scripts/bench/mi-vs-sklearn.mjs --rows 1000000 --features 1
+//   node scripts/bench/mi-vs-sklearn.mjs [--sizes 100000x10,1000000x1] [--shapes digits17,digits9,digits4,integers,missing]
+//                                        [--runs 3] [--keep]
+//   node scripts/bench/mi-vs-sklearn.mjs --rows 100000 --features 10 --shapes digits17   (one size)
 //
 // Needs `npm run build` and Debian's python3-sklearn + python3-pandas (/usr/bin/python3). The data:
-// y = sin(x0) + Σ 0.3·x_j·[j odd] + noise, x_j standard normal, seeded, written with 17 digits.
+// y = sin(x0) + Σ 0.3·x_j·[j odd] + noise, x_j standard normal, seeded, written as
+// - digits17: 17 significant digits (no ties: the estimates must agree within 1e-6 nats);
+// - digits9:  9 significant digits, as numpy's savetxt('%.9g') (a few collisions at 10^5 rows and more);
+// - digits4:  4 significant digits (heavy rounding: each value tied with tens to hundreds of rows);
+// - integers: features round(30·x_j) (about 200 distinct integers, continuous for both tools), y at 9 digits;
+// - missing:  digits9 with 5 % of the cells of every column empty; scikit-learn cannot take NaN, so its
+//             side drops each (feature, y) pair's incomplete rows and scores the pairs one by one, as
+//             milens does.
+// On tied data milens applies its documented tie rule (docs/mi.md) and scikit-learn its 1e-10 noise, so
+// the estimates differ there by design; the difference is printed for every shape.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,10 +26,26 @@ import path from 'node:path';
 import { importBuilt, median, option, repo } from './lib/common.mjs';
 
 const { SeededRandom } = await importBuilt('mi/random.js');
-const rows = Number(option('rows', '100000'));
-const features = Number(option('features', '10'));
 const runs = Number(option('runs', '3'));
 const python = option('python', '/usr/bin/python3');
+const sizes = (option('rows', null) ? `${option('rows')}x${option('features', '10')}` : option('sizes', '100000x10,1000000x1'))
+  .split(',')
+  .map((size) => size.split('x').map(Number));
+const SHAPES = {
+  digits17: { label: '17 significant digits, no ties', cell: (v) => v.toPrecision(17) },
+  digits9: { label: '9 significant digits (%.9g)', cell: (v) => String(Number(v.toPrecision(9))) },
+  digits4: { label: '4 significant digits', cell: (v) => String(Number(v.toPrecision(4))) },
+  integers: {
+    label: 'integer features round(30x), y at 9 digits',
+    cell: (v, column) => (column === 0 ? String(Number(v.toPrecision(9))) : String(Math.round(30 * v))),
+  },
+  missing: {
+    label: '9 digits, 5 % of cells empty',
+    cell: (v, _column, random) => (random.nextFloat() < 0.05 ? '' : String(Number(v.toPrecision(9)))),
+  },
+};
+const shapes = option('shapes', Object.keys(SHAPES).join(',')).split(',');
+for (const shape of shapes) if (!SHAPES[shape]) throw new Error(`unknown shape "${shape}" (one of ${Object.keys(SHAPES).join(', ')})`);
 
 /** Seeded normal draws from milens' own generator (xoshiro128**): the same CSV for the same sizes. */
 function* normals(seed) {
@@ -26,8 +53,10 @@ function* normals(seed) {
   for (;;) yield random.nextNormal();
 }
 
-function writeCsv(file) {
+function writeCsv(file, rows, features, shape) {
   const draw = normals(20250205);
+  const holes = new SeededRandom(7);
+  const { cell } = SHAPES[shape];
   const lines = [['y', ...Array.from({ length: features }, (_, j) => `x${j}`)].join(',')];
   const chunk = [];
   const flush = () => {
@@ -38,7 +67,7 @@ function writeCsv(file) {
     const x = Array.from({ length: features }, () => draw.next().value);
     let y = Math.sin(x[0]) + 0.5 * draw.next().value;
     for (let j = 1; j < features; j += 2) y += 0.3 * x[j];
-    chunk.push([y, ...x].map((v) => v.toPrecision(17)).join(','));
+    chunk.push([y, ...x].map((v, column) => cell(v, column, holes)).join(','));
     if (chunk.length === 10000) flush();
   }
   flush();
@@ -76,24 +105,39 @@ function reportExtraCaCertificates() {
   );
 }
 
-const folder = mkdtempSync(path.join(os.tmpdir(), 'milens-bench-'));
-const csv = path.join(folder, `bench-${rows}x${features}.csv`);
-try {
-  writeCsv(csv);
+/** One (size, shape): alternating runs of both tools on the same file; returns the row to print. */
+function measure(folder, rows, features, shape) {
+  const csv = path.join(folder, `bench-${rows}x${features}-${shape}.csv`);
+  writeCsv(csv, rows, features, shape);
   const milensTimes = [],
     sklearnTimes = [],
     sklearnEstimate = [];
   let milensReport, sklearnReport;
+  const sklearnArgs = [
+    path.join(repo, 'scripts', 'bench', 'mi_sklearn.py'),
+    csv,
+    'y',
+    ...(shape === 'missing' ? ['--pairwise-complete'] : []),
+  ];
   for (let run = 0; run < runs; run++) {
     // Alternate which side goes first, so neither always enjoys a warm page cache.
     const order = run % 2 === 0 ? ['milens', 'sklearn'] : ['sklearn', 'milens'];
     for (const side of order) {
       if (side === 'milens') {
-        const { seconds, stdout } = timed(process.execPath, [path.join(repo, 'bin', 'milens.js'), 'mi', csv, '--target', 'y', '--json']);
+        const { seconds, stdout } = timed(process.execPath, [
+          path.join(repo, 'bin', 'milens.js'),
+          'mi',
+          csv,
+          '--target',
+          'y',
+          '--continuous',
+          Array.from({ length: features }, (_, j) => `x${j}`).join(','),
+          '--json',
+        ]);
         milensTimes.push(seconds);
         milensReport = JSON.parse(stdout);
       } else {
-        const { seconds, stdout } = timed(python, [path.join(repo, 'scripts', 'bench', 'mi_sklearn.py'), csv, 'y']);
+        const { seconds, stdout } = timed(python, sklearnArgs);
         sklearnTimes.push(seconds);
         sklearnReport = JSON.parse(stdout);
         sklearnEstimate.push(sklearnReport.estimateSeconds);
@@ -102,15 +146,44 @@ try {
   }
   let largest = 0;
   for (const feature of milensReport.features) largest = Math.max(largest, Math.abs(feature.mi - sklearnReport.features[feature.name]));
+  if (!process.argv.includes('--keep')) rmSync(csv, { force: true });
   const m = median(milensTimes),
     s = median(sklearnTimes);
-  console.log(`${rows} rows × ${features} features, ${runs} alternating runs each`);
-  console.log(`milens        ${m.toFixed(3)} s (whole process; runs: ${milensTimes.map((t) => t.toFixed(3)).join(', ')})`);
-  console.log(`scikit-learn  ${s.toFixed(3)} s (whole process; estimation alone ${median(sklearnEstimate).toFixed(3)} s)`);
-  console.log(`ratio         ${(s / m).toFixed(1)}× faster`);
-  console.log(`largest |Δ MI| ${largest.toExponential(2)} nats`);
+  return {
+    size: `${rows} × ${features}`,
+    shape: SHAPES[shape].label,
+    milens: m.toFixed(3),
+    milensRuns: milensTimes.map((t) => t.toFixed(3)).join(' '),
+    sklearn: s.toFixed(3),
+    sklearnEstimate: median(sklearnEstimate).toFixed(3),
+    ratio: `${(s / m).toFixed(1)}×`,
+    largestDifference: largest.toExponential(1),
+  };
+}
+
+const folder = mkdtempSync(path.join(os.tmpdir(), 'milens-bench-'));
+try {
+  console.log(`milens mi vs scikit-learn mutual_info_regression, whole process, median of ${runs} alternating runs each`);
+  const header = [
+    'rows × features',
+    'data shape',
+    'milens s',
+    'milens runs',
+    'sklearn s',
+    'sklearn estimate s',
+    'ratio',
+    'max |Δ MI| nats',
+  ];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => ' --- ').join('|')}|`);
+  for (const [rows, features] of sizes) {
+    for (const shape of shapes) {
+      const row = measure(folder, rows, features, shape);
+      console.log(`| ${Object.values(row).join(' | ')} |`);
+    }
+  }
   reportExtraCaCertificates();
 } finally {
   if (!process.argv.includes('--keep')) rmSync(folder, { recursive: true, force: true });
-  else console.log(`kept ${csv}`);
+  else console.log(`kept the CSV files in ${folder}`);
 }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { ColumnKind, InformationUnit, MiRequest } from '../../api/contract.js';
 import { invalidArgument } from '../../api/errors.js';
+import { withJobProgress } from '../job-progress.js';
 import { formatTable, logInfo, printJson, printText } from '../output.js';
 import { withApi, withJsonOption, type CommonOptions } from '../shell.js';
 
@@ -76,6 +77,7 @@ export function withTableKindOptions(command: Command): Command {
 interface MiOptions extends TableKindOptions {
   given?: string;
   permutations?: string;
+  stopAfter?: string;
   unit?: string;
   millerMadow?: boolean;
 }
@@ -93,6 +95,11 @@ export function registerMi(program: Command): void {
       'permutation-test p-values from this many seeded shuffles of the target (with --given: within strata of the given column)',
       '0',
     )
+    .option(
+      '--stop-after <exceedances>',
+      "end a feature's permutation test once this many shuffles reach its MI, p = exceedances / shuffles (Besag–Clifford; 0 runs them all)",
+      '10',
+    )
     .option('--unit <unit>', 'nats or bits', 'nats')
     .option('--miller-madow', 'Miller–Madow bias correction for discrete–discrete pairs');
   withJsonOption(command).action(async (table: string, options: MiOptions) => {
@@ -109,11 +116,13 @@ export function registerMi(program: Command): void {
       ...tableRequestFrom(table, options),
       ...(options.given !== undefined ? { given: options.given } : {}),
       permutations: parseIntegerFlag('--permutations', options.permutations, 0, 1_000_000),
+      stopAfterExceedances: parseIntegerFlag('--stop-after', options.stopAfter, 0, 1_000_000),
       unit: unit as InformationUnit,
       discreteEstimator: options.millerMadow ? 'miller-madow' : 'plugin',
     };
     const started = Date.now();
-    const report = await withApi(options, (api) => api.estimateMi(request));
+    // Progress on stderr for runs over a second; Ctrl+C cancels the job.
+    const report = await withApi(options, (api, core) => withJobProgress(api, core, (jobId) => api.estimateMi({ ...request, jobId })));
     for (const warning of report.warnings) logInfo(`warning: ${warning}`);
     if (options.json) return printJson(report);
     // With --given the MI column is conditional: said in its header and on its own line above the table.

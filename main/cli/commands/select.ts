@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { SelectRequest, SelectionMethod } from '../../api/contract.js';
 import { invalidArgument } from '../../api/errors.js';
 import { SELECTION_METHODS } from '../../select/select.js';
+import { withJobProgress } from '../job-progress.js';
 import { formatTable, logInfo, printJson, printText } from '../output.js';
 import { withApi, withJsonOption } from '../shell.js';
 import { parseIntegerFlag, tableRequestFrom, withTableKindOptions, type TableKindOptions } from './mi.js';
@@ -35,7 +36,8 @@ export function registerSelect(program: Command): void {
       count: parseIntegerFlag('--count', options.count, 1)!,
     };
     const started = Date.now();
-    const report = await withApi(options, (api) => api.selectFeatures(request));
+    // Progress on stderr for runs over a second; Ctrl+C cancels the job.
+    const report = await withApi(options, (api, core) => withJobProgress(api, core, (jobId) => api.selectFeatures({ ...request, jobId })));
     for (const warning of report.warnings ?? []) logInfo(`warning: ${warning}`);
     if (options.json) return printJson(report);
     printText(
