@@ -10,5 +10,6 @@ export interface Migration {
 
 import { initialSchema } from './001-initial.js';
 import { collectionsSchema } from './002-collections.js';
+import { photosSchema } from './003-photos.js';
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, collectionsSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, collectionsSchema, photosSchema];

@@ -12,7 +12,7 @@ export interface DocumentFingerprint {
 export interface NewDocument {
   collectionId: number;
   path: string;
-  kind: 'text';
+  kind: 'text' | 'image';
   format: string;
   size: number;
   mtimeMs: number;
@@ -26,7 +26,7 @@ export interface DocumentDisplay {
   id: number;
   path: string;
   title: string;
-  kind: 'text';
+  kind: 'text' | 'image';
 }
 
 export class DocumentsRepository {

@@ -19,10 +19,22 @@ export interface BackendInfo {
   reason?: string;
 }
 
+/** The ONNX execution provider that photo embedding uses here, verified by initialising it (models/onnx-sessions.ts). */
+export interface OnnxProviderReport {
+  /** The provider a model session is created with on this machine. */
+  name: 'coreml' | 'cuda' | 'cpu';
+  requested: 'auto' | 'coreml' | 'cuda' | 'cpu';
+  coremlComputeUnits?: 'all' | 'cpu-and-neural-engine' | 'cpu-and-gpu' | 'cpu-only';
+  /** Providers considered or tried first, and why each is not in use (missing here, or its initialisation error). */
+  notUsed: Array<{ name: 'coreml' | 'cuda' | 'cpu'; reason: string }>;
+}
+
 export interface BackendsReport {
   /** Whether the native addon loaded, and why not. */
   addon: { loaded: boolean; path?: string; reason?: string };
   backends: BackendInfo[];
+  /** The ONNX Runtime execution provider for embeddings; `reason` when onnxruntime-node did not load. */
+  onnx?: { provider?: OnnxProviderReport; reason?: string };
 }
 
 export interface EnergyCounterInfo {
@@ -45,6 +57,8 @@ export interface DoctorReport {
     executionProviders: string[];
     /** Providers the onnxruntime build lists but that cannot run here, with the reason. */
     unusableProviders?: Array<{ name: string; reason: string }>;
+    /** The provider embedding uses, verified by creating a session with it, and why the others are not used. */
+    embeddingProvider?: OnnxProviderReport;
     reason?: string;
   };
   backends: BackendsReport;
@@ -200,16 +214,61 @@ export interface IndexReport {
   unchanged: number;
   skipped: Array<{ path: string; reason: string }>;
   elapsedMs: number;
+  /** The photos among the files counted above (photos are items of their collection like documents). */
+  photos?: PhotoIndexReport;
+}
+
+/** An indexing run's photos and their image–text vectors. */
+export interface PhotoIndexReport {
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  /** Image files skipped (their reasons are in the report's `skipped`). */
+  skipped: number;
+  /** Photos given a vector of `modelId` in this run. */
+  embedded: number;
+  /** Calls into the model (each a batch of inputs); a photo moved or renamed costs none. */
+  modelCalls: number;
+  /** The installed image–text model the vectors are of; null when none is installed. */
+  modelId: string | null;
+  /** Why the model could not be loaded or run (photos are then indexed and embedded on a later run). */
+  modelError?: string;
+  /** Photos of the collection that still have no vector of `modelId` (all of them without a model). */
+  withoutVector: number;
 }
 
 export type SearchKind = 'text' | 'image' | 'all';
+
+/** Filters applied before ranking: they choose the collection the PMI is computed over. */
+export interface SearchFilters {
+  /** Photos taken on or after / before this date (ISO 8601 date or date-time, camera local time). */
+  takenFrom?: string;
+  takenTo?: string;
+  /** Camera make or model, matched case-insensitively as a substring ("x100v", "canon"). */
+  camera?: string;
+  /** Only photos with (true) or without (false) GPS coordinates. */
+  hasLocation?: boolean;
+  /** Only items of these collections (ids). */
+  collectionIds?: number[];
+}
 
 export interface SearchRequest {
   query: string;
   limit?: number;
   kind?: SearchKind;
-  /** Optional stricter "no match" cut: drop results whose bits (log2 p(q|d)/p(q|C)) are not above this. */
+  /**
+   * Replaces the "no match" rule by a plain cut-off: only results whose bits (PMI, log2 p(item|q)/p(item))
+   * are above this.
+   */
   minBits?: number;
+  /** Also list weaker results: every item with positive evidence, even below the match rule. */
+  showWeaker?: boolean;
+  /** An example image (a file path): searched alone, or combined with the text query. */
+  image?: string;
+  filters?: SearchFilters;
+  /** Re-rank photos by maximal marginal relevance so the first page shows different things. */
+  diversify?: boolean;
 }
 
 /** What milens read from a photo's bytes and EXIF (null where the file does not say). */

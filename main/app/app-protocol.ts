@@ -1,9 +1,11 @@
 // The app:// protocol: serves the built renderer (dist/renderer) to the window with the strict CSP in
 // the response headers. Only files inside that folder are reachable, only on the host `milens`; the
-// window never loads file:// or http(s):// content.
+// window never loads file:// or http(s):// content. /thumbnails/<itemId>/<size> is answered from the
+// index by item id (app-thumbnails.ts), never from a path.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { net, protocol } from 'electron';
+import { answerThumbnail, isThumbnailPath, type ThumbnailLookup } from './app-thumbnails.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'milens';
@@ -80,8 +82,10 @@ export type ItemFileResolver = (itemId: number) => { path: string } | undefined;
 const ITEM_FILE_PATH = /^\/files\/(\d{1,15})$/;
 const FILE_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
 
-export function handleAppProtocol(rendererFolder: string, itemFiles?: ItemFileResolver): void {
+export function handleAppProtocol(rendererFolder: string, thumbnails?: ThumbnailLookup, itemFiles?: ItemFileResolver): void {
   protocol.handle(APP_SCHEME, async (request) => {
+    if (thumbnails && isAppUrl(request.url) && isThumbnailPath(new URL(request.url).pathname))
+      return answerThumbnail(request.method, new URL(request.url).pathname, thumbnails);
     // The files of indexed items (thumbnails and previews of photos, documents): only those, by id.
     const itemMatch = isAppUrl(request.url) ? ITEM_FILE_PATH.exec(new URL(request.url).pathname) : null;
     if (itemMatch) {

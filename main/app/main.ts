@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { app, session, type BrowserWindow, type WebContents } from 'electron';
 import { createMilensCore, type MilensCore } from '../core/api.js';
-import { startCollectionWatcher, stopCollectionWatcher } from '../core/collection-calls.js';
+import { startCollectionWatcher, stopCollectionWatcher, thumbnailServerOf } from '../core/collection-calls.js';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { installIpcBridge } from './ipc-bridge.js';
 import { createMainWindow, lockDown } from './main-window.js';
@@ -62,7 +62,11 @@ if (!app.requestSingleInstanceLock()) {
 
     core = createMilensCore({ databasePath: path.join(app.getPath('userData'), 'milens.sqlite') });
     const opened = core;
-    handleAppProtocol(path.join(app.getAppPath(), 'dist', 'renderer'), (itemId) => itemFile(opened.context.database(), itemId));
+    handleAppProtocol(
+      path.join(app.getAppPath(), 'dist', 'renderer'),
+      (pathname) => thumbnailServerOf(opened.context).forPath(pathname),
+      (itemId) => itemFile(opened.context.database(), itemId),
+    );
     removeDesktopIpc = installDesktopIpc(() => core, isOurWindow);
     installAppMenu(() => [...windows].find((candidate) => !candidate.isDestroyed() && candidate.isFocused()) ?? [...windows][0]);
     removeBridge = installIpcBridge(core.api, core.context, isOurWindow, () =>

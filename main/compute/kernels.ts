@@ -24,6 +24,30 @@ export interface TopKResult {
 }
 
 /**
+ * The fused PMI pass of a resident index (VectorIndex.searchLogits): each stored row i gets the logit
+ * z_i = scale · (query · row_i) − offsets[i] (offsets absent: 0), the top k are selected by z, and over
+ * every row the same pass accumulates log Σ exp z, Σ z and Σ z² per query. With a model's logit scale and
+ * an item-side correction as offsets, PMI(q; x) = z_x − logSumExp + ln(count): one read of the store
+ * gives the ranking, the softmax normaliser and the background's moments.
+ */
+export interface LogitTransform {
+  /** Multiplies every inner product; positive and finite (a CLIP model's logit scale, e.g. 100). */
+  scale: number;
+  /** One finite value per stored row, subtracted from its logit; absent for none. */
+  offsets?: Float32Array;
+}
+
+export interface LogitTopKResult extends TopKResult {
+  /** queryCount × k logits z (not inner products), descending within each query. */
+  scores: Float32Array;
+  /** Per query: log Σ_i exp z_i over every stored row (natural log; −Infinity for an empty store). */
+  logSumExp: Float64Array;
+  /** Per query: Σ_i z_i and Σ_i z_i² over every stored row (the background's moments). */
+  sum: Float64Array;
+  sumSquares: Float64Array;
+}
+
+/**
  * Where a VectorIndex keeps the stored vectors:
  * - 'shared': it reads the caller's arrays in place, no copy (CPU, TypeScript; Metal when the arrays are
  *   page-aligned and wrap without a copy);
@@ -63,6 +87,11 @@ export interface VectorIndex {
    * results, ordering (ties by lower index), padding (index -1, score -Infinity) and NaN-score error.
    */
   search(queries: Float32Array, queryCount: number, k: number): Promise<TopKResult>;
+  /**
+   * The fused PMI pass (see LogitTransform): `search`'s validation, ordering (by logit, ties by lower
+   * index), padding and NaN-score error, plus the per-query log-sum-exp and moments of every logit.
+   */
+  searchLogits(queries: Float32Array, queryCount: number, k: number, transform: LogitTransform): Promise<LogitTopKResult>;
   /** Releases the resident store (after the searches in flight finish). Safe to call more than once. */
   dispose(): void;
 }

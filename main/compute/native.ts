@@ -13,6 +13,8 @@ import type {
   ComputeBackend,
   CorrelationMeasures,
   KsgCounts,
+  LogitTopKResult,
+  LogitTransform,
   RossCounts,
   TopKResult,
   VectorIndex,
@@ -26,6 +28,7 @@ import {
   validateJointHistogramArguments,
   validateKsgArguments,
   validateLogSumExpArguments,
+  validateLogitTransform,
   validateRossArguments,
   validateSimilarityArguments,
   validateVectorStore,
@@ -54,6 +57,14 @@ export interface NativeVectorIndexHandle {
   readonly residency: VectorIndexResidency;
   readonly disposed: boolean;
   search(queries: Float32Array, queryCount: number, k: number): Promise<{ indices: Int32Array; scores: Float32Array }>;
+  /** The fused PMI pass (kernels.ts LogitTransform); older builds lack it. */
+  searchLogits?(
+    queries: Float32Array,
+    queryCount: number,
+    k: number,
+    scale: number,
+    offsets: Float32Array | null,
+  ): Promise<{ indices: Int32Array; scores: Float32Array; logSumExp: Float64Array; sum: Float64Array; sumSquares: Float64Array }>;
   dispose(): void;
 }
 
@@ -167,6 +178,15 @@ class NativeVectorIndex implements VectorIndex {
     validateIndexSearchArguments(queries, queryCount, this.dimension, k);
     const { indices, scores } = await this.handle.search(queries, queryCount, k);
     return { k, queryCount, indices, scores };
+  }
+
+  async searchLogits(queries: Float32Array, queryCount: number, k: number, transform: LogitTransform): Promise<LogitTopKResult> {
+    if (this.handle.disposed) throw new Error(DISPOSED_VECTOR_INDEX_MESSAGE);
+    validateIndexSearchArguments(queries, queryCount, this.dimension, k);
+    validateLogitTransform(transform, this.count);
+    if (!this.handle.searchLogits) throw unavailable('This build of the native addon has no fused PMI pass (searchLogits): rebuild it');
+    const result = await this.handle.searchLogits(queries, queryCount, k, transform.scale, transform.offsets ?? null);
+    return { k, queryCount, ...result };
   }
 
   dispose(): void {

@@ -169,3 +169,15 @@ export function validateJointHistogramArguments(a: unknown, b: unknown, aLevels:
     if (b[i]! < 0 || b[i]! >= (bLevels as number)) throw outOfRange(`b[${i}]`, `a code from 0 to ${(bLevels as number) - 1}`, b[i]);
   }
 }
+
+/** The transform of VectorIndex.searchLogits: a positive finite scale, offsets one finite value per stored row. */
+export function validateLogitTransform(transform: unknown, count: number): void {
+  if (typeof transform !== 'object' || transform === null) throw invalidType('transform', 'a LogitTransform object', transform);
+  const { scale, offsets } = transform as Record<string, unknown>;
+  if (typeof scale !== 'number') throw invalidType('transform.scale', 'a positive finite number', scale);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw outOfRange('transform.scale', 'a positive finite number', scale);
+  if (offsets === undefined) return;
+  if (!(offsets instanceof Float32Array)) throw invalidType('transform.offsets', 'a Float32Array', offsets);
+  if (offsets.length !== count) throw outOfRange('transform.offsets', `a Float32Array of count = ${count} values`, offsets);
+  requireFinite('transform.offsets', offsets);
+}

@@ -2,8 +2,10 @@
 import type { IndexReport, IndexTrigger, MilensApi } from '../api/contract.js';
 import { invalidType, MilensError, requireInteger, serializeError } from '../api/errors.js';
 import { IndexingService, type IndexOptions } from '../ingest/indexing-service.js';
+import type { ImageEmbedderSource } from '../ingest/images/image-embedder.js';
+import { ThumbnailServer } from '../ingest/images/thumbnail-routes.js';
+import { thumbnailFolderFor } from '../ingest/images/thumbnail-cache.js';
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
-import { SearchService } from '../search/search-service.js';
 import type { CoreContext } from './context.js';
 import { normaliseFolderInput } from './folder-path.js';
 import { attachItemIds } from './item-files.js';
@@ -17,21 +19,37 @@ type CollectionCalls = Pick<MilensApi, 'listCollections' | 'addCollection' | 're
  * watcher), ends with an `indexFinished` event, and the runs in flight are known so that a shell can let
  * them finish before closing the database.
  */
+/** The installed model's embedder, its code (and onnxruntime) loaded with the first indexing run. */
+function lazyEmbedderSource(modelsFolder: string): ImageEmbedderSource {
+  let source: ImageEmbedderSource | undefined;
+  return async () => {
+    source ??= (await import('../ingest/images/model-in-force.js')).installedEmbedderSource(modelsFolder);
+    return source();
+  };
+}
+
 class ContextIndexingService extends IndexingService {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The job of each run asked for with a jobId, by collection id: its progress, and where it is cancelled. */
   private readonly jobs = new Map<number, Job>();
 
   constructor(private readonly context: CoreContext) {
-    super(context.database(), (event) => {
-      context.emit('indexProgress', event);
-      const job = this.jobs.get(event.collectionId);
-      if (!job) return;
-      job.progress({ done: event.processed, total: event.total, message: event.path });
-      // Progress is reported between batches, each its own transaction: stopping here keeps what was
-      // committed, and the next run picks up the rest.
-      job.throwIfCancelled();
-    });
+    super(
+      context.database(),
+      (event) => {
+        context.emit('indexProgress', event);
+        const job = this.jobs.get(event.collectionId);
+        if (!job) return;
+        job.progress({ done: event.processed, total: event.total, message: event.path });
+        // Progress is reported between batches, each its own transaction: stopping here keeps what was
+        // committed, and the next run picks up the rest.
+        job.throwIfCancelled();
+      },
+      {
+        thumbnailFolder: thumbnailFolderFor(context.databasePath),
+        embedderSource: lazyEmbedderSource(context.modelsFolder),
+      },
+    );
   }
 
   /** Every run not started by the API's indexCollection: the folder watcher's, in the background. */
@@ -123,6 +141,18 @@ function contextIndexingService(context: CoreContext): ContextIndexingService {
   return service;
 }
 
+const thumbnailServers = new WeakMap<CoreContext, ThumbnailServer>();
+
+/** For the shells' thumbnail routes (serve shell, app://): thumbnails of indexed photos by item id. */
+export function thumbnailServerOf(context: CoreContext): ThumbnailServer {
+  let server = thumbnailServers.get(context);
+  if (!server) {
+    server = new ThumbnailServer(context.database(), thumbnailFolderFor(context.databasePath));
+    thumbnailServers.set(context, server);
+  }
+  return server;
+}
+
 const watchers = new WeakMap<CoreContext, WatcherService>();
 
 /**
@@ -191,7 +221,7 @@ export function collectionCalls(context: CoreContext): CollectionCalls {
     },
     search: async (request) => {
       if (typeof request !== 'object' || request === null) throw invalidType('request', 'an object', request);
-      const { unknownTerms: _unknown, mu: _mu, ...response } = new SearchService(context.database()).search(request);
+      const response = await (await import('../search/unified-search.js')).unifiedSearch(context, request);
       return { ...response, results: attachItemIds(context.database(), response.results) };
     },
   };

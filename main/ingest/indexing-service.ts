@@ -2,6 +2,9 @@
 // outside any transaction, then committed in batches: each batch is one transaction holding whole
 // documents (row, passages, postings, df/cf changes), so a crash at any moment leaves every document
 // either fully indexed or absent, and the next run picks up exactly what is missing.
+// Photos are items of their collection too: the `image` job decodes them in the same worker pool, and
+// their document row and photo row commit together; their vectors (keyed by content hash, not by file)
+// are computed and committed by the run's PhotoRun (./images/photo-indexing.ts).
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -11,55 +14,75 @@ import { MilensError, invalidArgument, notFound } from '../api/errors.js';
 import { CollectionsRepository } from '../../db/repositories/collections-repository.js';
 import { DocumentsRepository, type DocumentFingerprint } from '../../db/repositories/documents-repository.js';
 import { SkippedFilesRepository } from '../../db/repositories/skipped-files-repository.js';
-import { TextIndexWriter, type PassageInput } from '../../db/repositories/text-index-repository.js';
-import { termFrequencies, tokenize } from '../search/tokenizer.js';
+import { TextIndexWriter } from '../../db/repositories/text-index-repository.js';
 import { planChanges } from './change-detection.js';
-import { ExtractionRefused, extractText } from './extractors/index.js';
-import { splitIntoPassages } from './passages.js';
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './extractors/index.js';
+import { extractionPool, type WorkerPool } from './isolation/worker-pool.js';
+import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './images/guards.js';
+import { PhotoIndexing, type PhotoIndexingOptions, type PhotoRun, type PreparedPhotoItem } from './images/photo-indexing.js';
+import { hasImageExtension } from './images/sniff.js';
 import { DEFAULT_MAX_FILE_BYTES, describeFsError, scanFolder, type ScannedFile, type SkippedEntry } from './scanner.js';
 
 export interface IndexOptions {
   maxFileBytes?: number;
-  /** Documents per transaction. */
+  /** Documents per transaction at most (default 250). */
   batchSize?: number;
+  /**
+   * Prepared text per transaction at most, UTF-8 bytes (default 32 MiB): with the count alone, 250 large
+   * documents were held in memory at once. A single larger document is its own batch.
+   */
+  batchTextBytes?: number;
+  /** Per-file limits of the extractors (PDF pages, zip containers); the defaults otherwise. */
+  limits?: Partial<ExtractionLimits>;
+  /** Per-file time budget of an extraction, milliseconds (default: the pool's, 30 s). */
+  extractionTimeoutMs?: number;
+  /** The worker pool that extracts (default: the process's shared pool). */
+  pool?: WorkerPool;
+  /** Limits of the image guards (pixel count, side, aspect ratio); DEFAULT_IMAGE_LIMITS if absent. */
+  imageLimits?: ImageLimits;
 }
 
-interface PreparedDocument {
+/** One file to (re)index, and the row it replaces when it changed. */
+interface WorkItem {
   file: ScannedFile;
-  contentHash: string;
-  title: string;
-  passages: PassageInput[];
-  length: number;
-  /** The row this replaces, for changed files. */
-  previousId?: number;
+  previous?: DocumentFingerprint;
 }
+
+/** A file ready to be written: one variant per kind of item. */
+type PreparedItem = PreparedTextDocument | PreparedPhotoItem;
 
 type ReadOutcome =
-  | { kind: 'prepared'; document: PreparedDocument }
+  | { kind: 'prepared'; item: PreparedItem }
   | { kind: 'same-content'; previous: DocumentFingerprint; file: ScannedFile }
   | { kind: 'skipped'; entry: SkippedEntry };
 
 const DEFAULT_BATCH_SIZE = 250;
-const READ_CONCURRENCY = 8;
+const DEFAULT_BATCH_TEXT_BYTES = 32 * 1024 * 1024;
 
 export function hashContent(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Tokenises extracted text into passages ready for the index. */
-export function preparePassages(text: string): { passages: PassageInput[]; length: number } {
-  const passages: PassageInput[] = [];
-  let length = 0;
-  for (const passageText of splitIntoPassages(text)) {
-    const terms = tokenize(passageText);
-    if (terms.length === 0) continue;
-    passages.push({ text: passageText, termCounts: termFrequencies(terms), length: terms.length });
-    length += terms.length;
+/** The budget of an item in a batch: what it keeps in memory until the batch is committed. */
+function weightOf(outcome: ReadOutcome): number {
+  if (outcome.kind !== 'prepared') return 0;
+  switch (outcome.item.kind) {
+    case 'text':
+      return outcome.item.textBytes;
+    case 'image':
+      return outcome.item.heldBytes;
   }
-  return { passages, length };
 }
 
-async function readAndExtract(file: ScannedFile, previous: DocumentFingerprint | undefined): Promise<ReadOutcome> {
+interface PreparationContext {
+  maxFileBytes: number;
+  text: TextPreparationContext;
+  photos: PhotoRun;
+}
+
+/** Reads a file, compares its hash with the indexed one and prepares it by its kind. */
+async function prepareItem({ file, previous }: WorkItem, context: PreparationContext): Promise<ReadOutcome> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file.path);
@@ -68,35 +91,23 @@ async function readAndExtract(file: ScannedFile, previous: DocumentFingerprint |
   }
   const contentHash = hashContent(bytes);
   if (previous && previous.contentHash === contentHash) return { kind: 'same-content', previous, file };
-  try {
-    const extracted = await extractText(file.format, bytes);
-    const { passages, length } = preparePassages(extracted.text);
-    const title = extracted.title || path.basename(file.path);
-    return { kind: 'prepared', document: { file, contentHash, title, passages, length, previousId: previous?.id } };
-  } catch (error) {
-    const reason = error instanceof ExtractionRefused ? error.reason : `cannot extract text: ${(error as Error).message}`;
-    return { kind: 'skipped', entry: { path: file.path, reason } };
+  let prepared: PreparedItem | SkippedEntry;
+  switch (file.kind) {
+    case 'text':
+      prepared = await prepareTextDocument(file, bytes, contentHash, previous?.id, context.text);
+      break;
+    case 'image':
+      prepared = await context.photos.prepareItem(file, bytes, contentHash, previous?.id, context.text);
+      break;
   }
-}
-
-/** Runs `work` over items with at most `limit` in flight, keeping the input order in the output. */
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  return 'kind' in prepared ? { kind: 'prepared', item: prepared } : { kind: 'skipped', entry: prepared };
 }
 
 export class IndexingService {
   private readonly collections: CollectionsRepository;
   private readonly documents: DocumentsRepository;
   private readonly skippedFiles: SkippedFilesRepository;
+  private readonly photoIndexing: PhotoIndexing;
   /** One run per collection at a time within this process (the watcher and a caller may overlap). */
   private readonly running = new Map<number, Promise<IndexReport>>();
   /** Collections being removed: their runs stop at the next batch instead of committing it. */
@@ -105,10 +116,12 @@ export class IndexingService {
   constructor(
     private readonly db: Database,
     private readonly onProgress: (event: IndexProgressEvent) => void = () => {},
+    photoOptions: PhotoIndexingOptions = {},
   ) {
     this.collections = new CollectionsRepository(db);
     this.documents = new DocumentsRepository(db);
     this.skippedFiles = new SkippedFilesRepository(db);
+    this.photoIndexing = new PhotoIndexing(db, photoOptions);
   }
 
   listCollections(): Collection[] {
@@ -143,6 +156,7 @@ export class IndexingService {
       await this.running.get(id)?.catch(() => undefined);
       if (!this.collections.findById(id)) throw notFound(`No collection with id ${id}.`, { id });
       this.deleteCollection(id);
+      await this.photoIndexing.removeOrphanThumbnails();
     } finally {
       this.removing.delete(id);
     }
@@ -155,6 +169,7 @@ export class IndexingService {
         for (const documentId of this.documents.idsOfCollection(id)) writer.removeDocumentText(documentId);
         writer.flush();
         this.collections.delete(id);
+        this.photoIndexing.embeddings.removeOrphans();
       })
       .immediate();
   }
@@ -181,12 +196,23 @@ export class IndexingService {
     const collection = this.collections.findById(id);
     if (!collection) throw notFound(`No collection with id ${id}.`, { id });
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const scan = await scanFolder(collection.path, { maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+    const batchTextBytes = options.batchTextBytes ?? DEFAULT_BATCH_TEXT_BYTES;
+    const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const scan = await scanFolder(collection.path, { maxFileBytes });
     const plan = planChanges(scan.files, this.documents.fingerprints(id));
     const skipped: SkippedEntry[] = [...scan.skipped];
-    const report = { added: 0, updated: 0, removed: 0, unchanged: plan.unchanged };
+    const report: RunCounts = { added: 0, updated: 0, removed: 0, unchanged: plan.unchanged };
+    const photoRun = await this.photoIndexing.beginRun(
+      id,
+      plan.removed.map((previous) => previous.id),
+      options.imageLimits ?? DEFAULT_IMAGE_LIMITS,
+      (work) => this.commitRun(id, work),
+    );
+    const photos = photoRun.report;
+    photos.unchanged = countImages(scan.files) - countImages([...plan.added, ...plan.maybeChanged.map((change) => change.file)]);
+    photos.removed = plan.removed.filter((previous) => hasImageExtension(previous.path)).length;
 
-    const work: Array<{ file: ScannedFile; previous?: DocumentFingerprint }> = [
+    const work: WorkItem[] = [
       ...plan.added.map((file) => ({ file })),
       ...plan.maybeChanged.map(({ file, previous }) => ({ file, previous })),
     ];
@@ -210,51 +236,46 @@ export class IndexingService {
       progress();
     }
 
-    for (let start = 0; start < work.length; start += batchSize) {
-      const outcomes = await mapWithConcurrency(work.slice(start, start + batchSize), READ_CONCURRENCY, ({ file, previous }) =>
-        readAndExtract(file, previous),
-      );
-      const indexedAt = new Date().toISOString();
-      this.commitRun(id, () => {
-        const writer = new TextIndexWriter(this.db);
-        for (const outcome of outcomes) {
-          if (outcome.kind === 'skipped') {
-            skipped.push(outcome.entry);
-            continue;
-          }
-          if (outcome.kind === 'same-content') {
-            this.documents.touch(outcome.previous.id, outcome.file.size, outcome.file.mtimeMs);
-            report.unchanged++;
-            continue;
-          }
-          const { document } = outcome;
-          // Whatever row holds this path now (the one we read, or one another process wrote meanwhile) is replaced.
-          const current = this.documents.idOfPath(document.file.path);
-          if (current !== undefined) {
-            writer.removeDocumentText(current);
-            this.documents.delete(current);
-          }
-          const documentId = this.documents.insert({
-            collectionId: id,
-            path: document.file.path,
-            kind: 'text',
-            format: document.file.format,
-            size: document.file.size,
-            mtimeMs: document.file.mtimeMs,
-            contentHash: document.contentHash,
-            title: document.title,
-            length: document.length,
-            indexedAt,
-          });
-          writer.addPassages(documentId, document.passages);
-          if (document.previousId !== undefined) report.updated++;
-          else report.added++;
-        }
-        writer.flush();
-      });
+    const context: PreparationContext = {
+      maxFileBytes,
+      text: {
+        pool: options.pool ?? extractionPool(),
+        limits: { ...DEFAULT_EXTRACTION_LIMITS, ...options.limits },
+        timeoutMs: options.extractionTimeoutMs,
+      },
+      photos: photoRun,
+    };
+    let pending: ReadOutcome[] = [];
+    let pendingBytes = 0;
+    const commitPending = () => {
+      if (pending.length === 0) return;
+      const outcomes = pending;
+      pending = [];
+      pendingBytes = 0;
+      this.commitOutcomes(id, outcomes, skipped, report, photoRun);
       processed += outcomes.length;
       progress();
-    }
+    };
+    await forEachBounded(
+      work,
+      {
+        // One item more than there are workers, so a worker never waits while a result is taken in.
+        concurrency: context.text.pool.size + 1,
+        // Bytes read and not yet extracted: the raw files in flight (a file over it still runs, alone).
+        weightOf: (item) => item.file.size,
+        maxWeight: Math.max(maxFileBytes, batchTextBytes),
+      },
+      (item) => prepareItem(item, context),
+      (outcome) => {
+        pending.push(outcome);
+        pendingBytes += weightOf(outcome);
+        if (pending.length >= batchSize || pendingBytes >= batchTextBytes) commitPending();
+      },
+    );
+    commitPending();
+    // The last vectors of new photos, then those of photos indexed before a model was installed or under another one.
+    await photoRun.flushEmbeddings();
+    await photoRun.embedMissing(context.text);
 
     // Files that became unreadable since they were indexed: drop their stale index rows.
     const changedPaths = new Set(plan.maybeChanged.map((change) => change.file.path));
@@ -269,18 +290,81 @@ export class IndexingService {
           writer.removeDocumentText(current);
           this.documents.delete(current);
           report.removed++;
+          if (hasImageExtension(file)) photos.removed++;
         }
         writer.flush();
       }
       this.skippedFiles.replaceAll(id, skipped, finishedAt);
       this.collections.markIndexed(id, finishedAt);
+      photoRun.removeOrphanVectors();
     });
+    if (photos.removed + photos.updated > 0) await photoRun.removeOrphanThumbnails();
     return {
       collection: this.collections.findById(id)!,
       ...report,
-      skipped,
+      skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
       elapsedMs: Math.round(performance.now() - started),
+      photos: photoRun.finish(),
     };
+  }
+
+  /** One transaction with whole documents: each replaces whatever row holds its path now. */
+  private commitOutcomes(
+    id: number,
+    outcomes: readonly ReadOutcome[],
+    skipped: SkippedEntry[],
+    report: RunCounts,
+    photoRun: PhotoRun,
+  ): void {
+    const indexedAt = new Date().toISOString();
+    const counts = { added: 0, updated: 0, unchanged: 0 };
+    const photoCounts = { added: 0, updated: 0, unchanged: 0, skipped: 0 };
+    const newlySkipped: SkippedEntry[] = [];
+    this.commitRun(id, () => {
+      const writer = new TextIndexWriter(this.db);
+      for (const outcome of outcomes) {
+        if (outcome.kind === 'skipped') {
+          newlySkipped.push(outcome.entry);
+          if (hasImageExtension(outcome.entry.path)) photoCounts.skipped++;
+          continue;
+        }
+        if (outcome.kind === 'same-content') {
+          this.documents.touch(outcome.previous.id, outcome.file.size, outcome.file.mtimeMs);
+          counts.unchanged++;
+          if (outcome.file.kind === 'image') photoCounts.unchanged++;
+          continue;
+        }
+        const { item } = outcome;
+        // Whatever row holds this path now (the one we read, or one another process wrote meanwhile) is replaced.
+        const current = this.documents.idOfPath(item.file.path);
+        if (current !== undefined) {
+          writer.removeDocumentText(current);
+          this.documents.delete(current);
+        }
+        switch (item.kind) {
+          case 'text':
+            storeTextDocument(this.documents, writer, id, item, indexedAt);
+            break;
+          case 'image':
+            photoRun.store(this.documents, id, item, indexedAt);
+            if (item.previousId !== undefined) photoCounts.updated++;
+            else photoCounts.added++;
+            break;
+        }
+        if (item.previousId !== undefined) counts.updated++;
+        else counts.added++;
+      }
+      writer.flush();
+    });
+    // Counted only once the transaction committed.
+    skipped.push(...newlySkipped);
+    report.added += counts.added;
+    report.updated += counts.updated;
+    report.unchanged += counts.unchanged;
+    photoRun.report.added += photoCounts.added;
+    photoRun.report.updated += photoCounts.updated;
+    photoRun.report.unchanged += photoCounts.unchanged;
+    photoRun.report.skipped += photoCounts.skipped;
   }
 
   private commit(work: () => void): void {
@@ -296,6 +380,63 @@ export class IndexingService {
       work();
     });
   }
+}
+
+interface RunCounts {
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+}
+
+interface BoundedOptions<T> {
+  /** Items in flight at most. */
+  concurrency: number;
+  weightOf(item: T): number;
+  /** Total weight in flight at most; an item heavier than this still runs, alone. */
+  maxWeight: number;
+}
+
+/**
+ * Runs `work` over the items with bounded concurrency and bounded total weight in flight, handing each
+ * result to `take` as it arrives (so results are never all held at once). The first error of `work` or
+ * `take` stops new items from starting and is thrown once the items in flight have settled.
+ */
+async function forEachBounded<T, R>(
+  items: readonly T[],
+  options: BoundedOptions<T>,
+  work: (item: T) => Promise<R>,
+  take: (result: R) => void,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let weightInFlight = 0;
+  let failure: { error: unknown } | undefined;
+  for (const item of items) {
+    const weight = options.weightOf(item);
+    while (inFlight.size > 0 && (inFlight.size >= options.concurrency || weightInFlight + weight > options.maxWeight)) {
+      await Promise.race(inFlight);
+    }
+    if (failure) break;
+    weightInFlight += weight;
+    const task: Promise<void> = work(item)
+      .then((result) => {
+        if (!failure) take(result);
+      })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        weightInFlight -= weight;
+        inFlight.delete(task);
+      });
+    inFlight.add(task);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+}
+
+function countImages(files: readonly ScannedFile[]): number {
+  return files.reduce((count, file) => count + (file.kind === 'image' ? 1 : 0), 0);
 }
 
 async function resolveFolder(folder: string): Promise<string> {

@@ -1,7 +1,10 @@
 // Splits a document's text into passages, the unit that is scored: paragraphs are packed greedily up
 // to MAX_PASSAGE_WORDS words, and a paragraph longer than that is cut at word boundaries. Most notes,
 // abstracts and articles fit in one passage; long reports and books become many, so one relevant
-// section is not drowned by the length normalisation of the whole book.
+// section is not drowned by the length normalisation of the whole book. preparePassages tokenises them
+// for the index (it runs in the extraction worker, so the main thread receives ready term counts).
+import type { PassageInput } from '../../db/repositories/text-index-repository.js';
+import { termFrequencies, tokenize } from '../search/tokenizer.js';
 
 export const MAX_PASSAGE_WORDS = 1000;
 
@@ -42,4 +45,17 @@ export function splitIntoPassages(text: string, maxWords = MAX_PASSAGE_WORDS): s
   }
   close();
   return passages;
+}
+
+/** Tokenises extracted text into passages ready for the index. */
+export function preparePassages(text: string): { passages: PassageInput[]; length: number } {
+  const passages: PassageInput[] = [];
+  let length = 0;
+  for (const passageText of splitIntoPassages(text)) {
+    const terms = tokenize(passageText);
+    if (terms.length === 0) continue;
+    passages.push({ text: passageText, termCounts: termFrequencies(terms), length: terms.length });
+    length += terms.length;
+  }
+  return { passages, length };
 }

@@ -1,16 +1,31 @@
-// Walks a collection folder recursively and lists the files milens can index as text, with their size
+// Walks a collection folder recursively and lists the files milens can index (as text, or as photos by
+// their extension: the image path then sniffs what they really are), with their size
 // and mtime. What it cannot enter or read is listed with the reason: permission denied, symbolic-link
 // loops (a link back to a folder already on the path), broken links, files over the size limit.
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { textFormatOf, type TextFormat } from './extractors/index.js';
+import { hasImageExtension } from './images/sniff.js';
 
-export interface ScannedFile {
+interface FileFacts {
   path: string;
-  format: TextFormat;
   size: number;
   mtimeMs: number;
 }
+
+/** A document read as text in its format. */
+export interface ScannedTextFile extends FileFacts {
+  kind: 'text';
+  format: TextFormat;
+}
+
+/** A file the image path reads (by its extension; its bytes then say what format it really is). */
+export interface ScannedImageFile extends FileFacts {
+  kind: 'image';
+}
+
+/** Which kind of item the file becomes, and what that kind needs to read it. */
+export type ScannedFile = ScannedTextFile | ScannedImageFile;
 
 export interface SkippedEntry {
   path: string;
@@ -24,10 +39,15 @@ export interface ScanResult {
 
 export interface ScanOptions {
   maxFileBytes: number;
+  /** Limit for images (photos, scans and panoramas are larger than documents); DEFAULT_MAX_IMAGE_BYTES if absent. */
+  maxImageBytes?: number;
 }
 
 /** 64 MiB: larger files are almost always archives, dumps or media, not something to read as text. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** 512 MiB: a 16-bit TIFF scan of a large negative; the image guards check the pixels themselves. */
+export const DEFAULT_MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
@@ -90,13 +110,16 @@ export async function scanFolder(root: string, options: ScanOptions): Promise<Sc
   }
 
   function visitFile(file: string, stats: Stats): void {
-    const format = textFormatOf(file);
-    if (!format) return;
-    if (stats.size > options.maxFileBytes) {
-      skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${options.maxFileBytes})` });
+    const isImage = hasImageExtension(file);
+    const format = isImage ? undefined : textFormatOf(file);
+    if (!isImage && !format) return;
+    const limit = isImage ? (options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES) : options.maxFileBytes;
+    if (stats.size > limit) {
+      skipped.push({ path: file, reason: `file too large (${stats.size} bytes, limit ${limit})` });
       return;
     }
-    files.push({ path: file, format, size: stats.size, mtimeMs: stats.mtimeMs });
+    const facts = { path: file, size: stats.size, mtimeMs: stats.mtimeMs };
+    files.push(format ? { kind: 'text', format, ...facts } : { kind: 'image', ...facts });
   }
 
   await visitFolder(root);

@@ -7,6 +7,11 @@ export interface SearchParameters {
   muPerAverageLength: number;
   /** Query-noise share λ of two-stage smoothing (0 = plain Dirichlet). */
   queryNoise: number;
+  /**
+   * k3 of the query-term saturation: a word typed c times weighs (k3 + 1) c / (k3 + c), at most k3 + 1
+   * (so repeating a word cannot multiply the evidence; see docs/search.md).
+   */
+  queryTermSaturation: number;
   /** Pseudo-relevance feedback; null disables it. */
   expansion: ExpansionParameters | null;
   /**
@@ -20,6 +25,7 @@ export interface SearchParameters {
 export const DEFAULT_SEARCH_PARAMETERS: SearchParameters = {
   muPerAverageLength: 2,
   queryNoise: 0.65,
+  queryTermSaturation: 3,
   expansion: { feedbackPassages: 10, terms: 30, feedbackWeight: 0.2, minimumFeedbackPassages: 2 },
   minimumBits: null,
 };

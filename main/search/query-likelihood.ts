@@ -55,8 +55,22 @@ export function termPmi(tf: number, length: number, collectionProbability: numbe
   return Math.log(((1 - queryNoise) * (tf + mu * collectionProbability)) / ((length + mu) * collectionProbability) + queryNoise);
 }
 
+/** A query's passages with their scores, and the log Σ exp of the scores of those enumerated. */
+export interface ScoredPassages {
+  /** The best passage of each document that contains at least one term. */
+  documents: Map<number, PassageScore>;
+  /** log Σ exp(score) over every enumerated passage (nats); −Infinity when none. */
+  enumeratedLogSumExp: number;
+  enumeratedPassages: number;
+}
+
 /** Scores every passage containing at least one term; returns the best passage of each document. */
 export function scoreDocuments(terms: readonly WeightedTerm[], smoothing: SmoothingParameters): Map<number, PassageScore> {
+  return scorePassages(terms, smoothing).documents;
+}
+
+/** scoreDocuments plus the log-sum-exp of every enumerated passage's score (for the softmax normaliser). */
+export function scorePassages(terms: readonly WeightedTerm[], smoothing: SmoothingParameters): ScoredPassages {
   const totalWeight = terms.reduce((sum, term) => sum + term.weight, 0);
   const passages = new Map<number, PassageScore & { absent: number }>();
   for (const term of terms) {
@@ -77,9 +91,13 @@ export function scoreDocuments(terms: readonly WeightedTerm[], smoothing: Smooth
     }
   }
   const documents = new Map<number, PassageScore>();
+  let maximum = -Infinity;
+  for (const entry of passages.values()) maximum = Math.max(maximum, entry.score);
+  let sum = 0;
   for (const { passageId, documentId, length, score, positiveTerms } of passages.values()) {
+    sum += Math.exp(score - maximum);
     const best = documents.get(documentId);
     if (!best || score > best.score) documents.set(documentId, { passageId, documentId, length, score, positiveTerms });
   }
-  return documents;
+  return { documents, enumeratedLogSumExp: passages.size === 0 ? -Infinity : maximum + Math.log(sum), enumeratedPassages: passages.size };
 }

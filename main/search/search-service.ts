@@ -1,6 +1,11 @@
 // Text search over the index: tokenise the query, score passages by query likelihood (a sum of PMI),
-// expand the query from the best passages and score again, keep documents that carry positive evidence
-// for the query (and, on request, clear a bits threshold), attach snippets. The background model is
+// expand the query from the best passages and score again, and report each document's PMI with the
+// query it was ranked by (the typed words mixed with their expansion), in bits:
+// bits = log2 p(q'|d) / p(q'|C). The list is ordered by exactly the bits shown and keeps documents with
+// positive bits that carry positive evidence for some query word (showWeaker drops the bits condition;
+// minBits replaces it by a stricter cut); each result's `why` lists the typed words' own bits. A word
+// typed c times weighs 4c / (3 + c) (BM25's query-term saturation, k3 = 3): once counts 1, twice 1.6,
+// never more than 4, so repeating a word cannot multiply the evidence. The background model is
 // p(w|C) = df(w) / Σ df: each passage counts once per distinct word, so one long document repeating a
 // word cannot make it look common (measured better than cf / |C| on every test collection).
 import type { Database } from 'better-sqlite3';
@@ -10,7 +15,14 @@ import { DocumentsRepository } from '../../db/repositories/documents-repository.
 import { TextIndexReader, type PostingList } from '../../db/repositories/text-index-repository.js';
 import { DEFAULT_SEARCH_PARAMETERS, type SearchParameters } from './parameters.js';
 import { feedbackTermWeights } from './query-expansion.js';
-import { absentTermPmi, scoreDocuments, type PassageScore, type SmoothingParameters, type WeightedTerm } from './query-likelihood.js';
+import {
+  scorePassages,
+  termPmi,
+  type PassageScore,
+  type ScoredPassages,
+  type SmoothingParameters,
+  type WeightedTerm,
+} from './query-likelihood.js';
 import { makeSnippet } from './snippets.js';
 import { termFrequencies, tokenize } from './tokenizer.js';
 
@@ -25,6 +37,14 @@ export interface TextSearchOutcome extends SearchResponse {
 }
 
 const LN2 = Math.LN2;
+
+/** The query weight of a word typed `count` times: (k3 + 1) c / (k3 + c), at most k3 + 1. */
+export function repeatedWordWeight(count: number, saturation = DEFAULT_SEARCH_PARAMETERS.queryTermSaturation): number {
+  return ((saturation + 1) * count) / (saturation + count);
+}
+
+/** The model named in each text result's `why`. */
+export const TEXT_MODEL_NAME = 'query likelihood (Dirichlet + query noise), PMI';
 
 export class SearchService {
   private readonly reader: TextIndexReader;
@@ -83,33 +103,71 @@ export class SearchService {
       }
       const collectionProbability = statistics.df / totals.postings;
       collectionProbabilities.set(statistics.id, collectionProbability);
-      original.push({ termId: statistics.id, weight: count, collectionProbability, postings: postingsOf(statistics.id) });
+      original.push({
+        termId: statistics.id,
+        weight: repeatedWordWeight(count, this.parameters.queryTermSaturation),
+        collectionProbability,
+        postings: postingsOf(statistics.id),
+      });
     }
     if (original.length === 0) return finish([], unknownTerms, mu);
 
-    const originalScores = scoreDocuments(original, smoothing);
-    let rankingScores = originalScores;
+    const originalScores = scorePassages(original, smoothing);
+    let ranking = originalScores;
+    let expansionTerms = 0;
     const expansion = this.parameters.expansion;
     if (expansion && expansion.feedbackWeight > 0) {
-      rankingScores = this.expandAndRescore(original, originalScores, smoothing, totals.postings, collectionProbabilities, postingsOf);
+      const expanded = this.expandAndRescore(
+        original,
+        originalScores.documents,
+        smoothing,
+        totals.postings,
+        collectionProbabilities,
+        postingsOf,
+      );
+      if (expanded) {
+        ranking = expanded.scores;
+        expansionTerms = expanded.terms;
+      }
     }
 
-    // The original query's PMI of a document the expansion alone found: every original term is absent.
-    const queryWeight = original.reduce((sum, term) => sum + term.weight, 0);
-    const originalBits = (entry: PassageScore) =>
-      (originalScores.get(entry.documentId)?.score ?? queryWeight * absentTermPmi(entry.length, smoothing)) / LN2;
+    // bits = log2 p(q'|d) / p(q'|C) for the query q' the list is ranked by (the typed words, expanded).
+    const bitsOf = (score: number) => score / LN2;
+
     const minimumBits = request.minBits ?? this.parameters.minimumBits;
     if (minimumBits !== undefined && minimumBits !== null && !Number.isFinite(minimumBits))
       throw invalidType('minBits', 'a finite number', minimumBits);
-    const ranked = [...rankingScores.values()]
-      // "No match" rule: a result must use some word of the query it is ranked by more than the collection does.
-      .filter(
-        (entry) => entry.positiveTerms > 0 && (minimumBits === null || minimumBits === undefined || originalBits(entry) > minimumBits),
-      )
+    const showWeaker = request.showWeaker === true;
+    const ranked = [...ranking.documents.values()]
+      // "No match" rule: a result must use some word of the query it is ranked by more than the collection
+      // does, and (unless weaker results are asked for) be more likely than an average passage under it.
+      .filter((entry) => {
+        if (entry.positiveTerms === 0) return false;
+        const bits = bitsOf(entry.score);
+        if (minimumBits !== null && minimumBits !== undefined) return bits > minimumBits;
+        return showWeaker || bits > 0;
+      })
       .sort((a, b) => b.score - a.score || a.documentId - b.documentId)
       .slice(0, limit);
     const display = this.documents.display(ranked.map((entry) => entry.documentId));
     const queryTerms = new Set(queryCounts.keys());
+    // The typed words' own bits in each listed passage: one scan of each word's postings for the whole list.
+    const listedPassages = new Map(ranked.map((entry) => [entry.passageId, entry.length]));
+    const typedBits = new Map<number, Array<{ term: string; bits: number }>>();
+    for (const term of original) {
+      const word = this.reader.termById(term.termId)?.term ?? String(term.termId);
+      const { passageIds, termFrequencies } = term.postings;
+      for (let index = 0; index < passageIds.length; index++) {
+        const length = listedPassages.get(passageIds[index]);
+        if (length === undefined) continue;
+        const bits = (term.weight * termPmi(termFrequencies[index], length, term.collectionProbability, smoothing)) / LN2;
+        if (bits <= 0) continue;
+        const list = typedBits.get(passageIds[index]) ?? [];
+        list.push({ term: word, bits: round(bits) });
+        typedBits.set(passageIds[index], list);
+      }
+    }
+    const notes = expansionTerms > 0 ? [`ranked with ${expansionTerms} expansion words learned from the best passages`] : [];
     const results: SearchResult[] = [];
     for (const entry of ranked) {
       const document = display.get(entry.documentId);
@@ -118,10 +176,15 @@ export class SearchService {
       results.push({
         path: document.path,
         score: round(entry.score),
-        bits: round(originalBits(entry)),
+        bits: round(bitsOf(entry.score)),
         kind: 'text',
         title: document.title,
         snippet: passage ? makeSnippet(passage.text, queryTerms) : '',
+        why: {
+          model: TEXT_MODEL_NAME,
+          matchedTerms: typedBits.get(entry.passageId) ?? [],
+          notes,
+        },
       });
     }
     return finish(results, unknownTerms, mu);
@@ -134,7 +197,7 @@ export class SearchService {
     totalPostings: number,
     collectionProbabilities: Map<number, number>,
     postingsOf: (termId: number) => PostingList,
-  ): Map<number, PassageScore> {
+  ): { scores: ScoredPassages; terms: number } | undefined {
     const expansion = this.parameters.expansion!;
     const feedback = [...originalScores.values()]
       .filter((entry) => entry.score > 0)
@@ -150,7 +213,7 @@ export class SearchService {
       return probability;
     };
     const feedbackWeights = feedbackTermWeights(feedback, probabilityOf, expansion);
-    if (feedbackWeights.size === 0) return originalScores;
+    if (feedbackWeights.size === 0) return undefined;
     // Mixed query: (1 − λ) · original + λ · feedback model, scaled to the original query's total weight.
     const queryWeight = original.reduce((sum, term) => sum + term.weight, 0);
     const lambda = expansion.feedbackWeight;
@@ -163,7 +226,7 @@ export class SearchService {
       collectionProbability: probabilityOf(termId),
       postings: postingsOf(termId),
     }));
-    return scoreDocuments(expanded, smoothing);
+    return { scores: scorePassages(expanded, smoothing), terms: feedbackWeights.size };
   }
 }
 

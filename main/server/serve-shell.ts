@@ -4,8 +4,8 @@
 // this; closing stops the watcher first, then the server, then the core.
 import type { IndexReport } from '../api/contract.js';
 import type { MilensCore } from '../core/api.js';
-import { startCollectionWatcher, stopCollectionWatcher } from '../core/collection-calls.js';
 import path from 'node:path';
+import { startCollectionWatcher, stopCollectionWatcher, thumbnailServerOf } from '../core/collection-calls.js';
 import { itemFile } from '../core/item-files.js';
 import { startServer, type RunningServer, type ServeOptions } from './server.js';
 import { persistentAccessToken } from './token-store.js';
@@ -45,6 +45,7 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
       api: core.api,
       events: core.context,
       itemFiles: (itemId) => itemFile(core.context.database(), itemId),
+      thumbnails: (pathname) => thumbnailServerOf(core.context).forPath(pathname),
     });
   } catch (error) {
     core.close();

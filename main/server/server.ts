@@ -13,6 +13,7 @@ import { setCommonHeaders } from './security-headers.js';
 import { defaultRendererFolder, serveStaticFile } from './static-files.js';
 import { ITEM_FILE_PREFIX, serveItemFile, type ItemFileSource } from './item-file-route.js';
 import { sendTokenPage } from './token-page.js';
+import { THUMBNAIL_CONTENT_TYPE, THUMBNAIL_ROUTE_PREFIX } from '../ingest/images/thumbnail-urls.js';
 
 /** API bodies are small JSON requests; anything bigger is a mistake or an attack. */
 export const MAXIMUM_BODY_BYTES = 1024 * 1024;
@@ -29,6 +30,11 @@ export interface ServeOptions {
   token?: string;
   /** Resolves an indexed item's id to its file, for GET /files/<id>; without it that route answers 404. */
   itemFiles?: ItemFileSource;
+  /**
+   * Thumbnails of indexed photos for `GET /thumbnails/<itemId>/<small|large>`: the WebP bytes, or
+   * undefined for a 404. Only the request path is passed, and only to this lookup by item id.
+   */
+  thumbnails?: (pathname: string) => Promise<Uint8Array | undefined>;
   log?: (line: string) => void;
 }
 
@@ -98,6 +104,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     if (url.pathname.startsWith(ITEM_FILE_PREFIX))
       return serveItemFile(options.itemFiles, url.pathname, url.searchParams.has('download'), response, request.method === 'HEAD');
+    if (url.pathname.startsWith(THUMBNAIL_ROUTE_PREFIX)) return sendThumbnail(response, url.pathname, request.method === 'HEAD');
     const queryToken = url.searchParams.get('token');
     const result = await serveStaticFile(rendererFolder, url.pathname, response, request.method === 'HEAD', () => {
       // The page itself reads the token from its URL for API calls; the cookie lets the browser fetch
@@ -108,6 +115,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
     });
     if (result.status !== 200) log(`serve: ${result.status} GET ${url.pathname}`);
+  }
+
+  async function sendThumbnail(response: ServerResponse, pathname: string, headOnly: boolean): Promise<void> {
+    const bytes = options.thumbnails ? await options.thumbnails(pathname) : undefined;
+    if (!bytes) {
+      log(`serve: 404 GET ${pathname}`);
+      return sendText(response, 404, 'Not found');
+    }
+    response.statusCode = 200;
+    response.setHeader('Content-Type', THUMBNAIL_CONTENT_TYPE);
+    // Private: a thumbnail is the person's own photo. Short-lived: the item may be re-indexed.
+    response.setHeader('Cache-Control', 'private, max-age=300');
+    response.setHeader('Content-Length', bytes.length);
+    response.end(headOnly ? undefined : bytes);
   }
 
   function authenticate(request: IncomingMessage, url: URL, accepted: TokenSource[]): { status: 401 | 403; reason: string } | undefined {

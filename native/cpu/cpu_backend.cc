@@ -26,7 +26,8 @@ bool cpu_init(std::string& device, std::string&) {
 
 const Backend cpu_backend{
     "cpu",          cpu_capabilities, cpu_init, cpu::similarity_topk, cpu::log_sum_exp, cpu::ksg_counts,
-    cpu::ross_counts, cpu::joint_histogram, cpu::read_sum, cpu::create_index, cpu::search_index, cpu::destroy_index,
+    cpu::ross_counts, cpu::joint_histogram, cpu::read_sum, cpu::create_index, cpu::search_index, cpu::search_index_logits,
+    cpu::destroy_index,
 };
 
 }  // namespace milens

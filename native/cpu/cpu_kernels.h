@@ -14,6 +14,18 @@ void similarity_topk(const SimilarityInput& input, TopKOutput& output);
 void create_index(ResidentIndex& index);
 void search_index(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output);
 void destroy_index(ResidentIndex& index);
+/** The fused top-k + log-sum-exp + moments pass over a store the CPU can read (see LogitTransform). */
+void similarity_logits(const SimilarityInput& input, const LogitTransform& transform, TopKOutput& output, LogitMoments& moments);
+void search_index_logits(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, const LogitTransform& transform,
+                         TopKOutput& output, LogitMoments& moments);
+/** Streaming log-sum-exp state: a running maximum and the sum of exp(x − maximum). */
+struct LogSumExpState {
+  double maximum;
+  double sum;
+};
+/** Merges b into a: the same result as streaming both parts in one pass. */
+void merge_log_sum_exp(LogSumExpState& a, const LogSumExpState& b);
+double finish_log_sum_exp(const LogSumExpState& state);
 void log_sum_exp(const float* matrix, int64_t rows, int64_t columns, bool over_rows, double* result);
 void ksg_counts(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                 int32_t* count_x, int32_t* count_y);

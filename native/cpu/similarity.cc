@@ -247,6 +247,137 @@ void similarity_topk(const SimilarityInput& input, TopKOutput& output) {
   }
 }
 
+void merge_log_sum_exp(LogSumExpState& a, const LogSumExpState& b) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  if (b.maximum == -inf || a.maximum == inf) return;
+  if (b.maximum == inf || a.maximum == -inf) {
+    a = b;
+    return;
+  }
+  if (b.maximum > a.maximum) {
+    a.sum = a.sum * std::exp(a.maximum - b.maximum) + b.sum;
+    a.maximum = b.maximum;
+  } else {
+    a.sum += b.sum * std::exp(b.maximum - a.maximum);
+  }
+}
+
+double finish_log_sum_exp(const LogSumExpState& state) {
+  if (!std::isfinite(state.maximum)) return state.maximum;
+  return state.maximum + std::log(state.sum);
+}
+
+namespace {
+
+/** One query's running state in one thread's rows: the top k by logit and the moments of every logit. */
+struct LogitAccumulator {
+  explicit LogitAccumulator(int32_t k) : heap(k) {}
+  TopKHeap heap;
+  LogSumExpState log_sum_exp{-std::numeric_limits<double>::infinity(), 0.0};
+  double sum = 0;
+  double sum_squares = 0;
+};
+
+}  // namespace
+
+void similarity_logits(const SimilarityInput& input, const LogitTransform& transform, TopKOutput& output, LogitMoments& moments) {
+  const DotFunction dot = choose_dot(input.dtype);
+  const size_t row_bytes = element_size(input.dtype) * static_cast<size_t>(input.dimension);
+  const char* base = static_cast<const char*>(input.data);
+  const int64_t min_rows = std::max<int64_t>(64, (1 << 18) / std::max<int64_t>(1, input.dimension * std::max<int64_t>(1, input.query_count)));
+  const int chunks = chunk_count(input.count, min_rows);
+  std::vector<std::vector<LogitAccumulator>> accumulators(chunks);
+  constexpr int64_t kNoNaN = std::numeric_limits<int64_t>::max();
+  std::vector<int64_t> nan_row(chunks, kNoNaN), nan_query(chunks, 0);
+  constexpr int64_t kBlock = 16;  // rows scored against every query while they are in L1/L2
+  const float scale = transform.scale;
+  const float* offsets = transform.offsets;
+
+  parallel_for(0, input.count, min_rows, [&](int chunk, int64_t from, int64_t to) {
+    std::vector<LogitAccumulator>& local = accumulators[chunk];
+    local.assign(input.query_count, LogitAccumulator(input.k));
+    float logits[kBlock];
+    for (int64_t start = from; start < to; start += kBlock) {
+      const int64_t stop = std::min(to, start + kBlock);
+      const int64_t rows = stop - start;
+      for (int64_t q = 0; q < input.query_count; ++q) {
+        const float* query = input.queries + q * input.dimension;
+        LogitAccumulator& accumulator = local[q];
+        float block_maximum = -std::numeric_limits<float>::infinity();
+        bool nan_seen = false;
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t row = start + r;
+          float score = dot(query, base + row * row_bytes, input.dimension);
+          if (input.dtype == Dtype::Int8) score *= input.scales[row];
+          if (score != score) {
+            if (row < nan_row[chunk] || (row == nan_row[chunk] && q < nan_query[chunk])) {
+              nan_row[chunk] = row;
+              nan_query[chunk] = q;
+            }
+            nan_seen = true;
+            break;
+          }
+          const float logit = scale * score - (offsets ? offsets[row] : 0.0f);
+          logits[r] = logit;
+          block_maximum = std::max(block_maximum, logit);
+          if (logit >= accumulator.heap.threshold()) accumulator.heap.push(logit, static_cast<int32_t>(row));
+        }
+        if (nan_seen) continue;
+        // One exp per row in float against the block's maximum (every term ≤ 1), one double merge per block.
+        LogSumExpState block{block_maximum, 0.0};
+        if (std::isfinite(block_maximum)) {
+          float block_sum = 0;
+          double sum = 0, sum_squares = 0;
+          for (int64_t r = 0; r < rows; ++r) {
+            block_sum += std::exp(logits[r] - block_maximum);
+            sum += logits[r];
+            sum_squares += static_cast<double>(logits[r]) * logits[r];
+          }
+          block.sum = block_sum;
+          accumulator.sum += sum;
+          accumulator.sum_squares += sum_squares;
+        } else {
+          if (block_maximum == std::numeric_limits<float>::infinity()) block.sum = 1.0;
+          for (int64_t r = 0; r < rows; ++r) {
+            accumulator.sum += logits[r];
+            accumulator.sum_squares += static_cast<double>(logits[r]) * logits[r];
+          }
+        }
+        merge_log_sum_exp(accumulator.log_sum_exp, block);
+      }
+      if (nan_row[chunk] != kNoNaN) return;  // this chunk already failed; its first NaN is the one reported
+    }
+  });
+
+  int64_t first_nan_row = kNoNaN, first_nan_query = 0;
+  for (int chunk = 0; chunk < chunks; ++chunk) {
+    if (nan_row[chunk] < first_nan_row) {
+      first_nan_row = nan_row[chunk];
+      first_nan_query = nan_query[chunk];
+    }
+  }
+  if (first_nan_row != kNoNaN) throw_nan_score(first_nan_query, first_nan_row);
+
+  std::vector<ScoredItem> candidates;
+  for (int64_t q = 0; q < input.query_count; ++q) {
+    candidates.clear();
+    LogSumExpState total{-std::numeric_limits<double>::infinity(), 0.0};
+    double sum = 0, sum_squares = 0;
+    for (const std::vector<LogitAccumulator>& local : accumulators) {
+      if (local.empty()) continue;
+      const LogitAccumulator& accumulator = local[q];
+      candidates.insert(candidates.end(), accumulator.heap.items().begin(), accumulator.heap.items().end());
+      merge_log_sum_exp(total, accumulator.log_sum_exp);
+      sum += accumulator.sum;
+      sum_squares += accumulator.sum_squares;
+    }
+    write_top_k(candidates.data(), static_cast<int64_t>(candidates.size()), input.k, output.indices + q * input.k, output.scores + q * input.k);
+    moments.log_sum_exp[q] = finish_log_sum_exp(total);
+    moments.sum[q] = sum;
+    moments.sum_squares[q] = sum_squares;
+  }
+}
+
 double read_sum(const void* data, int64_t bytes) {
   const unsigned char* base = static_cast<const unsigned char*>(data);
   const int chunks = chunk_count(bytes, 1 << 20);
@@ -276,6 +407,11 @@ void create_index(ResidentIndex& index) {
 
 void search_index(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output) {
   similarity_topk(similarity_input(index.store, queries, query_count, k), output);
+}
+
+void search_index_logits(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, const LogitTransform& transform,
+                         TopKOutput& output, LogitMoments& moments) {
+  similarity_logits(similarity_input(index.store, queries, query_count, k), transform, output, moments);
 }
 
 void destroy_index(ResidentIndex&) {}

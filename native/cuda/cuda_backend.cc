@@ -32,7 +32,8 @@ bool cuda_init(std::string& device, std::string& reason) {
 
 const Backend cuda_backend{
     "cuda",          cuda_capabilities, cuda_init, cuda::similarity_topk, cuda::log_sum_exp, cpu::ksg_counts,
-    cpu::ross_counts, cuda::joint_histogram, cuda::read_sum, cuda::create_index, cuda::search_index, cuda::destroy_index,
+    cpu::ross_counts, cuda::joint_histogram, cuda::read_sum, cuda::create_index, cuda::search_index, cuda::search_index_logits,
+    cuda::destroy_index,
 };
 
 }  // namespace milens

@@ -14,6 +14,8 @@ namespace milens::cuda {
 void similarity_topk(const SimilarityInput& input, TopKOutput& output);
 void create_index(ResidentIndex& index);
 void search_index(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output);
+void search_index_logits(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, const LogitTransform& transform,
+                         TopKOutput& output, LogitMoments& moments);
 void destroy_index(ResidentIndex& index);
 void log_sum_exp(const float* matrix, int64_t rows, int64_t columns, bool over_rows, double* result);
 void joint_histogram(const int32_t* a, const int32_t* b, int64_t n, int64_t a_levels, int64_t b_levels, double* counts);

@@ -29,9 +29,11 @@ __device__ inline float load_value(const float* row, int64_t i) { return row[i];
 __device__ inline float load_value(const __half* row, int64_t i) { return __half2float(row[i]); }
 __device__ inline float load_value(const int8_t* row, int64_t i) { return static_cast<float>(row[i]); }
 
+/** Scores rows; with `offsets` set (the fused PMI pass) each score becomes scale · score − offsets[row]. */
 template <class T>
 __global__ void score_rows(const float* queries, int64_t query_count, const T* rows, const float* scales, int64_t row_count,
-                           int64_t dimension, int64_t first_row, float* scores, unsigned long long* first_nan) {
+                           int64_t dimension, int64_t first_row, float* scores, unsigned long long* first_nan, float logit_scale,
+                           const float* offsets) {
   const int64_t row = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
   const int lane = threadIdx.x % kWarp;
   if (row >= row_count) return;
@@ -44,8 +46,9 @@ __global__ void score_rows(const float* queries, int64_t query_count, const T* r
     if (lane == 0) {
       float score = partial;
       if (scales) score *= scales[row];
-      scores[q * row_count + row] = score;
       if (score != score) atomicMin(first_nan, static_cast<unsigned long long>((first_row + row) * query_count + q));
+      if (logit_scale != 1.f || offsets) score = logit_scale * score - (offsets ? offsets[row] : 0.f);
+      scores[q * row_count + row] = score;
     }
   }
 }
@@ -55,14 +58,28 @@ struct Candidate {
   int32_t index;
 };
 
+/** One segment's share of the per-query moments: log-sum-exp state (maximum, Σ exp(x − maximum)), Σ x, Σ x². */
+struct SegmentMoments {
+  double maximum;
+  double exp_sum;
+  double sum;
+  double sum_squares;
+};
+
 __device__ inline bool better(float score_a, int32_t index_a, float score_b, int32_t index_b) {
   return score_a > score_b || (score_a == score_b && index_a < index_b);
 }
 
-__global__ void segment_top_k(const float* scores, int64_t row_count, int64_t first_row, int32_t keep, Candidate* out) {
+/**
+ * With `moments` set, the block first reduces its segment's log-sum-exp state and moments (the fused
+ * PMI pass reads each score once, here, for both); NaN scores are left out (the flag reports them).
+ */
+__global__ void segment_top_k(const float* scores, int64_t row_count, int64_t first_row, int32_t keep, Candidate* out, SegmentMoments* moments) {
   __shared__ float best_score[kSegment];
   __shared__ int32_t best_slot[kSegment];
   __shared__ bool taken[kSegment];
+  __shared__ double reduce_a[kSegment];
+  __shared__ double reduce_b[kSegment];
   const int64_t q = blockIdx.y;
   const int64_t start = static_cast<int64_t>(blockIdx.x) * kSegment;
   const int slot = threadIdx.x;
@@ -73,6 +90,38 @@ __global__ void segment_top_k(const float* scores, int64_t row_count, int64_t fi
   const int32_t length = static_cast<int32_t>(remaining < kSegment ? remaining : kSegment);
   const int32_t rounds = keep < length ? keep : length;
   Candidate* destination = out + (q * gridDim.x + blockIdx.x) * keep;
+  if (moments) {
+    const bool counted = present && own == own;
+    // Block maximum, then Σ exp(x − maximum), Σ x and Σ x² (two reductions of two doubles each).
+    reduce_a[slot] = counted ? own : -INFINITY;
+    __syncthreads();
+    for (int stride = kSegment / 2; stride > 0; stride /= 2) {
+      if (slot < stride) reduce_a[slot] = fmax(reduce_a[slot], reduce_a[slot + stride]);
+      __syncthreads();
+    }
+    const double maximum = reduce_a[0];
+    __syncthreads();
+    const bool finite_maximum = isfinite(maximum);
+    reduce_a[slot] = counted && finite_maximum ? exp(static_cast<double>(own) - maximum) : (counted && own == maximum ? 1.0 : 0.0);
+    reduce_b[slot] = counted ? own : 0.0;
+    __syncthreads();
+    for (int stride = kSegment / 2; stride > 0; stride /= 2) {
+      if (slot < stride) {
+        reduce_a[slot] += reduce_a[slot + stride];
+        reduce_b[slot] += reduce_b[slot + stride];
+      }
+      __syncthreads();
+    }
+    const double exp_sum = reduce_a[0], sum = reduce_b[0];
+    __syncthreads();
+    reduce_a[slot] = counted ? static_cast<double>(own) * own : 0.0;
+    __syncthreads();
+    for (int stride = kSegment / 2; stride > 0; stride /= 2) {
+      if (slot < stride) reduce_a[slot] += reduce_a[slot + stride];
+      __syncthreads();
+    }
+    if (slot == 0) moments[q * gridDim.x + blockIdx.x] = SegmentMoments{maximum, exp_sum, sum, reduce_a[0]};
+  }
   __syncthreads();
   for (int32_t round = 0; round < rounds; ++round) {
     best_score[slot] = taken[slot] ? -INFINITY : own;
@@ -107,7 +156,8 @@ __global__ void segment_top_k(const float* scores, int64_t row_count, int64_t fi
  * device memory at resident_rows / resident_scales; otherwise each chunk is copied from input.data.
  */
 template <class T>
-void run_chunks(const SimilarityInput& input, TopKOutput& output, bool resident, const T* resident_rows, const float* resident_scales) {
+void run_chunks(const SimilarityInput& input, TopKOutput& output, bool resident, const T* resident_rows, const float* resident_scales,
+                const LogitTransform* transform = nullptr, LogitMoments* moments_out = nullptr) {
   const int64_t q_count = input.query_count, dimension = input.dimension;
   const bool scaled = resident ? resident_scales != nullptr : input.scales != nullptr;
   const int32_t keep = std::min<int32_t>(input.k, kSegment);
@@ -125,6 +175,14 @@ void run_chunks(const SimilarityInput& input, TopKOutput& output, bool resident,
   DeviceBuffer<float> scores(rows_here_max * q_count);
   const int64_t segments_max = (rows_here_max + kSegment - 1) / kSegment;
   DeviceBuffer<Candidate> candidates(segments_max * q_count * keep);
+  DeviceBuffer<SegmentMoments> moments(transform ? segments_max * q_count : 0);
+  // The fused pass's per-row offsets go to the device once per call (4 bytes a row, against the 2·dimension of a stored f16 row).
+  DeviceBuffer<float> offsets(transform && transform->offsets ? input.count : 0);
+  if (transform && transform->offsets && input.count > 0)
+    check(cudaMemcpy(offsets.get(), transform->offsets, input.count * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy offsets");
+  std::vector<cpu::LogSumExpState> log_sum_exp(transform ? q_count : 0, cpu::LogSumExpState{-INFINITY, 0.0});
+  std::vector<double> sums(transform ? q_count : 0, 0.0), sum_squares(transform ? q_count : 0, 0.0);
+  std::vector<SegmentMoments> host_moments(transform ? segments_max * q_count : 0);
   DeviceBuffer<unsigned long long> first_nan(1);
   const unsigned long long no_nan = std::numeric_limits<unsigned long long>::max();
   check(cudaMemcpy(first_nan.get(), &no_nan, sizeof no_nan, cudaMemcpyHostToDevice), "cudaMemcpy flag");
@@ -146,12 +204,27 @@ void run_chunks(const SimilarityInput& input, TopKOutput& output, bool resident,
       chunk_scales = scaled ? scales.get() : nullptr;
     }
     const unsigned blocks = static_cast<unsigned>((rows_here + kRowsPerBlock - 1) / kRowsPerBlock);
+    const float logit_scale = transform ? transform->scale : 1.f;
+    const float* chunk_offsets = transform && transform->offsets ? offsets.get() + first : nullptr;
     score_rows<T><<<blocks, kRowsPerBlock * kWarp>>>(queries.get(), q_count, chunk, chunk_scales, rows_here, dimension, first, scores.get(),
-                                                    first_nan.get());
+                                                    first_nan.get(), logit_scale, chunk_offsets);
     check(cudaGetLastError(), "score_rows launch");
     const unsigned segments = static_cast<unsigned>((rows_here + kSegment - 1) / kSegment);
-    segment_top_k<<<dim3(segments, static_cast<unsigned>(q_count)), kSegment>>>(scores.get(), rows_here, first, keep, candidates.get());
+    segment_top_k<<<dim3(segments, static_cast<unsigned>(q_count)), kSegment>>>(scores.get(), rows_here, first, keep, candidates.get(),
+                                                                                 transform ? moments.get() : nullptr);
     check(cudaGetLastError(), "segment_top_k launch");
+    if (transform) {
+      check(cudaMemcpy(host_moments.data(), moments.get(), static_cast<size_t>(segments) * q_count * sizeof(SegmentMoments), cudaMemcpyDeviceToHost),
+            "cudaMemcpy moments");
+      for (int64_t q = 0; q < q_count; ++q) {
+        for (unsigned segment = 0; segment < segments; ++segment) {
+          const SegmentMoments& part = host_moments[q * segments + segment];
+          cpu::merge_log_sum_exp(log_sum_exp[q], cpu::LogSumExpState{part.maximum, part.exp_sum});
+          sums[q] += part.sum;
+          sum_squares[q] += part.sum_squares;
+        }
+      }
+    }
     const size_t candidate_count = static_cast<size_t>(segments) * q_count * keep;
     check(cudaMemcpy(host.data(), candidates.get(), candidate_count * sizeof(Candidate), cudaMemcpyDeviceToHost), "cudaMemcpy candidates");
     for (int64_t q = 0; q < q_count; ++q) {
@@ -171,6 +244,11 @@ void run_chunks(const SimilarityInput& input, TopKOutput& output, bool resident,
   if (nan_at != no_nan) cpu::throw_nan_score(static_cast<int64_t>(nan_at % q_count), static_cast<int64_t>(nan_at / q_count));
   for (int64_t q = 0; q < q_count; ++q) {
     cpu::write_top_k(kept[q].data(), static_cast<int64_t>(kept[q].size()), input.k, output.indices + q * input.k, output.scores + q * input.k);
+    if (transform) {
+      moments_out->log_sum_exp[q] = cpu::finish_log_sum_exp(log_sum_exp[q]);
+      moments_out->sum[q] = sums[q];
+      moments_out->sum_squares[q] = sum_squares[q];
+    }
   }
 }
 
@@ -230,6 +308,34 @@ void search_index(const ResidentIndex& index, const float* queries, int64_t quer
     case Dtype::F32: return run_chunks<float>(input, output, true, static_cast<const float*>(resident->rows), scales);
     case Dtype::F16: return run_chunks<__half>(input, output, true, static_cast<const __half*>(resident->rows), scales);
     case Dtype::Int8: return run_chunks<int8_t>(input, output, true, static_cast<const int8_t*>(resident->rows), scales);
+  }
+}
+
+void search_index_logits(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, const LogitTransform& transform,
+                         TopKOutput& output, LogitMoments& moments) {
+  const auto* resident = static_cast<const ResidentStore*>(index.state);
+  if (resident == nullptr) throw KernelError(ErrorKind::Generic, "the CUDA vector index holds no device store");
+  if (query_count == 0) return;
+  if (index.store.count == 0) {
+    for (int64_t q = 0; q < query_count; ++q) {
+      for (int32_t rank = 0; rank < k; ++rank) {
+        output.indices[q * k + rank] = -1;
+        output.scores[q * k + rank] = -INFINITY;
+      }
+      moments.log_sum_exp[q] = -INFINITY;
+      moments.sum[q] = 0;
+      moments.sum_squares[q] = 0;
+    }
+    return;
+  }
+  SimilarityInput input = similarity_input(index.store, queries, query_count, k);
+  input.data = nullptr;
+  input.scales = nullptr;
+  const float* scales = resident->scales;
+  switch (input.dtype) {
+    case Dtype::F32: return run_chunks<float>(input, output, true, static_cast<const float*>(resident->rows), scales, &transform, &moments);
+    case Dtype::F16: return run_chunks<__half>(input, output, true, static_cast<const __half*>(resident->rows), scales, &transform, &moments);
+    case Dtype::Int8: return run_chunks<int8_t>(input, output, true, static_cast<const int8_t*>(resident->rows), scales, &transform, &moments);
   }
 }
 

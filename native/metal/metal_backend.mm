@@ -275,6 +275,23 @@ void metal_search_index(const ResidentIndex& index, const float* queries, int64_
   score_and_select(similarity_input(index.store, queries, query_count, k), output, resident->rows, resident->scales);
 }
 
+/**
+ * The fused PMI pass (top k by logit plus log-sum-exp and moments) on a Metal index. The store lives in
+ * unified memory, so the CPU kernel reads the very buffer the GPU reads, in place: the caller's arrays
+ * while residency is Shared, else the index's one copy ([rows contents]). No per-query copy is made.
+ */
+void metal_search_index_logits(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, const LogitTransform& transform,
+                               TopKOutput& output, LogitMoments& moments) {
+  const auto* resident = static_cast<const MetalResidentStore*>(index.state);
+  if (resident == nullptr) throw KernelError(ErrorKind::Generic, "the Metal vector index holds no store");
+  SimilarityInput input = similarity_input(index.store, queries, query_count, k);
+  if (index.residency == Residency::Copy) {
+    input.data = [resident->rows contents];
+    input.scales = resident->scales != nil ? static_cast<const float*>([resident->scales contents]) : nullptr;
+  }
+  cpu::similarity_logits(input, transform, output, moments);
+}
+
 void metal_destroy_index(ResidentIndex& index) {
   delete static_cast<MetalResidentStore*>(index.state);
   index.state = nullptr;
@@ -284,7 +301,8 @@ void metal_destroy_index(ResidentIndex& index) {
 
 const Backend metal_backend{
     "metal",          metal_capabilities, metal_init, metal_similarity_topk, cpu::log_sum_exp, cpu::ksg_counts,
-    cpu::ross_counts, cpu::joint_histogram, cpu::read_sum, metal_create_index, metal_search_index, metal_destroy_index,
+    cpu::ross_counts, cpu::joint_histogram, cpu::read_sum, metal_create_index, metal_search_index,
+    metal_search_index_logits, metal_destroy_index,
 };
 
 }  // namespace milens

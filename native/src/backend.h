@@ -69,6 +69,23 @@ struct TopKOutput {
   float* scores;     // query_count × k, padded with -infinity
 };
 
+/**
+ * The fused PMI pass of a resident index: each stored row's logit for a query is
+ * scale · (query · row) − offsets[row] (offsets null: no per-row term). The top k are selected by that
+ * logit, and over every row the pass also accumulates log Σ exp(logit), Σ logit and Σ logit², so the
+ * softmax normaliser and the background's moments come from the same single read of the store.
+ */
+struct LogitTransform {
+  float scale;
+  const float* offsets;  // count values, or nullptr
+};
+
+struct LogitMoments {
+  double* log_sum_exp;  // query_count
+  double* sum;          // query_count
+  double* sum_squares;  // query_count
+};
+
 struct Capabilities {
   bool f32, f16, int8;
   bool unified_memory;
@@ -95,6 +112,9 @@ struct Backend {
   void (*create_index)(ResidentIndex& index);
   /** similarity_topk against a resident store: same results, ordering, padding and NaN errors. */
   void (*search_index)(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, TopKOutput& output);
+  /** search_index with the logit transform, plus the per-query moments over every row (LogitTransform). */
+  void (*search_index_logits)(const ResidentIndex& index, const float* queries, int64_t query_count, int32_t k, const LogitTransform& transform,
+                              TopKOutput& output, LogitMoments& moments);
   /** Frees what create_index allocated; never throws. */
   void (*destroy_index)(ResidentIndex& index);
 };

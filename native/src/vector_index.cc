@@ -13,6 +13,7 @@
 #include "vector_index.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -99,6 +100,7 @@ class VectorIndex : public Napi::ObjectWrap<VectorIndex> {
     return DefineClass(env, "VectorIndex",
                        {
                            InstanceMethod<&VectorIndex::Search>("search"),
+                           InstanceMethod<&VectorIndex::SearchLogits>("searchLogits"),
                            InstanceMethod<&VectorIndex::Dispose>("dispose"),
                            InstanceAccessor<&VectorIndex::GetBackend>("backend"),
                            InstanceAccessor<&VectorIndex::GetDtype>("dtype"),
@@ -124,6 +126,10 @@ class VectorIndex : public Napi::ObjectWrap<VectorIndex> {
 
  private:
   Napi::Value Search(const Napi::CallbackInfo& info);
+  Napi::Value SearchLogits(const Napi::CallbackInfo& info);
+  /** The checks every search makes before queuing: not disposed, queries finite and sized, store unchanged. */
+  Napi::Float32Array CheckedQueries(const Napi::CallbackInfo& info, size_t expected_arguments, const char* method, int64_t& query_count,
+                                    int64_t& k);
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     state_.reset();  // idempotent; the handle is freed when the last search in flight lets go of it
@@ -189,22 +195,93 @@ class SearchIndexWorker : public TopKWorker {
   int32_t k_;
 };
 
-Napi::Value VectorIndex::Search(const Napi::CallbackInfo& info) {
+/** A fused PMI search's result: the top k by logit and, per query, log Σ exp, Σ and Σ² of every logit. */
+class SearchLogitsWorker : public TopKWorker {
+ public:
+  SearchLogitsWorker(Napi::Env env, std::shared_ptr<IndexState> state, const float* queries, int64_t query_count, int32_t k, LogitTransform transform,
+                     Napi::Int32Array indices, Napi::Float32Array scores, Napi::Float64Array moments)
+      : TopKWorker(env, "milens.VectorIndex.searchLogits", indices, scores), state_(std::move(state)), queries_(queries),
+        query_count_(query_count), k_(k), transform_(transform), moments_array_(Napi::Persistent(moments)),
+        moments_{moments.Data(), moments.Data() + query_count, moments.Data() + 2 * query_count} {}
+
+ protected:
+  void Run() override { state_->backend.search_index_logits(state_->index, queries_, query_count_, k_, transform_, output_, moments_); }
+
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object result = TopKWorker::Result(env).As<Napi::Object>();
+    const Napi::Float64Array moments = moments_array_.Value();
+    const size_t bytes = static_cast<size_t>(query_count_) * sizeof(double);
+    result.Set("logSumExp", Napi::Float64Array::New(env, query_count_, moments.ArrayBuffer(), 0));
+    result.Set("sum", Napi::Float64Array::New(env, query_count_, moments.ArrayBuffer(), bytes));
+    result.Set("sumSquares", Napi::Float64Array::New(env, query_count_, moments.ArrayBuffer(), 2 * bytes));
+    return result;
+  }
+
+ private:
+  std::shared_ptr<IndexState> state_;
+  const float* queries_;
+  int64_t query_count_;
+  int32_t k_;
+  LogitTransform transform_;
+  Napi::Reference<Napi::Float64Array> moments_array_;
+  LogitMoments moments_;
+};
+
+Napi::Float32Array VectorIndex::CheckedQueries(const Napi::CallbackInfo& info, size_t expected_arguments, const char* method, int64_t& query_count,
+                                               int64_t& k) {
   Napi::Env env = info.Env();
   if (!state_) throw Napi::Error::New(env, kDisposedMessage);
-  if (info.Length() != 3) throw Napi::TypeError::New(env, "search expects 3 arguments but received " + std::to_string(info.Length()));
+  if (info.Length() != expected_arguments)
+    throw Napi::TypeError::New(env, std::string(method) + " expects " + std::to_string(expected_arguments) + " arguments but received " +
+                                        std::to_string(info.Length()));
   Napi::Float32Array queries = typed_argument<float>(info, 0, "queries", napi_float32_array, "Float32Array");
-  const int64_t query_count = integer_argument(info, 1, "queryCount", 0, INT32_MAX);
-  const int64_t k = integer_argument(info, 2, "k", 1, 4096);
+  query_count = integer_argument(info, 1, "queryCount", 0, INT32_MAX);
+  k = integer_argument(info, 2, "k", 1, 4096);
   require_length(env, queries, "queries", query_count * store_.dimension);
   require_finite_queries(env, queries.Data(), query_count * store_.dimension);
   for (const HeldArray& held : state_->held) {
     if (!held.unchanged()) throw Napi::Error::New(env, kChangedStoreMessage);
   }
+  return queries;
+}
+
+Napi::Value VectorIndex::Search(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t query_count = 0, k = 0;
+  Napi::Float32Array queries = CheckedQueries(info, 3, "search", query_count, k);
   Napi::Int32Array indices = Napi::Int32Array::New(env, static_cast<size_t>(query_count * k));
   Napi::Float32Array scores = Napi::Float32Array::New(env, static_cast<size_t>(query_count * k));
   auto* worker = new SearchIndexWorker(env, state_, queries.Data(), query_count, static_cast<int32_t>(k), indices, scores);
   worker->Keep(queries);
+  return worker->Queue();
+}
+
+/** searchLogits(queries, queryCount, k, scale, offsets | null): the fused PMI pass (backend.h LogitTransform). */
+Napi::Value VectorIndex::SearchLogits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t query_count = 0, k = 0;
+  Napi::Float32Array queries = CheckedQueries(info, 5, "searchLogits", query_count, k);
+  if (!info[3].IsNumber()) throw_type(env, "scale", "a positive finite number", info[3]);
+  const double scale = info[3].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(scale) || scale <= 0) throw_range(env, "scale", "a positive finite number", info[3]);
+  const float* offsets = nullptr;
+  Napi::Float32Array offsets_array;
+  if (!info[4].IsNull() && !info[4].IsUndefined()) {
+    offsets_array = typed_argument<float>(info, 4, "offsets", napi_float32_array, "Float32Array or null");
+    require_length(env, offsets_array, "offsets", store_.count);
+    for (size_t i = 0; i < offsets_array.ElementLength(); ++i) {
+      if (!std::isfinite(offsets_array[i]))
+        throw_range(env, "offsets[" + std::to_string(i) + "]", "a finite number", Napi::Number::New(env, offsets_array[i]));
+    }
+    offsets = offsets_array.Data();
+  }
+  Napi::Int32Array indices = Napi::Int32Array::New(env, static_cast<size_t>(query_count * k));
+  Napi::Float32Array scores = Napi::Float32Array::New(env, static_cast<size_t>(query_count * k));
+  Napi::Float64Array moments = Napi::Float64Array::New(env, static_cast<size_t>(3 * query_count));
+  auto* worker = new SearchLogitsWorker(env, state_, queries.Data(), query_count, static_cast<int32_t>(k),
+                                        LogitTransform{static_cast<float>(scale), offsets}, indices, scores, moments);
+  worker->Keep(queries);
+  if (offsets != nullptr) worker->Keep(offsets_array);
   return worker->Queue();
 }
 

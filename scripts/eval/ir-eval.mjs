@@ -2,7 +2,8 @@
 // ../shared/datasets/ir, side by side in one run. For each collection it writes one file per document
 // (`<docid>.txt`, title then text) into a temp folder, runs `milens index` and
 // `milens search --queries` through the real CLI (bin/milens.js, built by `npm run build`), builds the
-// FTS5 baseline over the same files, and prints MAP, P@10 and nDCG@10 at depth 1000, the indexing
+// FTS5 baseline over the same files, and prints MAP, P@10 and nDCG@10 at depth 1000 (of the ranking:
+// --show-weaker lists documents below 0 bits too, as FTS5 lists every match), the indexing
 // time, the CLI time for all queries and the in-process time per query.
 // Usage: npm run build && node scripts/eval/ir-eval.mjs [--json results.json] [--keep]
 import { execFileSync } from 'node:child_process';
@@ -52,7 +53,9 @@ try {
         `${name}: milens indexed ${indexing.value.added} of ${collection.documents.length} documents (skipped: ${JSON.stringify(indexing.value.skipped.slice(0, 3))})`,
       );
     }
-    const searching = timed(() => milens(['search', '--queries', queriesFile, '--db', db, '--limit', String(depth), '--json']));
+    const searching = timed(() =>
+      milens(['search', '--queries', queriesFile, '--db', db, '--limit', String(depth), '--show-weaker', '--json']),
+    );
     const rankings = new Map();
     for (const line of searching.value.split('\n')) {
       if (!line.trim()) continue;

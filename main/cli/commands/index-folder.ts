@@ -1,6 +1,7 @@
 // `milens index <folder>`: adds the folder as a collection if new, then brings its index up to date.
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { PhotoIndexReport } from '../../api/contract.js';
 import { createProgressReporter, formatTable, printJson, printText } from '../output.js';
 import { withApi, withDatabaseOption, withJsonOption, type CommonOptions } from '../shell.js';
 
@@ -9,7 +10,7 @@ export function registerIndexFolder(program: Command): void {
     withDatabaseOption(
       program
         .command('index')
-        .argument('<folder>', 'folder of notes and documents (indexed recursively; the files are only read)')
+        .argument('<folder>', 'folder of notes, documents and photos (indexed recursively; the files are only read)')
         .description('add a folder as a collection if new, then index new, changed and deleted files'),
     ),
   ).action(async (folder: string, options: CommonOptions) => {
@@ -36,6 +37,7 @@ export function registerIndexFolder(program: Command): void {
         ],
       ),
     );
+    if (report.photos && hasPhotos(report.photos)) printText(describePhotos(report.photos));
     if (report.skipped.length > 0) {
       printText('\nskipped:');
       printText(
@@ -46,4 +48,17 @@ export function registerIndexFolder(program: Command): void {
       );
     }
   });
+}
+
+/** One paragraph on the run's photos: counts, then the vectors and the model they are of. */
+export function describePhotos(photos: PhotoIndexReport): string {
+  const counts = `photos: ${photos.added} added, ${photos.updated} updated, ${photos.removed} removed, ${photos.unchanged} unchanged, ${photos.skipped} skipped`;
+  const model = photos.modelId
+    ? `image vectors (${photos.modelId}): ${photos.embedded} computed in ${photos.modelCalls} model calls, ${photos.withoutVector} photos still without one`
+    : `no image-text model installed: ${photos.withoutVector} photos indexed without vectors (\`milens models download\` to search them by text)`;
+  return `\n${counts}\n${model}${photos.modelError ? `\nmodel error: ${photos.modelError}` : ''}`;
+}
+
+function hasPhotos(photos: PhotoIndexReport): boolean {
+  return photos.added + photos.updated + photos.removed + photos.unchanged + photos.skipped > 0;
 }

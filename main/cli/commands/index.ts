@@ -9,12 +9,14 @@ import { registerServe } from './serve.js';
 import { registerMi } from './mi.js';
 import { registerSelect } from './select.js';
 import { registerModels } from './models.js';
+import { registerRank } from './rank.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerBackends,
   registerDoctor,
   registerIndexFolder,
   registerSearch,
+  registerRank,
   registerCollections,
   registerServe,
   registerMi,

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { extractMarkdown } from './markdown.js';
 import { extractPlainText } from './plain-text.js';
-import type { ExtractedText } from './types.js';
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractedText, type ExtractionLimits } from './types.js';
 
 export type TextFormat = 'text' | 'markdown' | 'html' | 'pdf' | 'docx';
 
@@ -34,7 +34,11 @@ export function textFormatOf(file: string): TextFormat | undefined {
   return FORMATS_BY_EXTENSION[path.extname(base).toLowerCase()];
 }
 
-export async function extractText(format: TextFormat, bytes: Uint8Array): Promise<ExtractedText> {
+export async function extractText(
+  format: TextFormat,
+  bytes: Uint8Array,
+  limits: ExtractionLimits = DEFAULT_EXTRACTION_LIMITS,
+): Promise<ExtractedText> {
   switch (format) {
     case 'text':
       return extractPlainText(bytes);
@@ -45,10 +49,10 @@ export async function extractText(format: TextFormat, bytes: Uint8Array): Promis
     case 'html':
       return (await import('./html.js')).extractHtml(bytes);
     case 'pdf':
-      return (await import('./pdf.js')).extractPdf(bytes);
+      return (await import('./pdf.js')).extractPdf(bytes, limits);
     case 'docx':
-      return (await import('./docx.js')).extractDocx(bytes);
+      return (await import('./docx.js')).extractDocx(bytes, limits);
   }
 }
 
-export { ExtractionRefused, type ExtractedText } from './types.js';
+export { DEFAULT_EXTRACTION_LIMITS, ExtractionRefused, type ExtractedText, type ExtractionLimits } from './types.js';

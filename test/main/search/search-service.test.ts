@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../../db/database.js';
 import { IndexingService } from '../../../main/ingest/indexing-service.js';
 import { DEFAULT_SEARCH_PARAMETERS } from '../../../main/search/parameters.js';
-import { SearchService } from '../../../main/search/search-service.js';
+import { SearchService, repeatedWordWeight } from '../../../main/search/search-service.js';
 import { makeTempFolder } from '../../helpers/temp.js';
 
 const open: Database[] = [];
@@ -46,17 +46,46 @@ describe('SearchService', () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   });
 
-  it('reports bits as log2 p(q|d)/p(q|C) of the query, independent of expansion', async () => {
+  it("orders the list by exactly the bits it shows: log2 p(q'|d)/p(q'|C) of the query it ranks by", async () => {
     const { db } = await indexedNotes();
     const plain = new SearchService(db, { ...DEFAULT_SEARCH_PARAMETERS, expansion: null }).search({ query: 'wind boats' });
-    const expanded = new SearchService(db).search({ query: 'wind boats' });
-    for (const result of plain.results) {
-      // Without expansion the ranking score is the same PMI sum, in nats.
-      expect(result.bits).toBeCloseTo(result.score / Math.LN2, 3);
-      const again = expanded.results.find((other) => other.path === result.path);
-      if (again) expect(again.bits).toBeCloseTo(result.bits, 3);
+    const expanded = new SearchService(db).search({ query: 'wind boats', showWeaker: true });
+    for (const response of [plain, expanded]) {
+      for (const result of response.results) expect(result.bits).toBeCloseTo(result.score / Math.LN2, 3);
+      const bits = response.results.map((result) => result.bits);
+      expect([...bits].sort((a, b) => b - a)).toEqual(bits);
     }
     expect(plain.results.map((result) => path.basename(result.path)).sort()).toEqual(['boats.txt', 'harbour.md']);
+    // The why names the model and the typed words' own bits.
+    const first = plain.results[0]!;
+    expect(first.why?.model).toMatch(/query likelihood/);
+    expect(first.why?.matchedTerms?.map((term) => term.term).sort()).toEqual(['boat', 'wind']);
+  });
+
+  it('lists only positive bits by default; showWeaker lists the weaker documents too', async () => {
+    const { db } = await indexedNotes();
+    const service = new SearchService(db);
+    const query = 'apples baked golden butter harbour';
+    const listed = service.search({ query });
+    const weaker = service.search({ query, showWeaker: true });
+    expect(listed.results.length).toBeGreaterThan(0);
+    for (const result of listed.results) expect(result.bits).toBeGreaterThan(0);
+    expect(weaker.results.some((result) => result.bits <= 0)).toBe(true);
+    expect(weaker.results.slice(0, listed.results.length)).toEqual(listed.results);
+  });
+
+  it('a word typed again adds at most 4x its evidence: weight 4c / (3 + c)', async () => {
+    const { db } = await indexedNotes();
+    const service = new SearchService(db, { ...DEFAULT_SEARCH_PARAMETERS, expansion: null });
+    const once = service.search({ query: 'wind' }).results[0]!;
+    const twice = service.search({ query: 'wind wind' }).results[0]!;
+    const many = service.search({ query: Array.from({ length: 455 }, () => 'wind').join(' ') }).results[0]!;
+    expect(repeatedWordWeight(1)).toBe(1);
+    expect(repeatedWordWeight(2)).toBeCloseTo(1.6, 12);
+    expect(twice.bits / once.bits).toBeCloseTo(1.6, 2);
+    expect(many.bits / once.bits).toBeCloseTo(repeatedWordWeight(455), 2);
+    expect(many.bits).toBeLessThan(4 * once.bits);
+    expect(many.path).toBe(once.path);
   });
 
   it('says "no match" for words nowhere in the collection and for stop words only', async () => {
@@ -71,10 +100,10 @@ describe('SearchService', () => {
     expect(service.search({ query: 'apple', kind: 'image' })).toMatchObject({ results: [], noMatch: true });
   });
 
-  it('applies a stricter bits threshold on request', async () => {
+  it('applies a plain bits cut-off on request', async () => {
     const { db } = await indexedNotes();
     const service = new SearchService(db);
-    const all = service.search({ query: 'apples baked golden butter harbour' });
+    const all = service.search({ query: 'apples baked golden butter harbour', showWeaker: true });
     expect(all.results.some((result) => result.bits <= 0)).toBe(true);
     const strict = service.search({ query: 'apples baked golden butter harbour', minBits: 0 });
     expect(strict.results.length).toBeGreaterThan(0);

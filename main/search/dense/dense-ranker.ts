@@ -1,0 +1,153 @@
+// Ranks stored embeddings for query embeddings by PMI in bits (pmi.ts), with the hub correction as the
+// index's per-item offsets (hub-correction.ts) and the "no match" rule (no-match.ts). One fused pass of
+// the resident vector index per batch of queries gives the top candidates by corrected logit, the
+// softmax normaliser and the background's moments; nothing else reads the store.
+import type { VectorIndex } from '../../compute/kernels.js';
+import { leaveOneOutCorrectionNats } from './hub-correction.js';
+import { chanceMaximumLogit, chanceMaximumPValue, type MatchRule } from './no-match.js';
+import { LN2, backgroundMoments, normaliserNats, pmiNats } from './pmi.js';
+
+/** Which items of a query's ranking are listed. */
+export type ListingRule =
+  /** Items that clear the match rule (the default). */
+  | 'matches'
+  /** Every item with positive PMI (more likely under the query than a random item), match or not: "show weaker results". */
+  | 'positive'
+  /** Every candidate, best first, whether the query matched or not (`milens rank --all`, evaluations). */
+  | 'all';
+
+export interface DenseRankOptions {
+  /** Results kept per query (at most 4096). */
+  limit: number;
+  /** Candidates fetched per query before re-ranking (≥ limit; default max(limit, 64)). */
+  candidates?: number;
+  logitScale: number;
+  /** Per-item offsets in nats (the hub correction); absent for plain PMI. */
+  offsets?: Float32Array;
+  /**
+   * For a bank made of the queries themselves: each query's own share is taken out of the correction
+   * of its candidates (hub-correction.ts leaveOneOutCorrectionNats).
+   */
+  leaveOneOut?: { itemLogMass: Float64Array; bankSize: number; queryLogNormalisers: Float64Array };
+  rule: MatchRule;
+  listing?: ListingRule;
+}
+
+export interface RankedItem {
+  item: number;
+  bits: number;
+  cosine: number;
+  /** Bits the hub correction added (negative for a hub). */
+  correctionBits: number;
+}
+
+export interface DenseRanking {
+  /** Whether some item cleared the match rule. */
+  match: boolean;
+  results: RankedItem[];
+  /** log2 mean exp of the corrected logits over the collection: what every item's bits had subtracted. */
+  normaliserBits: number;
+  /** The PMI (bits) an item must exceed to match: the chance maximum's level, or the min-bits cut-off. */
+  thresholdBits: number;
+  /** The chance-maximum p-value of the best item (see no-match.ts). */
+  bestPValue: number;
+  itemCount: number;
+}
+
+interface Candidate {
+  item: number;
+  logit: number;
+  offset: number;
+}
+
+/** log(exp(a) + Σ exp(add) − Σ exp(remove)), for small corrections to a large sum. */
+function adjustLogSumExp(logSumExp: number, remove: readonly number[], add: readonly number[]): number {
+  if (remove.length === 0) return logSumExp;
+  let delta = 0;
+  for (let i = 0; i < remove.length; i++) delta += Math.exp(add[i]! - logSumExp) - Math.exp(remove[i]! - logSumExp);
+  return logSumExp + Math.log(Math.max(1e-300, 1 + delta));
+}
+
+/** Ranks `queryCount` L2-normalised queries (row-major) against the index. */
+export async function rankDense(
+  index: VectorIndex,
+  queries: Float32Array,
+  queryCount: number,
+  options: DenseRankOptions,
+): Promise<DenseRanking[]> {
+  const itemCount = index.count;
+  const limit = Math.min(options.limit, 4096);
+  const candidatesWanted = Math.min(4096, Math.max(limit, options.candidates ?? Math.max(limit, 64)));
+  const listing = options.listing ?? 'matches';
+  const rankings: DenseRanking[] = [];
+  if (itemCount === 0) {
+    for (let q = 0; q < queryCount; q++) {
+      rankings.push({ match: false, results: [], normaliserBits: 0, thresholdBits: Infinity, bestPValue: 1, itemCount });
+    }
+    return rankings;
+  }
+  const k = Math.min(candidatesWanted, itemCount);
+  const transform = options.offsets ? { scale: options.logitScale, offsets: options.offsets } : { scale: options.logitScale };
+  const pass = await index.searchLogits(queries, queryCount, k, transform);
+  for (let q = 0; q < queryCount; q++) {
+    let candidates: Candidate[] = [];
+    for (let rank = 0; rank < k; rank++) {
+      const item = pass.indices[q * k + rank]!;
+      if (item < 0) break;
+      const offset = options.offsets ? options.offsets[item]! : 0;
+      candidates.push({ item, logit: pass.scores[q * k + rank]!, offset });
+    }
+    let logSumExp = pass.logSumExp[q]!;
+    const loo = options.leaveOneOut;
+    if (loo && options.offsets) {
+      const removed: number[] = [];
+      const added: number[] = [];
+      candidates = candidates.map((candidate) => {
+        const rawLogit = candidate.logit + candidate.offset;
+        const offset = leaveOneOutCorrectionNats(
+          loo.itemLogMass[candidate.item]!,
+          loo.bankSize,
+          itemCount,
+          rawLogit,
+          loo.queryLogNormalisers[q]!,
+        );
+        removed.push(candidate.logit);
+        added.push(rawLogit - offset);
+        return { item: candidate.item, logit: rawLogit - offset, offset };
+      });
+      logSumExp = adjustLogSumExp(logSumExp, removed, added);
+      candidates.sort((a, b) => b.logit - a.logit || a.item - b.item);
+    }
+    const { mean, deviation } = backgroundMoments(pass.sum[q]!, pass.sumSquares[q]!, itemCount);
+    const best = candidates[0];
+    const bestPValue = best ? chanceMaximumPValue(best.logit, mean, deviation, itemCount) : 1;
+    const bitsOf = (logit: number) => pmiNats(logit, logSumExp, itemCount) / LN2;
+    let thresholdBits: number;
+    if (options.rule.kind === 'min-bits') {
+      thresholdBits = options.rule.minBits;
+    } else {
+      const thresholdLogit = deviation > 0 ? chanceMaximumLogit(mean, deviation, itemCount, options.rule.significance) : Infinity;
+      thresholdBits = bitsOf(thresholdLogit);
+    }
+    const scored = candidates.map((candidate) => ({
+      item: candidate.item,
+      bits: bitsOf(candidate.logit),
+      cosine: (candidate.logit + candidate.offset) / options.logitScale,
+      correctionBits: candidate.offset === 0 ? 0 : -candidate.offset / LN2,
+    }));
+    const match = scored.length > 0 && scored[0]!.bits > thresholdBits;
+    let listed: RankedItem[];
+    if (listing === 'all') listed = scored;
+    else if (listing === 'positive') listed = scored.filter((entry) => entry.bits > 0);
+    else listed = match ? scored.filter((entry) => entry.bits > thresholdBits) : [];
+    rankings.push({
+      match,
+      results: listed.slice(0, limit),
+      normaliserBits: normaliserNats(logSumExp, itemCount) / LN2,
+      thresholdBits,
+      bestPValue,
+      itemCount,
+    });
+  }
+  return rankings;
+}
