@@ -1,7 +1,13 @@
 // State of the Search view: the query as typed, the search last run (its query and kind come from the
 // URL, so reload and back work), its results with the filters the API and the results offer, more
 // results on demand, and which result's "why" panel or large preview is open.
-import type { Collection, SearchKind, SearchResponse, SearchResult } from '../../../main/api/contract.js';
+import type {
+  Collection,
+  SearchFilters as ApiSearchFilters,
+  SearchKind,
+  SearchResponse,
+  SearchResult,
+} from '../../../main/api/contract.js';
 import { asApiCallError, type ApiCallError } from '../lib/api-error.js';
 import type { MilensClient } from '../lib/api-client.js';
 
@@ -23,18 +29,40 @@ export function parseKind(value: string | null): SearchKind {
   return value === 'text' || value === 'image' ? value : 'all';
 }
 
-function takenDay(result: SearchResult): string | null {
-  return result.photo?.takenAt ? result.photo.takenAt.slice(0, 10) : null;
+/** The filters as the API takes them (applied before ranking, so PMI is over the filtered collection). */
+export function apiFilters(filters: SearchFilters): ApiSearchFilters | undefined {
+  const api: ApiSearchFilters = {};
+  if (filters.collection !== '') api.collectionIds = [Number(filters.collection)];
+  if (filters.camera !== '') api.camera = filters.camera;
+  if (filters.hasLocation) api.hasLocation = true;
+  if (filters.from !== '') api.takenFrom = filters.from;
+  if (filters.to !== '') api.takenTo = `${filters.to}T23:59:59`;
+  return Object.keys(api).length > 0 ? api : undefined;
 }
 
-export function passesFilters(result: SearchResult, filters: SearchFilters): boolean {
-  if (filters.collection !== '' && String(result.collectionId ?? '') !== filters.collection) return false;
-  if (filters.camera !== '' && cameraOf(result) !== filters.camera) return false;
-  if (filters.hasLocation && (result.photo?.latitude ?? null) === null) return false;
-  const day = takenDay(result);
-  if (filters.from !== '' && (day === null || day < filters.from)) return false;
-  if (filters.to !== '' && (day === null || day > filters.to)) return false;
-  return true;
+/** The filters written in the URL (c, camera, located, from, to) and read back. */
+export function filtersToParams(filters: SearchFilters): Record<string, string | undefined> {
+  return {
+    c: filters.collection || undefined,
+    camera: filters.camera || undefined,
+    located: filters.hasLocation ? '1' : undefined,
+    from: filters.from || undefined,
+    to: filters.to || undefined,
+  };
+}
+
+export function filtersFromParams(params: URLSearchParams): SearchFilters {
+  return {
+    collection: params.get('c') ?? '',
+    camera: params.get('camera') ?? '',
+    hasLocation: params.get('located') === '1',
+    from: params.get('from') ?? '',
+    to: params.get('to') ?? '',
+  };
+}
+
+export function sameFilters(a: SearchFilters, b: SearchFilters): boolean {
+  return a.collection === b.collection && a.camera === b.camera && a.hasLocation === b.hasLocation && a.from === b.from && a.to === b.to;
 }
 
 export function cameraOf(result: SearchResult): string | null {
@@ -52,9 +80,11 @@ export class SearchState {
   filters = $state<SearchFilters>({ ...NO_FILTERS });
   collections = $state<Collection[]>([]);
 
-  /** The query and kind of the response shown (or being fetched). */
+  /** The query, kind, filters and weaker-results choice of the response shown (or being fetched). */
   ranQuery = $state('');
   ranKind = $state<SearchKind>('all');
+  ranFilters = $state<SearchFilters>({ ...NO_FILTERS });
+  showWeaker = $state(false);
   limit = $state(PAGE_SIZE);
   response = $state<SearchResponse | null>(null);
   searching = $state(false);
@@ -65,7 +95,8 @@ export class SearchState {
   /** The result shown large, by its index in `visible`. */
   previewIndex = $state<number | null>(null);
 
-  readonly visible = $derived((this.response?.results ?? []).filter((result) => passesFilters(result, this.filters)));
+  /** The API applies the filters before ranking; the results are shown as they come. */
+  readonly visible = $derived(this.response?.results ?? []);
   readonly documents = $derived(this.visible.filter((result) => result.kind === 'text'));
   readonly photos = $derived(this.visible.filter((result) => result.kind === 'image'));
   readonly cameras = $derived(
@@ -76,7 +107,6 @@ export class SearchState {
   );
   readonly hasPhotoFacts = $derived((this.response?.results ?? []).some((result) => result.photo !== undefined));
   readonly nothingMatches = $derived(this.response !== null && (this.response.noMatch === true || this.response.results.length === 0));
-  readonly filteredAway = $derived(this.response !== null && this.response.results.length > 0 && this.visible.length === 0);
   /** The server returned a full page: asking for more may find more. */
   readonly mayHaveMore = $derived(this.response !== null && this.response.results.length >= this.limit);
   readonly filtersActive = $derived(
@@ -106,10 +136,18 @@ export class SearchState {
   }
 
   /** Runs the search that the URL names (called when the address changes). */
-  async run(query: string, kind: SearchKind, limit = PAGE_SIZE): Promise<void> {
+  async run(
+    query: string,
+    kind: SearchKind,
+    limit = PAGE_SIZE,
+    filters: SearchFilters = this.ranFilters,
+    showWeaker = this.showWeaker,
+  ): Promise<void> {
     const generation = ++this.generation;
     this.ranQuery = query;
     this.ranKind = kind;
+    this.ranFilters = { ...filters };
+    this.showWeaker = showWeaker;
     this.limit = limit;
     if (limit === PAGE_SIZE) {
       this.whyIndex = null;
@@ -123,7 +161,14 @@ export class SearchState {
     }
     this.searching = true;
     try {
-      const response = await this.client.api.search({ query, kind, limit });
+      const apiFilter = apiFilters(filters);
+      const response = await this.client.api.search({
+        query,
+        kind,
+        limit,
+        ...(apiFilter ? { filters: apiFilter } : {}),
+        ...(showWeaker ? { showWeaker: true } : {}),
+      });
       if (generation !== this.generation) return;
       this.response = response;
       this.error = null;
@@ -138,7 +183,7 @@ export class SearchState {
 
   async loadMore(): Promise<void> {
     if (this.searching || !this.mayHaveMore) return;
-    await this.run(this.ranQuery, this.ranKind, this.limit + PAGE_SIZE);
+    await this.run(this.ranQuery, this.ranKind, this.limit + PAGE_SIZE, this.ranFilters, this.showWeaker);
   }
 
   /** Moves the preview by `step` results, staying within the list. */
@@ -149,5 +194,15 @@ export class SearchState {
 
   clearFilters(): void {
     this.filters = { ...NO_FILTERS };
+  }
+
+  /** The URL parameters of the search as it is set up now (query box, kind, filters, weaker results). */
+  params(query = this.input.trim(), showWeaker = false): Record<string, string | undefined> {
+    return {
+      q: query || undefined,
+      kind: this.kind === 'all' ? undefined : this.kind,
+      ...filtersToParams(this.filters),
+      weaker: showWeaker ? '1' : undefined,
+    };
   }
 }
