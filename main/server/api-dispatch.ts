@@ -19,6 +19,7 @@ const MAXIMUM_ARGUMENTS: Record<ApiMethod, number> = {
   search: 1,
   listModels: 0,
   downloadModel: 2,
+  runBenchmark: 1,
 };
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(API_METHODS);

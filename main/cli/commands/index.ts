@@ -9,6 +9,7 @@ import { registerServe } from './serve.js';
 import { registerMi } from './mi.js';
 import { registerSelect } from './select.js';
 import { registerModels } from './models.js';
+import { registerBench } from './bench.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerBackends,
@@ -20,4 +21,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerMi,
   registerSelect,
   registerModels,
+  registerBench,
 ];
