@@ -19,6 +19,47 @@ export interface ModelFileSpec {
   sizeBytes: number;
 }
 
+/** How a photo becomes the image encoder's input tensor (float32 [N, 3, size, size], RGB planes). */
+export interface ImagePreprocessSpec {
+  /** Side of the square input in pixels. */
+  size: number;
+  /**
+   * `shortest-edge`: scale so the shorter side is `size` (aspect kept), then crop the centre `size` x `size`
+   * (CLIP's and MobileCLIP's rule). `squash`: scale both sides to `size` (aspect not kept, nothing cropped).
+   */
+  resize: 'shortest-edge' | 'squash';
+  /** The resampling filter of the published preprocessing. */
+  interpolation: 'bicubic' | 'bilinear';
+  /** Per-channel (R, G, B) mean and standard deviation applied to values in [0, 1]: (v - mean) / std. */
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** Everything inference needs beyond the files: tensor names, preprocessing, tokenizer and scoring. */
+export interface InferenceSpec {
+  image: {
+    /** Input and output names of the image encoder graph. */
+    input: string;
+    output: string;
+    preprocess: ImagePreprocessSpec;
+  };
+  text: {
+    input: string;
+    output: string;
+    /** `clip-bpe`: OpenAI CLIP's byte-pair encoding (tokenizer.json's vocabulary and merges). */
+    tokenizer: 'clip-bpe';
+    /** Token ids per text: start, up to contextLength - 2 ids, end, then padding. */
+    contextLength: number;
+    /** The id that fills the rest of the context (CLIP's reference tokenize pads with 0). */
+    padId: number;
+  };
+  /**
+   * How a similarity becomes a score: `softmax` (CLIP: logits = logitScale * cosine, softmax over candidates)
+   * or `sigmoid` (SigLIP: sigmoid(logitScale * cosine + logitBias) per pair).
+   */
+  scoring: { kind: 'softmax' | 'sigmoid'; logitScale: number; logitBias: number };
+}
+
 export interface ModelSpec {
   /** Stable identifier, also the folder name: lowercase letters, digits, dots and dashes. */
   id: string;
@@ -32,6 +73,9 @@ export interface ModelSpec {
   homepage: string;
   embeddingDimension: number;
   files: ModelFileSpec[];
+  inference: InferenceSpec;
+  /** A generated model for tests (`npm run make:test-model`): never the default, never for real photos. */
+  testOnly?: boolean;
 }
 
 export type ModelManifest = readonly ModelSpec[];
@@ -61,6 +105,55 @@ const OPENAI_CLIP_LICENCE = {
   homepage: 'https://huggingface.co/Xenova/clip-vit-base-patch32',
 };
 
+/**
+ * OpenAI CLIP's published preprocessing (`clip.load`'s transform, and the Hub's preprocessor_config.json for
+ * this export): bicubic resize of the shorter side to 224, centre crop 224 x 224, then normalise with the
+ * mean and std of CLIP's training images. Tensor names are those of the Transformers.js export
+ * (CLIPVisionModelWithProjection / CLIPTextModelWithProjection: `pixel_values` -> `image_embeds`,
+ * `input_ids` -> `text_embeds`; each graph also returns `last_hidden_state`, unused here).
+ */
+export const CLIP_VIT_B32_INFERENCE: InferenceSpec = {
+  image: {
+    input: 'pixel_values',
+    output: 'image_embeds',
+    preprocess: {
+      size: 224,
+      resize: 'shortest-edge',
+      interpolation: 'bicubic',
+      mean: [0.48145466, 0.4578275, 0.40821073],
+      std: [0.26862954, 0.26130258, 0.27577711],
+    },
+  },
+  text: { input: 'input_ids', output: 'text_embeds', tokenizer: 'clip-bpe', contextLength: 77, padId: 0 },
+  // CLIP's learned temperature, exp(4.6052) = 100 (the value it was clamped to in training); no bias.
+  scoring: { kind: 'softmax', logitScale: 100, logitBias: 0 },
+};
+
+/** The model used when none is named: never a test model. */
+export const DEFAULT_MODEL_ID = 'clip-vit-b32';
+
+/**
+ * The Transformers.js ONNX export of Apple's MobileCLIP-S0, pinned to one commit of the Hub repository.
+ */
+const XENOVA_MOBILECLIP_S0 = 'https://huggingface.co/Xenova/mobileclip_s0/resolve/757d59c9c6870a76a4b0306f05f5061bca15c39f';
+
+/**
+ * MobileCLIP's published preprocessing (apple/ml-mobileclip `get_preprocess`: Resize(256, BILINEAR),
+ * CenterCrop(256), ToTensor(), no normalisation: mean 0, std 1), the same tensor names as the CLIP export, and
+ * CLIP's tokenizer with its 77-token context.
+ */
+export const MOBILECLIP_S0_INFERENCE: InferenceSpec = {
+  image: {
+    input: 'pixel_values',
+    output: 'image_embeds',
+    preprocess: { size: 256, resize: 'shortest-edge', interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] },
+  },
+  text: { input: 'input_ids', output: 'text_embeds', tokenizer: 'clip-bpe', contextLength: 77, padId: 0 },
+  // MobileCLIP is trained with CLIP's contrastive (softmax) loss; 100 is the clamp of its learned temperature,
+  // not read from the checkpoint (the ONNX graphs return the embeddings only). It only scales scores.
+  scoring: { kind: 'softmax', logitScale: 100, logitBias: 0 },
+};
+
 export const MODEL_MANIFEST: ModelManifest = [
   {
     id: 'clip-vit-b32',
@@ -68,6 +161,7 @@ export const MODEL_MANIFEST: ModelManifest = [
     family: 'clip-vit-b32',
     ...OPENAI_CLIP_LICENCE,
     embeddingDimension: 512,
+    inference: CLIP_VIT_B32_INFERENCE,
     files: [
       {
         name: 'vision_model.onnx',
@@ -92,6 +186,7 @@ export const MODEL_MANIFEST: ModelManifest = [
     family: 'clip-vit-b32',
     ...OPENAI_CLIP_LICENCE,
     embeddingDimension: 512,
+    inference: CLIP_VIT_B32_INFERENCE,
     files: [
       {
         name: 'vision_model_quantized.onnx',
@@ -108,6 +203,46 @@ export const MODEL_MANIFEST: ModelManifest = [
         sizeBytes: 64_504_507,
       },
       CLIP_B32_TOKENIZER,
+    ],
+  },
+  {
+    id: 'mobileclip-s0',
+    name: 'MobileCLIP-S0 (float32)',
+    family: 'mobileclip-s0',
+    // Apple's weights are under the Apple Machine Learning Research Model licence (research use); the ONNX
+    // export carries no licence of its own.
+    licence: 'apple-amlr',
+    licenceUrl: 'https://github.com/apple/ml-mobileclip/blob/main/LICENSE_weights_data',
+    homepage: 'https://huggingface.co/Xenova/mobileclip_s0',
+    embeddingDimension: 512,
+    inference: MOBILECLIP_S0_INFERENCE,
+    // Sizes and SHA-256 values as published projects pinning these files record them: vision_model.onnx by two
+    // independent projects (one at this commit, one measured from a download), text_model.onnx by one at this
+    // commit, tokenizer.json by one measured from a download of the repository's main branch. They were not
+    // re-hashed on a download here (no internet access on the machine that wrote this); every download and
+    // import checks them anyway, so a wrong value fails closed.
+    files: [
+      {
+        name: 'vision_model.onnx',
+        role: 'image-encoder',
+        url: `${XENOVA_MOBILECLIP_S0}/onnx/vision_model.onnx`,
+        sha256: '17d3c037b1d488c10c50e09f6009ea5a198caef4e0e8f4ea5617b7cb2d067ac0',
+        sizeBytes: 45_543_630,
+      },
+      {
+        name: 'text_model.onnx',
+        role: 'text-encoder',
+        url: `${XENOVA_MOBILECLIP_S0}/onnx/text_model.onnx`,
+        sha256: 'f6e9bd5742bfc515889e901634d8a2ff2a57fab8564e4ad3760e800b1a51b77c',
+        sizeBytes: 169_807_789,
+      },
+      {
+        name: 'tokenizer.json',
+        role: 'tokenizer',
+        url: `${XENOVA_MOBILECLIP_S0}/tokenizer.json`,
+        sha256: '72ed5c96db5729294468543e4bc75fce14ca63f58e37300290189ba1c1e52b85',
+        sizeBytes: 2_224_081,
+      },
     ],
   },
 ];
@@ -139,6 +274,10 @@ export function validateManifest(manifest: unknown, source = 'the model manifest
     if (!Number.isInteger(model.embeddingDimension) || (model.embeddingDimension as number) < 1) {
       throw invalidArgument(`${where} (${model.id}): embeddingDimension must be a positive integer`);
     }
+    validateInference(model.inference, `${where} (${model.id})`);
+    if (model.testOnly !== undefined && typeof model.testOnly !== 'boolean') {
+      throw invalidArgument(`${where} (${model.id}): testOnly must be true or false`);
+    }
     if (!Array.isArray(model.files) || model.files.length === 0) throw invalidArgument(`${where} (${model.id}): files must be a list`);
     const names = new Set<string>();
     for (const candidate of model.files) validateFile(candidate, `${where} (${model.id})`, names);
@@ -148,6 +287,57 @@ export function validateManifest(manifest: unknown, source = 'the model manifest
     }
   }
   return manifest as ModelManifest;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z_][A-Za-z0-9_.:/-]{0,127}$/.test(value);
+}
+
+function validateInference(candidate: unknown, where: string): void {
+  if (typeof candidate !== 'object' || candidate === null) throw invalidArgument(`${where}: inference must be an object`);
+  const inference = candidate as Partial<InferenceSpec>;
+  const image = inference.image;
+  if (!image || !isName(image.input) || !isName(image.output)) {
+    throw invalidArgument(`${where}: inference.image needs the graph's input and output names`);
+  }
+  const pre = image.preprocess as Partial<ImagePreprocessSpec> | undefined;
+  if (!pre || !Number.isInteger(pre.size) || (pre.size as number) < 1 || (pre.size as number) > 4096) {
+    throw invalidArgument(`${where}: inference.image.preprocess.size must be an integer from 1 to 4096`);
+  }
+  if (pre.resize !== 'shortest-edge' && pre.resize !== 'squash') {
+    throw invalidArgument(`${where}: inference.image.preprocess.resize must be shortest-edge or squash`);
+  }
+  if (pre.interpolation !== 'bicubic' && pre.interpolation !== 'bilinear') {
+    throw invalidArgument(`${where}: inference.image.preprocess.interpolation must be bicubic or bilinear`);
+  }
+  for (const field of ['mean', 'std'] as const) {
+    const values = pre[field];
+    if (!Array.isArray(values) || values.length !== 3 || !values.every(isFiniteNumber) || (field === 'std' && values.some((v) => v <= 0))) {
+      throw invalidArgument(`${where}: inference.image.preprocess.${field} must be three numbers${field === 'std' ? ' above 0' : ''}`);
+    }
+  }
+  const text = inference.text;
+  if (!text || !isName(text.input) || !isName(text.output))
+    throw invalidArgument(`${where}: inference.text needs the graph's input and output names`);
+  if (text.tokenizer !== 'clip-bpe')
+    throw invalidArgument(`${where}: inference.text.tokenizer must be clip-bpe (the one tokenizer milens implements)`);
+  if (!Number.isInteger(text.contextLength) || text.contextLength < 3 || text.contextLength > 1024) {
+    throw invalidArgument(`${where}: inference.text.contextLength must be an integer from 3 to 1024`);
+  }
+  if (!Number.isInteger(text.padId) || text.padId < 0) throw invalidArgument(`${where}: inference.text.padId must be a token id`);
+  const scoring = inference.scoring;
+  if (
+    !scoring ||
+    (scoring.kind !== 'softmax' && scoring.kind !== 'sigmoid') ||
+    !isFiniteNumber(scoring.logitScale) ||
+    !isFiniteNumber(scoring.logitBias)
+  ) {
+    throw invalidArgument(`${where}: inference.scoring needs kind (softmax or sigmoid), logitScale and logitBias`);
+  }
 }
 
 function validateFile(candidate: unknown, where: string, names: Set<string>): void {

@@ -19,10 +19,22 @@ export interface BackendInfo {
   reason?: string;
 }
 
+/** The ONNX execution provider that photo embedding uses here, verified by initialising it (models/onnx-sessions.ts). */
+export interface OnnxProviderReport {
+  /** The provider a model session is created with on this machine. */
+  name: 'coreml' | 'cuda' | 'cpu';
+  requested: 'auto' | 'coreml' | 'cuda' | 'cpu';
+  coremlComputeUnits?: 'all' | 'cpu-and-neural-engine' | 'cpu-and-gpu' | 'cpu-only';
+  /** Providers considered or tried first, and why each is not in use (missing here, or its initialisation error). */
+  notUsed: Array<{ name: 'coreml' | 'cuda' | 'cpu'; reason: string }>;
+}
+
 export interface BackendsReport {
   /** Whether the native addon loaded, and why not. */
   addon: { loaded: boolean; path?: string; reason?: string };
   backends: BackendInfo[];
+  /** The ONNX Runtime execution provider for embeddings; `reason` when onnxruntime-node did not load. */
+  onnx?: { provider?: OnnxProviderReport; reason?: string };
 }
 
 export interface EnergyCounterInfo {
@@ -45,6 +57,8 @@ export interface DoctorReport {
     executionProviders: string[];
     /** Providers the onnxruntime build lists but that cannot run here, with the reason. */
     unusableProviders?: Array<{ name: string; reason: string }>;
+    /** The provider embedding uses, verified by creating a session with it, and why the others are not used. */
+    embeddingProvider?: OnnxProviderReport;
     reason?: string;
   };
   backends: BackendsReport;

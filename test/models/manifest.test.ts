@@ -10,7 +10,31 @@ import { testModel } from './test-manifest.js';
 describe('the built-in model manifest', () => {
   it('passes its own validation', () => {
     expect(validateManifest(MODEL_MANIFEST)).toBe(MODEL_MANIFEST);
-    expect(MODEL_MANIFEST.map((model) => model.id)).toEqual(['clip-vit-b32', 'clip-vit-b32-quantized']);
+    expect(MODEL_MANIFEST.map((model) => model.id)).toEqual(['clip-vit-b32', 'clip-vit-b32-quantized', 'mobileclip-s0']);
+    expect(MODEL_MANIFEST.some((model) => model.testOnly)).toBe(false);
+  });
+
+  it('describes two families with different preprocessing: CLIP (224, bicubic, CLIP mean/std) and MobileCLIP (256, bilinear, none)', () => {
+    const clip = findModel(MODEL_MANIFEST, 'clip-vit-b32').inference;
+    const mobile = findModel(MODEL_MANIFEST, 'mobileclip-s0').inference;
+    expect(clip.image.preprocess).toMatchObject({
+      size: 224,
+      resize: 'shortest-edge',
+      interpolation: 'bicubic',
+      mean: [0.48145466, 0.4578275, 0.40821073],
+    });
+    expect(mobile.image.preprocess).toEqual({
+      size: 256,
+      resize: 'shortest-edge',
+      interpolation: 'bilinear',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+    });
+    for (const inference of [clip, mobile]) {
+      expect(inference.image).toMatchObject({ input: 'pixel_values', output: 'image_embeds' });
+      expect(inference.text).toEqual({ input: 'input_ids', output: 'text_embeds', tokenizer: 'clip-bpe', contextLength: 77, padId: 0 });
+    }
+    expect(findModel(MODEL_MANIFEST, 'mobileclip-s0').licence).toBe('apple-amlr');
   });
 
   it('pins every URL to a commit of the hub and checksums every file', () => {
@@ -18,7 +42,7 @@ describe('the built-in model manifest', () => {
       expect(model.embeddingDimension).toBe(512);
       for (const role of ['image-encoder', 'text-encoder', 'tokenizer'] as const) expect(fileForRole(model, role).role).toBe(role);
       for (const file of model.files) {
-        expect(file.url).toMatch(/^https:\/\/huggingface\.co\/Xenova\/clip-vit-base-patch32\/resolve\/[0-9a-f]{40}\//);
+        expect(file.url).toMatch(/^https:\/\/huggingface\.co\/Xenova\/(clip-vit-base-patch32|mobileclip_s0)\/resolve\/[0-9a-f]{40}\//);
         expect(file.url.endsWith(`/${file.name}`)).toBe(true);
         expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
       }
@@ -59,6 +83,32 @@ describe('validateManifest', () => {
     const size = valid();
     size[0].files[0].sizeBytes = 0;
     expect(() => validateManifest(size)).toThrow(/sizeBytes 0/);
+  });
+
+  it('refuses inference settings the embedder cannot use, naming the field', () => {
+    const missing = valid() as unknown as Array<Record<string, unknown>>;
+    delete missing[0].inference;
+    expect(() => validateManifest(missing)).toThrow(/inference must be an object/);
+
+    const std = valid();
+    std[0].inference = structuredClone(std[0].inference);
+    std[0].inference.image.preprocess.std = [0.2, 0, 0.2];
+    expect(() => validateManifest(std)).toThrow(/preprocess.std must be three numbers above 0/);
+
+    const resize = valid();
+    resize[0].inference = structuredClone(resize[0].inference);
+    (resize[0].inference.image.preprocess as { resize: string }).resize = 'letterbox';
+    expect(() => validateManifest(resize)).toThrow(/resize must be shortest-edge or squash/);
+
+    const tokenizer = valid();
+    tokenizer[0].inference = structuredClone(tokenizer[0].inference);
+    (tokenizer[0].inference.text as { tokenizer: string }).tokenizer = 'sentencepiece';
+    expect(() => validateManifest(tokenizer)).toThrow(/tokenizer must be clip-bpe/);
+
+    const scoring = valid();
+    scoring[0].inference = structuredClone(scoring[0].inference);
+    (scoring[0].inference.scoring as { kind: string }).kind = 'cosine';
+    expect(() => validateManifest(scoring)).toThrow(/inference.scoring needs kind/);
   });
 
   it('accepts a null checksum (the downloader refuses it unless told otherwise)', () => {

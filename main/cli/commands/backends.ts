@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { OnnxProviderReport } from '../../api/contract.js';
 import { formatTable, printJson, printText } from '../output.js';
 import { withApi, withJsonOption, type CommonOptions } from '../shell.js';
 
@@ -21,5 +22,14 @@ export function registerBackends(program: Command): void {
         ]),
       ),
     );
+    if (report.onnx) printText(describeOnnxProvider(report.onnx.provider, report.onnx.reason));
   });
+}
+
+/** One line on the ONNX execution provider used for photo embedding and why the others are not. */
+export function describeOnnxProvider(provider: OnnxProviderReport | undefined, reason?: string): string {
+  if (!provider) return `onnx embedding provider: none (${reason ?? 'onnxruntime-node did not load'})`;
+  const units = provider.coremlComputeUnits ? ` (compute units: ${provider.coremlComputeUnits})` : '';
+  const others = provider.notUsed.map((entry) => `${entry.name}: ${entry.reason}`).join('; ');
+  return `onnx embedding provider: ${provider.name}${units}${others ? `; not used: ${others}` : ''}`;
 }

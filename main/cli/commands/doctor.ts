@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatTable, printJson, printText } from '../output.js';
 import { withApi, withDatabaseOption, withJsonOption, type CommonOptions } from '../shell.js';
+import { describeOnnxProvider } from './backends.js';
 
 export function registerDoctor(program: Command): void {
   withJsonOption(
@@ -30,6 +31,7 @@ export function registerDoctor(program: Command): void {
             ].join('; ')
           : `onnxruntime not loaded: ${onnxRuntime.reason}`,
       ],
+      ['onnx embedding', describeOnnxProvider(onnxRuntime.embeddingProvider, onnxRuntime.reason).replace(/^onnx embedding provider: /, '')],
       ...report.backends.backends.map((b): [string, string] => [
         `backend ${b.name}`,
         `${b.available ? 'available' : 'unavailable'}${b.selected ? ' (in use)' : ''}${b.device ? `: ${b.device}` : ''}${b.reason ? `: ${b.reason}` : ''}`,
