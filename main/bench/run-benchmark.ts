@@ -7,6 +7,7 @@ import { invalidArgument, unavailable } from '../api/errors.js';
 import { getBackend, listBackends } from '../compute/index.js';
 import type { BackendName } from '../compute/kernels.js';
 import { packageVersion } from '../system/package-info.js';
+import { defaultModelsFolder } from '../system/paths.js';
 import type { EnergySource, EnergySourceProbe } from './energy-source.js';
 import { describeMachine } from './machine.js';
 import { INTERVAL_METHOD, PROTOCOL_BASELINE, PROTOCOL_ORDER, REAL_CLOCK, runProtocol, type ProtocolClock } from './protocol.js';
@@ -19,6 +20,8 @@ export const DEFAULT_MIN_WINDOW_MS = 1000;
 const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'cuda', 'metal', 'typescript'];
 
 export interface BenchProgress {
+  /** Where installed models are looked for (the embedding workloads); default milens' models folder. */
+  modelsFolder?: string;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, message: string) => void;
 }
@@ -88,6 +91,10 @@ export async function runBenchmark(
     for (const workload of workloads) {
       if (workload.runsOn === 'javascript') {
         operations.push(await workload.prepare(undefined, size));
+        continue;
+      }
+      if (workload.runsOn === 'onnx') {
+        operations.push(...(await workload.prepareAll(size, progress.modelsFolder ?? defaultModelsFolder(), request.backends)));
         continue;
       }
       for (const name of backends) operations.push(await workload.prepare(await getBackend(name), size));

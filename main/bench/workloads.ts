@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { BackendName, ComputeBackend, VectorIndex } from '../compute/kernels.js';
 import { digammaOfInteger, meanDigammaOfCounts } from '../mi/digamma.js';
 import { SeededRandom } from '../mi/random.js';
+import { EMBEDDING_WORKLOADS, type EmbeddingWorkload } from './embedding-workloads.js';
 import type { BenchOperation } from './protocol.js';
 
 export type BenchSize = 'full' | 'small';
@@ -123,9 +124,11 @@ const textSearch: Workload = {
   },
 };
 
-export const WORKLOADS: readonly Workload[] = [ksgMutualInformation, similarityTopTen, textSearch];
+export type AnyWorkload = Workload | EmbeddingWorkload;
 
-export function findWorkload(name: string): Workload | undefined {
+export const WORKLOADS: readonly AnyWorkload[] = [ksgMutualInformation, similarityTopTen, textSearch, ...EMBEDDING_WORKLOADS];
+
+export function findWorkload(name: string): AnyWorkload | undefined {
   return WORKLOADS.find((workload) => workload.name === name);
 }
 

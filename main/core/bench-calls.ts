@@ -13,6 +13,7 @@ export function benchCalls(context: CoreContext): Pick<MilensApi, 'runBenchmark'
       return context.jobs.run(request.jobId, 'bench', 'steps', async (job) => {
         try {
           return await runBenchmark(request, {
+            modelsFolder: context.modelsFolder,
             signal: job.signal,
             onProgress: (done, total, message) => job.progress({ done, total, message }),
           });

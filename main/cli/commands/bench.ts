@@ -94,8 +94,14 @@ export function registerBench(program: Command): void {
     program
       .command('bench')
       .description('time and energy per operation of milens workloads on each backend, from hardware counters')
-      .option('--workload <names...>', 'workloads to run: ksg-mi, similarity-top10, text-search (default: all)')
-      .option('--backend <names...>', 'compute backends: cpu, cuda, metal, typescript (default: every available one)')
+      .option(
+        '--workload <names...>',
+        'workloads to run: ksg-mi, similarity-top10, text-search, image-embedding, text-embedding (default: all)',
+      )
+      .option(
+        '--backend <names...>',
+        'compute backends (cpu, cuda, metal, typescript) and, for the embedding workloads, ONNX Runtime providers (cpu, cuda) (default: every available one)',
+      )
       .option('--trials <count>', 'measured trials per workload and backend (at least 5 for intervals)', '5')
       .option('--warmups <count>', 'unmeasured runs first', '2')
       .option('--min-window-ms <ms>', 'shortest measured window (never under 10 × a counter update interval)', '1000')

@@ -5,6 +5,7 @@ import { runBenchmark } from '../../../main/bench/run-benchmark.js';
 import { compareReports } from '../../../main/bench/compare.js';
 import { REAL_CLOCK } from '../../../main/bench/protocol.js';
 import { MilensError } from '../../../main/api/errors.js';
+import { makeTempFolder } from '../../helpers/temp.js';
 
 const QUICK = { size: 'small' as const, trials: 2, warmups: 1, minWindowMs: 20 };
 
@@ -45,11 +46,28 @@ describe('runBenchmark', () => {
     if (report.sources.every((source) => !source.available)) expect(report.energyUnavailable).toBeTruthy();
   });
 
+  it('embeds with the generated TEST model on every ONNX Runtime provider when no model is installed, and says so', async () => {
+    const modelsFolder = makeTempFolder('milens-bench-models-');
+    const report = await runBenchmark(
+      { ...QUICK, workloads: ['image-embedding', 'text-embedding'] },
+      { modelsFolder },
+      { probeSources: () => [], clock: REAL_CLOCK },
+    );
+    expect(report.results.map((result) => result.workload)).toEqual(['image-embedding', 'text-embedding']);
+    for (const result of report.results) {
+      expect(result.backend).toMatch(/^onnx-(cpu|cuda|coreml)$/);
+      expect(result.dataShape).toMatch(/TEST model test-colour-clip/);
+      expect(result.secondsPerOperation.median).toBeGreaterThan(0);
+    }
+  });
+
   it('refuses unknown workloads and backends, naming them', async () => {
     const unknownWorkload = await runBenchmark({ ...QUICK, workloads: ['ksg'] }).catch((error: unknown) => error);
     expect(unknownWorkload).toBeInstanceOf(MilensError);
     expect((unknownWorkload as MilensError).code).toBe('INVALID_ARGUMENT');
-    expect((unknownWorkload as Error).message).toMatch(/Unknown workload "ksg": expected one of ksg-mi, similarity-top10, text-search/);
+    expect((unknownWorkload as Error).message).toMatch(
+      /Unknown workload "ksg": expected one of ksg-mi, similarity-top10, text-search, image-embedding, text-embedding/,
+    );
     await expect(runBenchmark({ ...QUICK, backends: ['gpu'] })).rejects.toThrow(/Unknown backend "gpu"/);
     await expect(runBenchmark({ ...QUICK, trials: 0 })).rejects.toThrow(/trials to be an integer of at least 1/);
   });
