@@ -38,7 +38,7 @@ export interface BackendsReport {
 }
 
 export interface EnergyCounterInfo {
-  name: 'apple-ioreport' | 'linux-rapl' | 'nvidia-nvml';
+  name: 'apple-ioreport' | 'apple-powermetrics' | 'linux-rapl' | 'nvidia-nvml';
   available: boolean;
   reason?: string;
 }

@@ -3,8 +3,9 @@
 import type { EnergySourceProbe } from '../energy-source.js';
 import { probeIoReport } from './ioreport.js';
 import { probeNvml } from './nvml.js';
+import { probePowermetrics } from './powermetrics.js';
 import { probeRapl } from './rapl.js';
 
 export function probeEnergySources(): EnergySourceProbe[] {
-  return [probeIoReport(), probeRapl(), probeNvml()];
+  return [probeIoReport(), probePowermetrics(), probeRapl(), probeNvml()];
 }
