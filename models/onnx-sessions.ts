@@ -29,6 +29,7 @@ export type CoremlComputeUnits = 'all' | 'cpu-and-neural-engine' | 'cpu-and-gpu'
 export interface SessionOptions {
   /** `auto` (default): the platform's order. A named provider is tried first, CPU after it. MILENS_ONNX_PROVIDER sets the default. */
   provider?: ProviderRequest;
+  /** Default `all`; MILENS_COREML_COMPUTE_UNITS sets the default. */
   coremlComputeUnits?: CoremlComputeUnits;
   /** Threads ONNX Runtime uses inside one operator; default: its own choice (the physical cores). */
   intraOpThreads?: number;
@@ -96,6 +97,16 @@ function requestedProvider(options: SessionOptions): ProviderRequest {
   return requested;
 }
 
+const COMPUTE_UNITS: readonly CoremlComputeUnits[] = ['all', 'cpu-and-neural-engine', 'cpu-and-gpu', 'cpu-only'];
+
+function coremlUnits(options: SessionOptions): CoremlComputeUnits {
+  const units = options.coremlComputeUnits ?? (process.env.MILENS_COREML_COMPUTE_UNITS as CoremlComputeUnits | undefined) ?? 'all';
+  if (!COMPUTE_UNITS.includes(units)) {
+    throw invalidArgument(`Unknown CoreML compute units ${JSON.stringify(units)}; expected ${COMPUTE_UNITS.join(', ')}`);
+  }
+  return units;
+}
+
 /** The providers to try in order, with the reasons for those left out before trying. */
 export function providerPlan(options: SessionOptions = {}): {
   order: ProviderName[];
@@ -143,10 +154,11 @@ const ML_COMPUTE_UNITS: Record<CoremlComputeUnits, string> = {
   'cpu-only': 'CPUOnly',
 };
 
-function providerEntry(name: ProviderName, options: SessionOptions): InferenceSession.ExecutionProviderConfig {
+/** The entry onnxruntime takes for a provider (exported for its test; CoreML and CUDA cannot run here). */
+export function providerEntry(name: ProviderName, options: SessionOptions = {}): InferenceSession.ExecutionProviderConfig {
   if (name === 'cuda') return { name: 'cuda', deviceId: 0 };
   if (name === 'coreml') {
-    const units = options.coremlComputeUnits ?? 'all';
+    const units = coremlUnits(options);
     return {
       name: 'coreml',
       coreMlFlags: coremlFlags(units),
@@ -185,7 +197,11 @@ export async function createSession(
     {
       model,
       candidates: order.map((name) => ({ name, entry: providerEntry(name, options) })),
-      sessionOptions: { graphOptimizationLevel: 'all', ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}) },
+      sessionOptions: {
+        graphOptimizationLevel: 'all',
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+        ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      },
     },
     label,
   );
@@ -194,18 +210,13 @@ export async function createSession(
     ...started.failures.map((failure) => ({ name: failure.name as ProviderName, reason: `failed to initialise: ${failure.message}` })),
   ];
   const provider: ProviderReport = { name: started.provider as ProviderName, requested, notUsed };
-  if (provider.name === 'coreml') provider.coremlComputeUnits = options.coremlComputeUnits ?? 'all';
+  if (provider.name === 'coreml') provider.coremlComputeUnits = coremlUnits(options);
   return { session: started.session, provider };
 }
 
 /** The session for `file` with these settings: created on first use, shared by later callers until all release it. */
 export async function acquireSession(file: string, options: SessionOptions = {}): Promise<SharedSession> {
-  const key = JSON.stringify([
-    path.resolve(file),
-    requestedProvider(options),
-    options.coremlComputeUnits ?? 'all',
-    options.intraOpThreads ?? 0,
-  ]);
+  const key = JSON.stringify([path.resolve(file), requestedProvider(options), coremlUnits(options), options.intraOpThreads ?? 0]);
   let entry = sessions.get(key);
   if (!entry) {
     entry = { created: createSession(file, options), users: 0 };

@@ -38,7 +38,7 @@ export interface BackendsReport {
 }
 
 export interface EnergyCounterInfo {
-  name: 'apple-ioreport' | 'linux-rapl' | 'nvidia-nvml';
+  name: 'apple-ioreport' | 'apple-powermetrics' | 'linux-rapl' | 'nvidia-nvml';
   available: boolean;
   reason?: string;
 }
@@ -451,6 +451,110 @@ export interface MilensDesktop {
   pathForFile(file: Blob): string;
 }
 
+// ---------------------------------------------------------------- benchmarks (time and energy per operation)
+
+export interface BenchRequest extends JobOptions {
+  /** Workload names (`listed by milens bench --help`); default every workload. */
+  workloads?: string[];
+  /** Compute backends (cpu, cuda, metal, typescript); default every available one. */
+  backends?: string[];
+  /** Measured trials per workload and backend (at least 5 for intervals; default 5). */
+  trials?: number;
+  /** Unmeasured runs first (default 2). */
+  warmups?: number;
+  /** The shortest measured window in milliseconds (default 1000; never under 10 × a counter's update interval). */
+  minWindowMs?: number;
+  /** `full`: the sizes the report's rows name (default); `small`: a quick run on small data (labelled). */
+  size?: 'full' | 'small';
+}
+
+/** A median with its 95 % confidence interval (report.protocol.intervalMethod says how). */
+export interface BenchInterval {
+  median: number;
+  low: number;
+  high: number;
+}
+
+export interface BenchEnergySourceInfo {
+  name: string;
+  available: boolean;
+  domains?: string[];
+  /** The domains summed into the totals (the others overlap them). */
+  totalDomains?: string[];
+  updateIntervalMs?: number;
+  resolutionJoules?: number;
+  reason?: string;
+  fix?: string;
+}
+
+export type BenchEnergyFigure =
+  | {
+      source: string;
+      available: true;
+      domains: string[];
+      /** Measured window per trial, median, milliseconds. */
+      windowMs: number;
+      /** Joules per operation over the window, everything the domains drew. */
+      joulesPerOperation: BenchInterval;
+      /** Minus the idle power measured just before each window, times the window. */
+      baselineSubtractedJoulesPerOperation: BenchInterval;
+      idleWatts: BenchInterval;
+      method: string;
+      /** Per-trial joules per operation (total), for `bench compare`. */
+      samples: number[];
+      baselineSubtractedSamples: number[];
+    }
+  | { source: string; available: false; reason: string };
+
+export interface BenchResult {
+  workload: string;
+  backend: string;
+  /** The data the operation ran on, in words ("100,000 rows × 10 continuous features, k = 3"). */
+  dataShape: string;
+  /** Operations per measured window. */
+  repetitions: number;
+  trials: number;
+  secondsPerOperation: BenchInterval;
+  /** Per-trial seconds per operation, for `bench compare`. */
+  secondsSamples: number[];
+  /** One figure per energy source; empty when no source could be read (see report.energyUnavailable). */
+  energy: BenchEnergyFigure[];
+  notes: string[];
+}
+
+export interface BenchMachine {
+  os: string;
+  release: string;
+  arch: string;
+  cpuModel: string;
+  cpuCount: number;
+  totalMemoryBytes: number;
+  /** "ac", "battery" or null where the OS does not say. */
+  powerSource: 'ac' | 'battery' | null;
+  versions: Record<string, string>;
+}
+
+export interface BenchReport {
+  milensVersion: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: BenchMachine;
+  protocol: {
+    trials: number;
+    warmups: number;
+    minWindowMs: number;
+    intervalMethod: string;
+    order: string;
+    baseline: string;
+    size: 'full' | 'small';
+  };
+  sources: BenchEnergySourceInfo[];
+  /** Why no energy figure could be given at all, when none could (times are still reported). */
+  energyUnavailable?: string;
+  results: BenchResult[];
+  warnings: string[];
+}
+
 // ---------------------------------------------------------------- the API
 
 export interface MilensApi {
@@ -470,6 +574,8 @@ export interface MilensApi {
   search(request: SearchRequest): Promise<SearchResponse>;
 
   listModels(): Promise<ModelInfo[]>;
+  /** Time and energy per operation of milens' workloads on each backend (`milens bench`). */
+  runBenchmark(request: BenchRequest): Promise<BenchReport>;
   downloadModel(id: string, options?: ModelDownloadOptions): Promise<ModelInfo>;
 
   // ---- app (issue 13)
@@ -497,6 +603,7 @@ export const API_METHODS = [
   'downloadModel',
   'describeTable',
   'importModel',
+  'runBenchmark',
 ] as const satisfies readonly ApiMethod[];
 
 // Compile-time check that API_METHODS names every method: fails to compile if one is missing.

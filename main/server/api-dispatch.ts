@@ -21,6 +21,7 @@ const MAXIMUM_ARGUMENTS: Record<ApiMethod, number> = {
   downloadModel: 2,
   describeTable: 1,
   importModel: 2,
+  runBenchmark: 1,
 };
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(API_METHODS);

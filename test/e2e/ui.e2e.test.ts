@@ -273,23 +273,63 @@ describe.skipIf(chromiumMissing)(`the milens app in Chromium${chromiumMissing ? 
     expect(await page.getByText('Estimate cancelled. Nothing was changed.').count()).toBe(1);
   });
 
-  it('draws a bench report, and says when energy is unavailable', async () => {
+  it('draws a bench report with intervals, and says when energy is unavailable', async () => {
     const report = path.join(folder, 'bench.json');
+    const interval = (median: number, low: number, high: number) => ({ median, low, high });
     writeFileSync(
       report,
       JSON.stringify({
-        createdAt: '2026-12-02T10:00:00Z',
-        energyUnavailable: 'no RAPL counters readable (permission denied)',
-        operations: [
-          { name: 'mi', shape: '100k x 10 continuous', backend: 'cpu', timeMs: { median: 370, low: 352, high: 391 } },
-          { name: 'search', shape: '10k documents', backend: 'cpu', timeMs: { median: 12.5, low: 11, high: 14 } },
+        milensVersion: '0.1.0',
+        startedAt: '2026-12-02T10:00:00Z',
+        finishedAt: '2026-12-02T10:05:00Z',
+        machine: {
+          os: 'linux',
+          release: '6',
+          arch: 'x64',
+          cpuModel: 'Test CPU',
+          cpuCount: 2,
+          totalMemoryBytes: 1,
+          powerSource: null,
+          versions: {},
+        },
+        protocol: {
+          trials: 5,
+          warmups: 2,
+          minWindowMs: 1000,
+          intervalMethod: 'bootstrap of the median',
+          order: 'interleaved',
+          baseline: 'idle',
+          size: 'full',
+        },
+        sources: [{ name: 'linux-rapl', available: false, reason: 'energy_uj is readable by root only', fix: 'sudo chmod a+r …' }],
+        energyUnavailable: 'no energy counter could be read',
+        results: [
+          {
+            workload: 'ksg-mi',
+            backend: 'cpu',
+            dataShape: '100,000 rows × 10 continuous features, k = 3',
+            repetitions: 3,
+            trials: 5,
+            secondsPerOperation: interval(0.37, 0.352, 0.391),
+            secondsSamples: [0.37],
+            energy: [{ source: 'linux-rapl', available: false, reason: 'energy_uj is readable by root only' }],
+            notes: [],
+          },
         ],
+        warnings: [],
       }),
     );
     await shell.goTo('Benchmarks');
     const rows = await new BenchmarksPage(page).open(report);
-    expect(rows[0]).toEqual(['mi', '100k x 10 continuous', 'cpu', '370.0 ms (352.0–391.0)', '', 'unavailable']);
-    await page.getByText('Energy unavailable: no RAPL counters readable (permission denied)').waitFor();
+    expect(rows[0]).toEqual([
+      'ksg-mi',
+      '100,000 rows × 10 continuous features, k = 3',
+      'cpu',
+      '370 ms (352 ms–391 ms)',
+      '',
+      'linux-rapl unavailable: energy_uj is readable by root only',
+    ]);
+    await page.getByText('Energy unavailable: no energy counter could be read').waitFor();
     await shell.screenshots(SCREENSHOTS, 'benchmarks');
   });
 

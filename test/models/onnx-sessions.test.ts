@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireSession, createSession, loadOnnxRuntime, providerPlan } from '../../models/onnx-sessions.js';
+import { acquireSession, createSession, loadOnnxRuntime, providerEntry, providerPlan } from '../../models/onnx-sessions.js';
 import { makeTempFolder } from '../helpers/temp.js';
 import { rejection } from '../helpers/errors.js';
 // @ts-expect-error: plain JavaScript graph builder shared with the test-model script
@@ -107,6 +107,28 @@ describe('ONNX sessions', () => {
       else process.env.MILENS_ONNX_PROVIDER = previous;
     }
     expect((await rejection(createSession(graph, { provider: 'tpu' as never }))).message).toContain('Unknown execution provider "tpu"');
+  });
+
+  it('maps CoreML compute units to the binding flags and MLComputeUnits, and CUDA to device 0 (entries only: neither runs here)', () => {
+    expect(providerEntry('cpu')).toBe('cpu');
+    expect(providerEntry('cuda')).toEqual({ name: 'cuda', deviceId: 0 });
+    expect(providerEntry('coreml')).toEqual({ name: 'coreml', coreMlFlags: 0x010, MLComputeUnits: 'ALL' });
+    expect(providerEntry('coreml', { coremlComputeUnits: 'cpu-only' })).toEqual({
+      name: 'coreml',
+      coreMlFlags: 0x011,
+      MLComputeUnits: 'CPUOnly',
+    });
+    expect(providerEntry('coreml', { coremlComputeUnits: 'cpu-and-gpu' })).toEqual({
+      name: 'coreml',
+      coreMlFlags: 0x030,
+      MLComputeUnits: 'CPUAndGPU',
+    });
+    expect(providerEntry('coreml', { coremlComputeUnits: 'cpu-and-neural-engine' })).toEqual({
+      name: 'coreml',
+      coreMlFlags: 0x014,
+      MLComputeUnits: 'CPUAndNeuralEngine',
+    });
+    expect(() => providerEntry('coreml', { coremlComputeUnits: 'npu' as never })).toThrow(/Unknown CoreML compute units "npu"/);
   });
 
   it('names the file when it is not an ONNX model', async () => {

@@ -1,71 +1,24 @@
-// Reads a report written by `milens bench --json` for the Benchmarks view. The report's type belongs to
-// the benchmark's own module; this reader accepts its documented shape loosely (operations with a time
-// and, where the counters allow, an energy, each with an interval) and says what it could not read.
+// Reads a report written by `milens bench --json` (BenchReport, main/api/contract.ts) for the Benchmarks
+// view, checking its shape so that another JSON file gets a clear message instead of a broken table, and
+// turns each result into the row the view draws: time per operation, and energy per source or why not.
+import type { BenchInterval, BenchReport, BenchResult } from '../../../main/api/contract.js';
 
-export interface Interval {
-  value: number;
-  low: number | null;
-  high: number | null;
+export interface BenchRow {
+  workload: string;
+  backend: string;
+  dataShape: string;
+  secondsPerOperation: BenchInterval;
+  /** One entry per energy source: joules per operation with its interval, or the reason there is none. */
+  energy: Array<{ source: string; joules: BenchInterval | null; baselineSubtracted: BenchInterval | null; reason: string | null }>;
+  notes: string[];
 }
 
-export interface BenchOperation {
-  name: string;
-  /** The data shape, in words ("100k x 10 continuous"). */
-  shape: string | null;
-  backend: string | null;
-  timeMs: Interval | null;
-  energyJoules: Interval | null;
-  energyUnavailable: string | null;
-}
-
-export interface BenchReport {
-  createdAt: string | null;
-  machine: string | null;
-  operations: BenchOperation[];
-  /** Why no energy was measured at all, when the report says. */
-  energyUnavailable: string | null;
-}
-
-type Loose = Record<string, unknown>;
-
-function isObject(value: unknown): value is Loose {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function number(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-/** An interval from `{ median | mean | value, low | lower | ci[0], high | upper | ci[1] }`, or a bare number. */
-function interval(value: unknown): Interval | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? { value, low: null, high: null } : null;
-  if (!isObject(value)) return null;
-  const centre = number(value.median) ?? number(value.mean) ?? number(value.value);
-  if (centre === null) return null;
-  const ci = Array.isArray(value.ci) ? value.ci : Array.isArray(value.interval) ? value.interval : [];
-  return {
-    value: centre,
-    low: number(value.low) ?? number(value.lower) ?? number(ci[0]),
-    high: number(value.high) ?? number(value.upper) ?? number(ci[1]),
-  };
-}
-
-function operation(value: unknown, index: number): BenchOperation {
-  const entry = isObject(value) ? value : {};
-  const energy = entry.energyJoules ?? entry.energy;
-  const energyObject = isObject(energy) ? energy : {};
-  return {
-    name: text(entry.name) ?? text(entry.operation) ?? `operation ${index + 1}`,
-    shape: text(entry.shape) ?? text(entry.dataShape) ?? null,
-    backend: text(entry.backend) ?? null,
-    timeMs: interval(entry.timeMs ?? entry.wallMs ?? entry.time),
-    energyJoules: interval(energy),
-    energyUnavailable: text(entry.energyUnavailable) ?? text(energyObject.reason) ?? text(energyObject.unavailable) ?? null,
-  };
+function isInterval(value: unknown): value is BenchInterval {
+  return isObject(value) && [value.median, value.low, value.high].every((number) => typeof number === 'number' && Number.isFinite(number));
 }
 
 export function parseBenchReport(json: string): BenchReport {
@@ -76,13 +29,47 @@ export function parseBenchReport(json: string): BenchReport {
     throw new Error(`This file is not JSON (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
   }
   if (!isObject(parsed)) throw new Error('This file is not a milens bench report: expected a JSON object.');
-  const list = parsed.operations ?? parsed.results ?? parsed.rows;
-  if (!Array.isArray(list)) throw new Error('This file is not a milens bench report: it has no "operations" list.');
-  const machine = isObject(parsed.machine) ? (text(parsed.machine.cpuModel) ?? text(parsed.machine.name)) : text(parsed.machine);
-  return {
-    createdAt: text(parsed.createdAt) ?? text(parsed.date) ?? null,
-    machine,
-    operations: list.map(operation),
-    energyUnavailable: text(parsed.energyUnavailable) ?? (isObject(parsed.energy) ? text(parsed.energy.reason) : null),
-  };
+  if (!Array.isArray(parsed.results)) throw new Error('This file is not a milens bench report: it has no "results" list.');
+  parsed.results.forEach((result: unknown, index: number) => {
+    if (!isObject(result) || typeof result.workload !== 'string' || !isInterval(result.secondsPerOperation))
+      throw new Error(`This file is not a milens bench report: result ${index + 1} has no workload or time per operation.`);
+  });
+  return parsed as unknown as BenchReport;
+}
+
+export function benchRows(report: BenchReport): BenchRow[] {
+  return report.results.map((result: BenchResult) => ({
+    workload: result.workload,
+    backend: result.backend,
+    dataShape: result.dataShape,
+    secondsPerOperation: result.secondsPerOperation,
+    energy: (result.energy ?? []).map((figure) =>
+      figure.available
+        ? {
+            source: figure.source,
+            joules: figure.joulesPerOperation,
+            baselineSubtracted: figure.baselineSubtractedJoulesPerOperation,
+            reason: null,
+          }
+        : { source: figure.source, joules: null, baselineSubtracted: null, reason: figure.reason },
+    ),
+    notes: result.notes ?? [],
+  }));
+}
+
+/** A time for people, from seconds: "370 ms", "12.5 µs", "2.31 s". */
+export function formatSeconds(seconds: number): string {
+  const abs = Math.abs(seconds);
+  if (abs >= 1) return `${seconds.toPrecision(3)} s`;
+  if (abs >= 1e-3) return `${(seconds * 1e3).toPrecision(3)} ms`;
+  if (abs >= 1e-6) return `${(seconds * 1e6).toPrecision(3)} µs`;
+  return `${(seconds * 1e9).toPrecision(3)} ns`;
+}
+
+/** Energy for people, from joules: "4.20 J", "310 mJ", "12.0 µJ". */
+export function formatJoules(joules: number): string {
+  const abs = Math.abs(joules);
+  if (abs >= 1) return `${joules.toPrecision(3)} J`;
+  if (abs >= 1e-3) return `${(joules * 1e3).toPrecision(3)} mJ`;
+  return `${(joules * 1e6).toPrecision(3)} µJ`;
 }

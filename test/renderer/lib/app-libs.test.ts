@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatHash, parseHash } from '../../../renderer/src/lib/route.js';
 import { highlightParts } from '../../../renderer/src/lib/highlight.js';
 import { rankingCsv, selectionCsv } from '../../../renderer/src/lib/export.js';
-import { parseBenchReport } from '../../../renderer/src/lib/bench-report.js';
+import { benchRows, formatJoules, formatSeconds, parseBenchReport } from '../../../renderer/src/lib/bench-report.js';
 import { expectedAbsence } from '../../../renderer/src/lib/expected-absence.js';
 import { formatDuration, ratePerSecond } from '../../../renderer/src/lib/format.js';
 
@@ -62,35 +62,68 @@ describe('exports', () => {
 });
 
 describe('parseBenchReport', () => {
-  it('reads operations with intervals and the reason energy is unavailable', () => {
-    const report = parseBenchReport(
-      JSON.stringify({
-        energyUnavailable: 'no counters',
-        operations: [
-          { name: 'mi', shape: '1e5 x 10', timeMs: { median: 370, low: 352, high: 391 }, energyJoules: { mean: 4.2, ci: [4.0, 4.4] } },
-          { operation: 'search', timeMs: 12, energy: { reason: 'RAPL not readable' } },
+  const interval = (median: number, low: number, high: number) => ({ median, low, high });
+  const report = {
+    milensVersion: '0.1.0',
+    startedAt: 'a',
+    finishedAt: 'b',
+    machine: { os: 'linux', release: '6', arch: 'x64', cpuModel: 'CPU', cpuCount: 2, totalMemoryBytes: 1, powerSource: null, versions: {} },
+    protocol: {
+      trials: 5,
+      warmups: 2,
+      minWindowMs: 1000,
+      intervalMethod: 'bootstrap',
+      order: 'interleaved',
+      baseline: 'idle',
+      size: 'full',
+    },
+    sources: [],
+    results: [
+      {
+        workload: 'ksg-mi',
+        backend: 'cpu',
+        dataShape: '100k x 10',
+        repetitions: 3,
+        trials: 5,
+        secondsPerOperation: interval(0.37, 0.35, 0.39),
+        secondsSamples: [],
+        energy: [
+          { source: 'linux-rapl', available: false, reason: 'root only' },
+          {
+            source: 'nvidia-nvml',
+            available: true,
+            domains: ['gpu-0'],
+            windowMs: 1000,
+            joulesPerOperation: interval(4.2, 4, 4.4),
+            baselineSubtractedJoulesPerOperation: interval(1.2, 1, 1.4),
+            idleWatts: interval(30, 29, 31),
+            method: 'm',
+            samples: [],
+            baselineSubtractedSamples: [],
+          },
         ],
-      }),
-    );
-    expect(report.energyUnavailable).toBe('no counters');
-    expect(report.operations[0]).toMatchObject({
-      name: 'mi',
-      shape: '1e5 x 10',
-      timeMs: { value: 370, low: 352, high: 391 },
-      energyJoules: { value: 4.2, low: 4, high: 4.4 },
-    });
-    expect(report.operations[1]).toMatchObject({
-      name: 'search',
-      timeMs: { value: 12, low: null, high: null },
-      energyJoules: null,
-      energyUnavailable: 'RAPL not readable',
-    });
+        notes: [],
+      },
+    ],
+    warnings: [],
+  };
+
+  it('reads a report and gives each source its energy or its reason', () => {
+    const rows = benchRows(parseBenchReport(JSON.stringify(report)));
+    expect(rows[0].energy).toEqual([
+      { source: 'linux-rapl', joules: null, baselineSubtracted: null, reason: 'root only' },
+      { source: 'nvidia-nvml', joules: interval(4.2, 4, 4.4), baselineSubtracted: interval(1.2, 1, 1.4), reason: null },
+    ]);
+    expect(formatSeconds(0.37)).toBe('370 ms');
+    expect(formatSeconds(1.25e-5)).toBe('12.5 µs');
+    expect(formatJoules(0.31)).toBe('310 mJ');
   });
 
   it('says why a file is not a report', () => {
     expect(() => parseBenchReport('not json')).toThrow(/not JSON/);
     expect(() => parseBenchReport('[1,2]')).toThrow(/expected a JSON object/);
-    expect(() => parseBenchReport('{"x":1}')).toThrow(/no "operations" list/);
+    expect(() => parseBenchReport('{"x":1}')).toThrow(/no "results" list/);
+    expect(() => parseBenchReport('{"results":[{"workload":"a"}]}')).toThrow(/result 1 has no workload or time/);
   });
 });
 
