@@ -1,4 +1,4 @@
-// Page object of the Benchmarks view: open a `milens bench --json` report and read its rows.
+// Page object of the Benchmarks view: open a saved `milens bench --json` report and read its rows.
 import type { Locator, Page } from 'playwright-core';
 
 export class BenchmarksPage {
@@ -6,7 +6,7 @@ export class BenchmarksPage {
   readonly table: Locator;
 
   constructor(readonly page: Page) {
-    this.fileInput = page.getByLabel('Report file (JSON)');
+    this.fileInput = page.getByLabel('Or open a saved report (JSON)');
     this.table = page.getByRole('table', { name: 'Benchmark operations' });
   }
 
