@@ -24,6 +24,9 @@
         'native/cpu/tie_rule.cc',
         'native/cpu/ross.cc',
         'native/cpu/histogram.cc',
+        'native/src/energy_bindings.cc',
+        'native/energy/nvml.cc',
+        'native/energy/ioreport.cc',
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
@@ -75,11 +78,13 @@
             },
           ],
         }],
+        # The energy counters open NVML with dlopen (in libc itself since glibc 2.34; -ldl for older ones).
+        ['OS=="linux"', { 'libraries': ['-ldl'] }],
         ['OS=="mac"', {
           'sources': ['native/metal/metal_backend.mm'],
           'defines': ['MILENS_WITH_METAL'],
           'link_settings': {
-            'libraries': ['-framework Metal', '-framework Foundation'],
+            'libraries': ['-framework Metal', '-framework Foundation', '-framework CoreFoundation'],
           },
           'xcode_settings': {
             'CLANG_ENABLE_OBJC_ARC': 'YES',

@@ -3,9 +3,9 @@
 // CommonJS and may only require 'electron', so this file stands alone and imports types only.
 // Its shape is checked against MilensBridge from the typed API.
 import electron = require('electron');
-import type { ApiMethod, ApiReply, ApiRequest, EventName, MilensBridge, MilensEvents } from '../main/api/contract.js';
+import type { ApiMethod, ApiReply, ApiRequest, EventName, MilensBridge, MilensDesktop, MilensEvents } from '../main/api/contract.js';
 
-const { contextBridge, ipcRenderer } = electron;
+const { contextBridge, ipcRenderer, webUtils } = electron;
 type IpcRendererEvent = electron.IpcRendererEvent;
 
 const EVENT_CHANNEL = 'milens:event';
@@ -41,3 +41,20 @@ const bridge: MilensBridge = {
 };
 
 contextBridge.exposeInMainWorld('milens', bridge);
+
+/** Desktop-only functions (main/app/desktop-ipc.ts); the channel names are repeated here, a sandboxed preload imports nothing. */
+const desktop: MilensDesktop = {
+  openItem: (itemId) => ipcRenderer.invoke('milens-desktop:open', itemId) as Promise<{ ok: boolean; reason?: string }>,
+  revealItem: (itemId) => ipcRenderer.invoke('milens-desktop:reveal', itemId) as Promise<{ ok: boolean; reason?: string }>,
+  pickFolder: () => ipcRenderer.invoke('milens-desktop:pick-folder') as Promise<string | null>,
+  // A dropped folder's real path: Electron knows it, a browser does not.
+  pathForFile: (file) => {
+    try {
+      return webUtils.getPathForFile(file as Parameters<typeof webUtils.getPathForFile>[0]);
+    } catch {
+      return '';
+    }
+  },
+};
+
+contextBridge.exposeInMainWorld('milensDesktop', desktop);

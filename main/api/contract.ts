@@ -38,7 +38,7 @@ export interface BackendsReport {
 }
 
 export interface EnergyCounterInfo {
-  name: 'apple-ioreport' | 'linux-rapl' | 'nvidia-nvml';
+  name: 'apple-ioreport' | 'apple-powermetrics' | 'linux-rapl' | 'nvidia-nvml';
   available: boolean;
   reason?: string;
 }
@@ -237,6 +237,8 @@ export interface Collection {
   addedAt: string;
   lastIndexedAt: string | null;
   documentCount: number;
+  /** True when the folder is no longer there (moved, unmounted, deleted): its index is kept, not emptied. */
+  folderMissing?: boolean;
 }
 
 export interface IndexReport {
@@ -424,7 +426,8 @@ export interface ModelInfo {
   files: ModelFileInfo[];
 }
 
-export interface ModelDownloadOptions {
+/** `jobId` (JobOptions): progress as `jobProgress` events (kind "download", in bytes) and cancel with cancelJob. */
+export interface ModelDownloadOptions extends JobOptions {
   /** Accept manifest files that have no SHA-256 (they are then checked for size only). */
   allowUnverified?: boolean;
 }
@@ -436,6 +439,155 @@ export interface ModelDownloadProgressEvent {
   /** Bytes of the whole model on disk so far, and the model's total. */
   bytes: number;
   total: number;
+}
+
+// ---------------------------------------------------------------- the app (issue 13): table preview, desktop shell
+
+export interface TableColumnDescription {
+  name: string;
+  /** How the file stores it: numbers, or text (booleans and words). */
+  storage: 'numeric' | 'text';
+  /** The kind MI estimation infers for it (override with `discrete` / `continuous`). */
+  kind: ColumnKind;
+  /** Share of rows whose cell is missing, 0 to 1. */
+  missingShare: number;
+  /** Distinct present values, counted up to `distinctLimit` (then reported as that limit). */
+  distinct: number;
+  distinctLimit: number;
+}
+
+export interface TableDescription {
+  path: string;
+  format: 'csv' | 'parquet';
+  rows: number;
+  columns: TableColumnDescription[];
+  /** The first rows, one array of cells per row in column order (null for a missing cell). */
+  preview: Array<Array<string | number | null>>;
+}
+
+export interface ModelImportReport {
+  model: ModelInfo;
+  /** Files copied in, and where from. */
+  imported: Array<{ file: string; from: string }>;
+  /** Files of the model still missing (installed only when none are). */
+  missing: string[];
+}
+
+/**
+ * What only the desktop shell can do, exposed by Electron's preload as `window.milensDesktop` (absent in
+ * a browser): open or reveal an indexed item by id, the native folder dialog, and the path of a dropped folder.
+ */
+export interface MilensDesktop {
+  openItem(itemId: number): Promise<{ ok: boolean; reason?: string }>;
+  revealItem(itemId: number): Promise<{ ok: boolean; reason?: string }>;
+  /** The chosen folder's absolute path, or null when the dialog was cancelled. */
+  pickFolder(): Promise<string | null>;
+  /** The absolute path of a File dropped on the page ('' when it has none). */
+  pathForFile(file: Blob): string;
+}
+
+// ---------------------------------------------------------------- benchmarks (time and energy per operation)
+
+export interface BenchRequest extends JobOptions {
+  /** Workload names (`listed by milens bench --help`); default every workload. */
+  workloads?: string[];
+  /** Compute backends (cpu, cuda, metal, typescript); default every available one. */
+  backends?: string[];
+  /** Measured trials per workload and backend (at least 5 for intervals; default 5). */
+  trials?: number;
+  /** Unmeasured runs first (default 2). */
+  warmups?: number;
+  /** The shortest measured window in milliseconds (default 1000; never under 10 × a counter's update interval). */
+  minWindowMs?: number;
+  /** `full`: the sizes the report's rows name (default); `small`: a quick run on small data (labelled). */
+  size?: 'full' | 'small';
+}
+
+/** A median with its 95 % confidence interval (report.protocol.intervalMethod says how). */
+export interface BenchInterval {
+  median: number;
+  low: number;
+  high: number;
+}
+
+export interface BenchEnergySourceInfo {
+  name: string;
+  available: boolean;
+  domains?: string[];
+  /** The domains summed into the totals (the others overlap them). */
+  totalDomains?: string[];
+  updateIntervalMs?: number;
+  resolutionJoules?: number;
+  reason?: string;
+  fix?: string;
+}
+
+export type BenchEnergyFigure =
+  | {
+      source: string;
+      available: true;
+      domains: string[];
+      /** Measured window per trial, median, milliseconds. */
+      windowMs: number;
+      /** Joules per operation over the window, everything the domains drew. */
+      joulesPerOperation: BenchInterval;
+      /** Minus the idle power measured just before each window, times the window. */
+      baselineSubtractedJoulesPerOperation: BenchInterval;
+      idleWatts: BenchInterval;
+      method: string;
+      /** Per-trial joules per operation (total), for `bench compare`. */
+      samples: number[];
+      baselineSubtractedSamples: number[];
+    }
+  | { source: string; available: false; reason: string };
+
+export interface BenchResult {
+  workload: string;
+  backend: string;
+  /** The data the operation ran on, in words ("100,000 rows × 10 continuous features, k = 3"). */
+  dataShape: string;
+  /** Operations per measured window. */
+  repetitions: number;
+  trials: number;
+  secondsPerOperation: BenchInterval;
+  /** Per-trial seconds per operation, for `bench compare`. */
+  secondsSamples: number[];
+  /** One figure per energy source; empty when no source could be read (see report.energyUnavailable). */
+  energy: BenchEnergyFigure[];
+  notes: string[];
+}
+
+export interface BenchMachine {
+  os: string;
+  release: string;
+  arch: string;
+  cpuModel: string;
+  cpuCount: number;
+  totalMemoryBytes: number;
+  /** "ac", "battery" or null where the OS does not say. */
+  powerSource: 'ac' | 'battery' | null;
+  versions: Record<string, string>;
+}
+
+export interface BenchReport {
+  milensVersion: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: BenchMachine;
+  protocol: {
+    trials: number;
+    warmups: number;
+    minWindowMs: number;
+    intervalMethod: string;
+    order: string;
+    baseline: string;
+    size: 'full' | 'small';
+  };
+  sources: BenchEnergySourceInfo[];
+  /** Why no energy figure could be given at all, when none could (times are still reported). */
+  energyUnavailable?: string;
+  results: BenchResult[];
+  warnings: string[];
 }
 
 // ---------------------------------------------------------------- the API
@@ -452,11 +604,20 @@ export interface MilensApi {
   listCollections(): Promise<Collection[]>;
   addCollection(path: string): Promise<Collection>;
   removeCollection(id: number): Promise<void>;
-  indexCollection(path: string): Promise<IndexReport>;
+  /** `options.jobId`: progress as `jobProgress` events (kind "index") and cancel with cancelJob, at a batch boundary. */
+  indexCollection(path: string, options?: JobOptions): Promise<IndexReport>;
   search(request: SearchRequest): Promise<SearchResponse>;
 
   listModels(): Promise<ModelInfo[]>;
+  /** Time and energy per operation of milens' workloads on each backend (`milens bench`). */
+  runBenchmark(request: BenchRequest): Promise<BenchReport>;
   downloadModel(id: string, options?: ModelDownloadOptions): Promise<ModelInfo>;
+
+  // ---- app (issue 13)
+  /** The columns of a CSV / Parquet file with their inferred kind, missing share and first rows, before any estimate. */
+  describeTable(path: string): Promise<TableDescription>;
+  /** Installs a model from files downloaded elsewhere: a folder (absolute path) holding them, each checked against the manifest. */
+  importModel(id: string, folder: string): Promise<ModelImportReport>;
 }
 
 export type ApiMethod = keyof MilensApi;
@@ -475,6 +636,9 @@ export const API_METHODS = [
   'search',
   'listModels',
   'downloadModel',
+  'describeTable',
+  'importModel',
+  'runBenchmark',
 ] as const satisfies readonly ApiMethod[];
 
 // Compile-time check that API_METHODS names every method: fails to compile if one is missing.

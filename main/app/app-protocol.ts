@@ -76,10 +76,29 @@ export function resolveAppUrl(rendererFolder: string, requestUrl: string): strin
   return file.startsWith(root + path.sep) ? file : undefined;
 }
 
-export function handleAppProtocol(rendererFolder: string, thumbnails?: ThumbnailLookup): void {
+/** Resolves an indexed item's id to its file (main/core/item-files.ts), for app://milens/files/<id>. */
+export type ItemFileResolver = (itemId: number) => { path: string } | undefined;
+
+const ITEM_FILE_PATH = /^\/files\/(\d{1,15})$/;
+const FILE_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
+
+export function handleAppProtocol(rendererFolder: string, thumbnails?: ThumbnailLookup, itemFiles?: ItemFileResolver): void {
   protocol.handle(APP_SCHEME, async (request) => {
     if (thumbnails && isAppUrl(request.url) && isThumbnailPath(new URL(request.url).pathname))
       return answerThumbnail(request.method, new URL(request.url).pathname, thumbnails);
+    // The files of indexed items (thumbnails and previews of photos, documents): only those, by id.
+    const itemMatch = isAppUrl(request.url) ? ITEM_FILE_PATH.exec(new URL(request.url).pathname) : null;
+    if (itemMatch) {
+      const item = request.method === 'GET' ? itemFiles?.(Number(itemMatch[1])) : undefined;
+      if (!item) return new Response('Not found', { status: 404 });
+      const response = await net.fetch(pathToFileURL(item.path).toString()).catch(() => undefined);
+      if (!response?.ok) return new Response('Not found', { status: 404 });
+      const headers = new Headers({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': FILE_CONTENT_SECURITY_POLICY });
+      const type = response.headers.get('Content-Type');
+      // Markup is shown as its source, never run in the app's origin.
+      headers.set('Content-Type', type && !/html|xml|svg/i.test(type) ? type : 'text/plain; charset=utf-8');
+      return new Response(response.body, { status: 200, headers });
+    }
     const file = resolveAppUrl(rendererFolder, request.url);
     if (!file || request.method !== 'GET') return new Response('Not found', { status: 404 });
     const response = await net.fetch(pathToFileURL(file).toString()).catch(() => undefined);

@@ -3,11 +3,14 @@
 import path from 'node:path';
 import { app, BrowserWindow, type WebContents } from 'electron';
 import { APP_START_URL, isAppUrl } from './app-protocol.js';
+import type { WindowState } from './window-state.js';
 
-export function createMainWindow(preloadPath: string): BrowserWindow {
+/** `restored`: the size and place saved at the last close (window-state.ts), when still on a screen. */
+export function createMainWindow(preloadPath: string, restored?: WindowState): BrowserWindow {
   const window = new BrowserWindow({
-    width: 1200,
-    height: 860,
+    width: restored?.bounds.width ?? 1200,
+    height: restored?.bounds.height ?? 860,
+    ...(restored ? { x: restored.bounds.x, y: restored.bounds.y } : {}),
     minWidth: 720,
     minHeight: 520,
     title: 'milens',
@@ -31,7 +34,10 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
   // main.ts also locks down every web contents as it is created; doing it here keeps this window safe
   // wherever it is opened from.
   lockDown(window.webContents);
-  window.once('ready-to-show', () => window.show());
+  window.once('ready-to-show', () => {
+    if (restored?.maximized) window.maximize();
+    window.show();
+  });
   void window.loadURL(APP_START_URL);
   return window;
 }

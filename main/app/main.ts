@@ -10,6 +10,10 @@ import { startCollectionWatcher, stopCollectionWatcher, thumbnailServerOf } from
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { installIpcBridge } from './ipc-bridge.js';
 import { createMainWindow, lockDown } from './main-window.js';
+import { installAppMenu } from './app-menu.js';
+import { installDesktopIpc } from './desktop-ipc.js';
+import { keepWindowState, loadWindowState } from './window-state.js';
+import { itemFile } from '../core/item-files.js';
 
 // Tests and portable runs point the app at a throw-away folder (database included).
 if (process.env.MILENS_USER_DATA) app.setPath('userData', path.resolve(process.env.MILENS_USER_DATA));
@@ -22,10 +26,14 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let core: MilensCore | undefined;
   let removeBridge: (() => void) | undefined;
+  let removeDesktopIpc: (() => void) | undefined;
   const windows = new Set<BrowserWindow>();
 
   const openWindow = () => {
-    const window = createMainWindow(path.join(app.getAppPath(), 'dist', 'preload', 'preload.cjs'));
+    // One window: its size and place come back from the last run.
+    const userData = app.getPath('userData');
+    const window = createMainWindow(path.join(app.getAppPath(), 'dist', 'preload', 'preload.cjs'), loadWindowState(userData));
+    keepWindowState(window, userData);
     windows.add(window);
     window.on('closed', () => windows.delete(window));
     return window;
@@ -53,8 +61,14 @@ if (!app.requestSingleInstanceLock()) {
     );
 
     core = createMilensCore({ databasePath: path.join(app.getPath('userData'), 'milens.sqlite') });
-    const running = core;
-    handleAppProtocol(path.join(app.getAppPath(), 'dist', 'renderer'), (pathname) => thumbnailServerOf(running.context).forPath(pathname));
+    const opened = core;
+    handleAppProtocol(
+      path.join(app.getAppPath(), 'dist', 'renderer'),
+      (pathname) => thumbnailServerOf(opened.context).forPath(pathname),
+      (itemId) => itemFile(opened.context.database(), itemId),
+    );
+    removeDesktopIpc = installDesktopIpc(() => core, isOurWindow);
+    installAppMenu(() => [...windows].find((candidate) => !candidate.isDestroyed() && candidate.isFocused()) ?? [...windows][0]);
     removeBridge = installIpcBridge(core.api, core.context, isOurWindow, () =>
       [...windows].filter((window) => !window.isDestroyed()).map((window) => window.webContents),
     );
@@ -96,6 +110,7 @@ if (!app.requestSingleInstanceLock()) {
         console.error(`milens: stopping the folder watcher failed: ${messageOf(error)}`);
       } finally {
         removeBridge?.();
+        removeDesktopIpc?.();
         closing?.close();
         core = undefined;
         app.quit();

@@ -9,6 +9,7 @@ import { systemCalls } from './system-calls.js';
 import type { collectionCalls } from './collection-calls.js';
 import type { modelCalls } from './model-calls.js';
 import type { tableCalls } from './table-calls.js';
+import type { benchCalls } from './bench-calls.js';
 
 export interface MilensCore {
   api: MilensApi;
@@ -19,7 +20,7 @@ export interface MilensCore {
 type AreaFactory<K extends ApiMethod> = (context: CoreContext) => Pick<MilensApi, K>;
 type MethodsOf<F extends (context: CoreContext) => object> = Record<keyof ReturnType<F>, true>;
 
-const TABLE_METHODS: MethodsOf<typeof tableCalls> = { estimateMi: true, selectFeatures: true };
+const TABLE_METHODS: MethodsOf<typeof tableCalls> = { estimateMi: true, selectFeatures: true, describeTable: true };
 const COLLECTION_METHODS: MethodsOf<typeof collectionCalls> = {
   listCollections: true,
   addCollection: true,
@@ -27,7 +28,8 @@ const COLLECTION_METHODS: MethodsOf<typeof collectionCalls> = {
   indexCollection: true,
   search: true,
 };
-const MODEL_METHODS: MethodsOf<typeof modelCalls> = { listModels: true, downloadModel: true };
+const MODEL_METHODS: MethodsOf<typeof modelCalls> = { listModels: true, downloadModel: true, importModel: true };
+const BENCH_METHODS: MethodsOf<typeof benchCalls> = { runBenchmark: true };
 
 /** The calls of one area, each loading the area's module on first use and then delegating to it. */
 function lazyArea<K extends ApiMethod>(
@@ -54,6 +56,7 @@ export function createMilensCore(options: CoreOptions = {}): MilensCore {
     ...lazyArea(context, TABLE_METHODS, async () => (await import('./table-calls.js')).tableCalls),
     ...lazyArea(context, COLLECTION_METHODS, async () => (await import('./collection-calls.js')).collectionCalls),
     ...lazyArea(context, MODEL_METHODS, async () => (await import('./model-calls.js')).modelCalls),
+    ...lazyArea(context, BENCH_METHODS, async () => (await import('./bench-calls.js')).benchCalls),
   };
   return { api, context, close: () => context.close() };
 }

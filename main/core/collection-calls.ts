@@ -1,12 +1,16 @@
 // Collection calls: folders of documents, indexing and search.
 import type { IndexReport, IndexTrigger, MilensApi } from '../api/contract.js';
-import { invalidType, requireInteger, serializeError } from '../api/errors.js';
+import { invalidType, MilensError, requireInteger, serializeError } from '../api/errors.js';
 import { IndexingService, type IndexOptions } from '../ingest/indexing-service.js';
 import type { ImageEmbedderSource } from '../ingest/images/image-embedder.js';
 import { ThumbnailServer } from '../ingest/images/thumbnail-routes.js';
 import { thumbnailFolderFor } from '../ingest/images/thumbnail-cache.js';
 import { WatcherService, type WatcherOptions } from '../ingest/watcher-service.js';
 import type { CoreContext } from './context.js';
+import { normaliseFolderInput } from './folder-path.js';
+import { attachItemIds } from './item-files.js';
+import type { Job } from './jobs.js';
+import { existsSync } from 'node:fs';
 
 type CollectionCalls = Pick<MilensApi, 'listCollections' | 'addCollection' | 'removeCollection' | 'indexCollection' | 'search'>;
 
@@ -26,22 +30,64 @@ function lazyEmbedderSource(modelsFolder: string): ImageEmbedderSource {
 
 class ContextIndexingService extends IndexingService {
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** The job of each run asked for with a jobId, by collection id: its progress, and where it is cancelled. */
+  private readonly jobs = new Map<number, Job>();
 
   constructor(private readonly context: CoreContext) {
-    super(context.database(), (event) => context.emit('indexProgress', event), {
-      thumbnailFolder: thumbnailFolderFor(context.databasePath),
-      embedderSource: lazyEmbedderSource(context.modelsFolder),
-    });
+    super(
+      context.database(),
+      (event) => {
+        context.emit('indexProgress', event);
+        const job = this.jobs.get(event.collectionId);
+        if (!job) return;
+        job.progress({ done: event.processed, total: event.total, message: event.path });
+        // Progress is reported between batches, each its own transaction: stopping here keeps what was
+        // committed, and the next run picks up the rest.
+        job.throwIfCancelled();
+      },
+      {
+        thumbnailFolder: thumbnailFolderFor(context.databasePath),
+        embedderSource: lazyEmbedderSource(context.modelsFolder),
+      },
+    );
   }
 
   /** Every run not started by the API's indexCollection: the folder watcher's, in the background. */
   override indexCollection(id: number, options?: IndexOptions): Promise<IndexReport> {
-    return this.track(id, 'watch', super.indexCollection(id, options));
+    return this.track(
+      id,
+      'watch',
+      this.whileFolderPresent(id, () => super.indexCollection(id, options)),
+    );
+  }
+
+  /**
+   * A folder that has gone (unmounted disk, moved, deleted) would scan as empty and its whole index would
+   * be removed: refuse the run instead, so the collection is flagged (folderMissing) and kept as it was.
+   */
+  private async whileFolderPresent(id: number, run: () => Promise<IndexReport>): Promise<IndexReport> {
+    const collection = this.listCollections().find((candidate) => candidate.id === id);
+    if (collection && !existsSync(collection.path))
+      throw new MilensError('NOT_FOUND', `The folder ${collection.path} is not there any more; its index is kept as it was.`, {
+        path: collection.path,
+      });
+    return run();
   }
 
   /** A run asked for through the API (indexCollection). */
-  indexOnRequest(id: number): Promise<IndexReport> {
-    return this.track(id, 'call', super.indexCollection(id));
+  indexOnRequest(id: number, jobId?: string): Promise<IndexReport> {
+    return this.context.jobs.run(jobId, 'index', 'files', async (job) => {
+      this.jobs.set(id, job);
+      try {
+        return await this.track(
+          id,
+          'call',
+          this.whileFolderPresent(id, () => super.indexCollection(id)),
+        );
+      } finally {
+        if (this.jobs.get(id) === job) this.jobs.delete(id);
+      }
+    });
   }
 
   private track(id: number, trigger: IndexTrigger, run: Promise<IndexReport>): Promise<IndexReport> {
@@ -160,10 +206,12 @@ async function refreshWatcher(context: CoreContext): Promise<void> {
 
 export function collectionCalls(context: CoreContext): CollectionCalls {
   return {
-    listCollections: async () => indexingServiceOf(context).listCollections(),
+    listCollections: async () =>
+      indexingServiceOf(context)
+        .listCollections()
+        .map((collection) => (existsSync(collection.path) ? collection : { ...collection, folderMissing: true })),
     addCollection: async (folder) => {
-      if (typeof folder !== 'string') throw invalidType('path', 'a string', folder);
-      const collection = await indexingServiceOf(context).addCollection(folder);
+      const collection = await indexingServiceOf(context).addCollection(normaliseFolderInput(folder));
       await refreshWatcher(context);
       return collection;
     },
@@ -171,18 +219,20 @@ export function collectionCalls(context: CoreContext): CollectionCalls {
       await indexingServiceOf(context).removeCollection(requireInteger('id', id, 1));
       await refreshWatcher(context);
     },
-    indexCollection: async (folder) => {
-      if (typeof folder !== 'string') throw invalidType('path', 'a string', folder);
+    indexCollection: async (folder, options) => {
+      const absolute = normaliseFolderInput(folder);
+      if (options !== undefined && (typeof options !== 'object' || options === null)) throw invalidType('options', 'an object', options);
       // indexFolder's two steps, so that the run is marked as asked for in its indexFinished event.
       const service = contextIndexingService(context);
-      const collection = await service.addCollection(folder);
-      const report = await service.indexOnRequest(collection.id);
+      const collection = await service.addCollection(absolute);
+      const report = await service.indexOnRequest(collection.id, options?.jobId);
       await refreshWatcher(context);
       return report;
     },
     search: async (request) => {
       if (typeof request !== 'object' || request === null) throw invalidType('request', 'an object', request);
-      return (await import('../search/unified-search.js')).unifiedSearch(context, request);
+      const response = await (await import('../search/unified-search.js')).unifiedSearch(context, request);
+      return { ...response, results: attachItemIds(context.database(), response.results) };
     },
   };
 }

@@ -13,6 +13,7 @@ import { explainDependence } from '../mi/explain.js';
 import { selectFeatures } from '../select/select.js';
 import { loadTable, sampleWarning } from '../table/load.js';
 import type { CoreContext } from './context.js';
+import { describeTable } from './describe-table.js';
 import type { Job } from './jobs.js';
 
 function requireTableRequest(request: { table?: unknown; target?: unknown }): void {
@@ -70,9 +71,10 @@ export async function selectTableFeatures(request: SelectRequest, job?: Job): Pr
   return withSampleWarning(await selectFeatures(await getCompute(), table, request.target, { ...request, ...jobHooks(job) }), table);
 }
 
-export function tableCalls(context: CoreContext): Pick<MilensApi, 'estimateMi' | 'selectFeatures'> {
+export function tableCalls(context: CoreContext): Pick<MilensApi, 'estimateMi' | 'selectFeatures' | 'describeTable'> {
   return {
     estimateMi: (request) => context.jobs.run(request?.jobId, 'mi', 'steps', (job) => estimateMi(request, job)),
     selectFeatures: (request) => context.jobs.run(request?.jobId, 'select', 'steps', (job) => selectTableFeatures(request, job)),
+    describeTable,
   };
 }

@@ -15,10 +15,13 @@ const MAXIMUM_ARGUMENTS: Record<ApiMethod, number> = {
   listCollections: 0,
   addCollection: 1,
   removeCollection: 1,
-  indexCollection: 1,
+  indexCollection: 2,
   search: 1,
   listModels: 0,
   downloadModel: 2,
+  describeTable: 1,
+  importModel: 2,
+  runBenchmark: 1,
 };
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(API_METHODS);

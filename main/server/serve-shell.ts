@@ -4,8 +4,11 @@
 // this; closing stops the watcher first, then the server, then the core.
 import type { IndexReport } from '../api/contract.js';
 import type { MilensCore } from '../core/api.js';
+import path from 'node:path';
 import { startCollectionWatcher, stopCollectionWatcher, thumbnailServerOf } from '../core/collection-calls.js';
+import { itemFile } from '../core/item-files.js';
 import { startServer, type RunningServer, type ServeOptions } from './server.js';
+import { persistentAccessToken } from './token-store.js';
 
 export interface ServeShellOptions extends Omit<ServeOptions, 'api' | 'events'> {
   /** The core to serve; the shell owns it from here on and closes it (also when starting fails). */
@@ -34,10 +37,14 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
   const log = serverOptions.log ?? (() => {});
   let server: RunningServer;
   try {
+    // One token per data folder (the database's), kept across restarts so bookmarks keep working.
+    const token = serverOptions.token ?? persistentAccessToken(path.dirname(path.resolve(core.context.databasePath)));
     server = await startServer({
       ...serverOptions,
+      token,
       api: core.api,
       events: core.context,
+      itemFiles: (itemId) => itemFile(core.context.database(), itemId),
       thumbnails: (pathname) => thumbnailServerOf(core.context).forPath(pathname),
     });
   } catch (error) {

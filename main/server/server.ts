@@ -19,6 +19,8 @@ import { dispatchApiCall, httpStatusFor, isApiMethod } from './api-dispatch.js';
 import { EventStreamHub, type MilensEventSource } from './event-stream.js';
 import { setCommonHeaders } from './security-headers.js';
 import { defaultRendererFolder, serveStaticFile } from './static-files.js';
+import { ITEM_FILE_PREFIX, serveItemFile, type ItemFileSource } from './item-file-route.js';
+import { sendTokenPage } from './token-page.js';
 import { THUMBNAIL_CONTENT_TYPE, THUMBNAIL_ROUTE_PREFIX } from '../ingest/images/thumbnail-urls.js';
 
 /** API bodies are small JSON requests; anything bigger is a mistake or an attack. */
@@ -32,8 +34,10 @@ export interface ServeOptions {
   port?: number;
   allowRemote?: boolean;
   rendererFolder?: string;
-  /** A fixed token (tests); a fresh random one otherwise. */
+  /** A fixed token (tests, or the one kept for the data folder); a fresh random one otherwise. */
   token?: string;
+  /** Resolves an indexed item's id to its file, for GET /files/<id>; without it that route answers 404. */
+  itemFiles?: ItemFileSource;
   /**
    * Thumbnails of indexed photos for `GET /thumbnails/<itemId>/<small|large>`: the WebP bytes, or
    * undefined for a 404. Only the request path is passed, and only to this lookup by item id.
@@ -93,9 +97,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (denial) {
       log(`serve: ${denial.status} ${request.method} ${url.pathname} (${denial.reason})`);
       if (denial.status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="milens"');
-      return isApi
-        ? sendJson(response, denial.status, { ok: false, error: { name: 'MilensError', code: 'UNAUTHORIZED', message: denial.reason } })
-        : sendText(response, denial.status, `${denial.reason}. Open the address that \`milens serve\` printed (it ends with ?token=…).`);
+      if (isApi)
+        return sendJson(response, denial.status, {
+          ok: false,
+          error: { name: 'MilensError', code: 'UNAUTHORIZED', message: denial.reason },
+        });
+      // A person opening a page gets words; anything else (an asset, a file) a short line.
+      if (url.pathname === '/' || url.pathname.endsWith('.html') || !url.pathname.includes('.'))
+        return sendTokenPage(response, denial.status);
+      return sendText(response, denial.status, `${denial.reason}. Open the address that \`milens serve\` printed (it ends with ?token=…).`);
     }
 
     if (isApi) return handleApi(request, response, url);
@@ -103,6 +113,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       response.setHeader('Allow', 'GET, HEAD');
       return sendText(response, 405, 'Method not allowed');
     }
+    if (url.pathname.startsWith(ITEM_FILE_PREFIX))
+      return serveItemFile(options.itemFiles, url.pathname, url.searchParams.has('download'), response, request.method === 'HEAD');
     if (url.pathname.startsWith(THUMBNAIL_ROUTE_PREFIX)) return sendThumbnail(response, url.pathname, request.method === 'HEAD');
     const queryToken = url.searchParams.get('token');
     const result = await serveStaticFile(rendererFolder, url.pathname, response, request.method === 'HEAD', () => {

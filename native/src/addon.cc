@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "napi_support.h"
 #include "vector_index.h"
+#include "energy_bindings.h"
 
 namespace milens {
 namespace {
@@ -885,6 +886,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("jointHistogram", Napi::Function::New(env, JointHistogram, "jointHistogram"));
   exports.Set("readBandwidthSum", Napi::Function::New(env, ReadBandwidthSum, "readBandwidthSum"));
   init_vector_index(env, exports);
+  init_energy_counters(env, exports);
   return exports;
 }
 

@@ -65,7 +65,12 @@ describe('milens CLI', () => {
       'libonnxruntime_providers_cuda.so',
     );
     expect(report.onnxRuntime.executionProviders.includes('cuda')).toBe(existsSync(cudaLibrary));
-    expect(report.energyCounters.map((counter) => counter.name).sort()).toEqual(['apple-ioreport', 'linux-rapl', 'nvidia-nvml']);
+    expect(report.energyCounters.map((counter) => counter.name).sort()).toEqual([
+      'apple-ioreport',
+      'apple-powermetrics',
+      'linux-rapl',
+      'nvidia-nvml',
+    ]);
     for (const counter of report.energyCounters.filter((c) => !c.available)) expect(counter.reason).toBeTruthy();
   });
 

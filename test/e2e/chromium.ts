@@ -14,14 +14,16 @@ export interface OpenedApp {
   shell: AppShell;
 }
 
-/** Launches Chromium and opens the app at `url` (with its token) in a 1200 × 900 page. */
+/** Launches Chromium and opens the app at `url` (with its token) in a 1280 × 800 page. */
 export async function openAppInChromium(url: string): Promise<OpenedApp> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    // A context of its own: axe-core's Playwright runner opens helper pages in the page's context.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
     const shell = new AppShell(page);
     await shell.open(url);
     return { browser, page, shell };

@@ -15,7 +15,8 @@ import { testModel, type TestModel } from '../models/test-manifest.js';
 import { chromiumMissing, openAppInChromium } from './chromium.js';
 import type { AppShell } from './pages/app-shell.js';
 import { SearchPage } from './pages/search-page.js';
-import { SystemPage } from './pages/system-page.js';
+import { SettingsPage } from './pages/settings-page.js';
+import { CollectionsPage } from './pages/collections-page.js';
 import { missingBuild, startServeProcess, type ServeProcess } from './serve-process.js';
 
 const SCREENSHOTS = process.env.MILENS_E2E_SCREENSHOTS;
@@ -103,7 +104,8 @@ describe.skipIf(chromiumMissing)(
     });
 
     it("lists the manifest's models with size, licence and state", async () => {
-      const system = new SystemPage(page);
+      await shell.goTo('Settings');
+      const system = new SettingsPage(page);
       await system.waitUntilLoaded();
       const rows = await system.modelRows();
       expect(rows.map((row) => row.id)).toEqual(['tiny-clip', 'absent-clip']);
@@ -118,7 +120,7 @@ describe.skipIf(chromiumMissing)(
     });
 
     it('downloads a model with progress, then shows it installed, in the doctor too', async () => {
-      const system = new SystemPage(page);
+      const system = new SettingsPage(page);
       const row = system.modelRow('tiny-clip');
       await system.download('tiny-clip');
       // Progress from modelDownloadProgress events: bytes of the whole model and a percentage, part-way through.
@@ -137,7 +139,7 @@ describe.skipIf(chromiumMissing)(
     });
 
     it('shows a failed download in the error notice and leaves the model not installed', async () => {
-      const system = new SystemPage(page);
+      const system = new SettingsPage(page);
       await system.download('absent-clip');
       const outcome = await system.waitForDownloadEnd('absent-clip');
       expect(outcome.kind).toBe('failed');
@@ -156,18 +158,18 @@ describe.skipIf(chromiumMissing)(
       mkdirSync(documents);
       writeFileSync(path.join(documents, 'bread.txt'), 'Bread needs flour, water, salt and yeast. Knead it for ten minutes.\n');
       writeFileSync(path.join(documents, 'garden.md'), '# Gardening\nTomatoes need sun, water and patience; prune them weekly.\n');
-      await shell.goTo('Search');
-      const search = new SearchPage(page);
-      const added = await search.addFolder(documents);
+      await shell.goTo('Collections');
+      const collections = new CollectionsPage(page);
+      const added = await collections.addFolder(documents);
       expect(added).toMatchObject({ kind: 'indexed' });
-      await search.waitForDocumentCount('documents', 2);
+      await collections.waitForDocumentCount('documents', 2);
 
       // No index call from here on: the server's watcher notices the file and re-indexes.
       writeFileSync(path.join(documents, 'leaves.md'), '# Leaves\nPhotosynthesis in chlorophyll turns light, water and air into sugar.\n');
-      await search.waitForDocumentCount('documents', 3);
-      expect(((await search.backgroundSummary.textContent()) ?? '').replace(/\s+/g, ' ').trim()).toBe(
-        'Updated documents in the background: 1 added, 0 updated, 0 removed.',
-      );
+      await collections.waitForDocumentCount('documents', 3);
+      expect(await collections.statusText()).toBe('Updated documents in the background: 1 added, 0 updated, 0 removed.');
+      await shell.goTo('Search');
+      const search = new SearchPage(page);
       const found = await search.search('photosynthesis chlorophyll');
       expect(found.kind).toBe('results');
       if (found.kind !== 'results') return;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { _electron as electron, type ElectronApplication } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../e2e/serve-process.js';
-import { SystemPage } from '../e2e/pages/system-page.js';
+import { SettingsPage } from '../e2e/pages/settings-page.js';
 import { findElectronBinary } from '../../scripts/lib/electron-binary.mjs';
 
 const binary = findElectronBinary();
@@ -35,13 +35,21 @@ describe.skipIf(skipReason)(`the Electron shell${skipReason ? ` (skipped: ${skip
     });
     const window = await application.firstWindow();
     expect(window.url()).toBe('app://milens/index.html');
-    const system = new SystemPage(window);
+    // The app opens on Search; the backends and the database live in Settings.
+    await window.locator('nav a[href="#/settings"]').click();
+    const system = new SettingsPage(window);
     await system.waitUntilLoaded();
     const names = (await system.backendRows()).map((row) => row.name);
     expect(names).toContain('typescript');
     expect((await system.databasePath.textContent())?.trim()).toBe(path.join(userData, 'milens.sqlite'));
     // The page has the bridge and nothing of Node.
     expect(await window.evaluate(() => Object.keys((window as unknown as { milens: object }).milens).sort())).toEqual(['invoke', 'on']);
+    expect(await window.evaluate(() => Object.keys((window as unknown as { milensDesktop: object }).milensDesktop).sort())).toEqual([
+      'openItem',
+      'pathForFile',
+      'pickFolder',
+      'revealItem',
+    ]);
     expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
     expect(await window.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
   });

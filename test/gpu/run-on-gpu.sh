@@ -8,7 +8,12 @@ cd "$(dirname "$0")/../.."
 export MILENS_REQUIRE_NATIVE=1
 npx node-gyp rebuild -j max
 node -e "require('node-gyp-build')('.').backends().forEach((b) => console.log(b.name, b.available ? 'available: ' + b.device : 'unavailable: ' + b.reason))"
-npx vitest run test/native test/main/compute
+npx vitest run test/native test/main/compute test/main/bench
+# Energy: the NVML source must be available on a GPU machine; the CUDA and CPU similarity and KSG
+# workloads are measured with it (joules per operation above idle, per GPU and RAPL where readable).
+npm run build --silent
+node bin/milens.js doctor --json | node -e "const r=JSON.parse(require('fs').readFileSync(0,'utf8')); for (const c of r.energyCounters) console.log('energy counter', c.name, c.available ? 'available' : 'unavailable: ' + c.reason)"
+node bin/milens.js bench --workload similarity-top10 ksg-mi --trials 5 --out bench-gpu.json
 if [ "${1:-}" = "--quick" ]; then
   node scripts/bench/similarity.mjs --count 200000
   node scripts/bench/similarity-index.mjs --count 200000 --queries 10

@@ -1,4 +1,5 @@
 // `milens index <folder>`: adds the folder as a collection if new, then brings its index up to date.
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { PhotoIndexReport } from '../../api/contract.js';
 import { createProgressReporter, formatTable, printJson, printText } from '../output.js';
@@ -16,7 +17,8 @@ export function registerIndexFolder(program: Command): void {
     const report = await withApi(options, (api, core) => {
       const progress = createProgressReporter(`indexing ${folder}`);
       const stop = core.context.on('indexProgress', (event) => progress(event.processed, event.total));
-      return api.indexCollection(folder).finally(stop);
+      // The command line has the person's own working folder: a relative argument means that one.
+      return api.indexCollection(path.resolve(folder)).finally(stop);
     });
     if (options.json) return printJson(report);
     printText(`collection ${report.collection.id}: ${report.collection.path} (${report.collection.documentCount} documents)`);

@@ -10,6 +10,7 @@ import { registerMi } from './mi.js';
 import { registerSelect } from './select.js';
 import { registerModels } from './models.js';
 import { registerRank } from './rank.js';
+import { registerBench } from './bench.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerBackends,
@@ -22,4 +23,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerMi,
   registerSelect,
   registerModels,
+  registerBench,
 ];

@@ -40,3 +40,23 @@ export function baseName(filePath: string): string {
   const parts = filePath.split(/[\\/]/).filter(Boolean);
   return parts.at(-1) ?? filePath;
 }
+
+/** A duration for people: "45 s", "3 min 20 s", "1 h 5 min". */
+export function formatDuration(milliseconds: number): string {
+  const seconds = Math.max(0, Math.round(milliseconds / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min${seconds % 60 ? ` ${seconds % 60} s` : ''}`;
+  return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}
+
+/** Steps per second from a count and the time it took; null before anything is measurable. */
+export function ratePerSecond(done: number, elapsedMs: number): number | null {
+  return elapsedMs > 0 && done > 0 ? (done * 1000) / elapsedMs : null;
+}
+
+/** The folder part of a path (without the file name). */
+export function folderOf(filePath: string): string {
+  const index = Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\'));
+  return index > 0 ? filePath.slice(0, index) : filePath;
+}

@@ -3,6 +3,7 @@
 import type { ModelDownloadProgressEvent, ModelInfo } from '../../../main/api/contract.js';
 import type { MilensClient } from '../lib/api-client.js';
 import { asApiCallError, type ApiCallError } from '../lib/api-error.js';
+import { newJobId } from '../lib/job-id.js';
 
 export class ModelsState {
   models = $state<ModelInfo[] | null>(null);
@@ -13,6 +14,14 @@ export class ModelsState {
   downloads = $state<Record<string, ModelDownloadProgressEvent | null>>({});
   /** The latest failed download of each model. */
   downloadErrors = $state<Record<string, ApiCallError>>({});
+  /** The job of each download in flight (for cancel). */
+  downloadJobs = $state<Record<string, string>>({});
+
+  /** Import from a folder: which model, from where, and how it went (one message, replaced each time). */
+  importModelId = $state('');
+  importFolder = $state('');
+  importing = $state(false);
+  importMessage = $state<{ tone: 'success' | 'error'; text: string } | null>(null);
 
   private readonly client: MilensClient;
   private readonly afterInstall: () => Promise<void>;
@@ -47,15 +56,46 @@ export class ModelsState {
     this.downloads[model.id] = null;
     delete this.downloadErrors[model.id];
     let installed = false;
+    const jobId = newJobId('download');
+    this.downloadJobs[model.id] = jobId;
     try {
-      const info = await this.client.api.downloadModel(model.id);
+      const info = await this.client.api.downloadModel(model.id, { jobId });
       installed = info.installed;
       if (this.models) this.models = this.models.map((candidate) => (candidate.id === info.id ? info : candidate));
     } catch (error) {
-      this.downloadErrors[model.id] = asApiCallError('downloadModel', error);
+      const failure = asApiCallError('downloadModel', error);
+      // A cancel is what the person asked for, not an error; the partial files stay for the next try.
+      if (failure.code !== 'CANCELLED') this.downloadErrors[model.id] = failure;
     } finally {
       delete this.downloads[model.id];
+      delete this.downloadJobs[model.id];
     }
     if (installed) await this.afterInstall();
+  }
+
+  async cancelDownload(model: ModelInfo): Promise<void> {
+    const jobId = this.downloadJobs[model.id];
+    if (jobId) await this.client.api.cancelJob(jobId).catch(() => undefined);
+  }
+
+  async importFromFolder(): Promise<void> {
+    const model = this.models?.find((candidate) => candidate.id === this.importModelId);
+    if (!model || this.importFolder.trim() === '' || this.importing) return;
+    this.importing = true;
+    try {
+      const report = await this.client.api.importModel(model.id, this.importFolder.trim());
+      if (this.models) this.models = this.models.map((candidate) => (candidate.id === report.model.id ? report.model : candidate));
+      this.importMessage = report.model.installed
+        ? {
+            tone: 'success',
+            text: `${model.name} is installed (${report.imported.length} file${report.imported.length === 1 ? '' : 's'} imported, each checked).`,
+          }
+        : { tone: 'error', text: `${model.name} is not complete: still missing ${report.missing.join(', ')}.` };
+      if (report.model.installed) await this.afterInstall();
+    } catch (error) {
+      this.importMessage = { tone: 'error', text: `Importing ${model.name} failed: ${asApiCallError('importModel', error).message}` };
+    } finally {
+      this.importing = false;
+    }
   }
 }

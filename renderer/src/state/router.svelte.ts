@@ -1,28 +1,31 @@
-// The page shown, kept in the URL's hash (#/system, #/search, #/tables) so that back/forward and
-// reloads work the same in a browser tab and in Electron's app:// window.
+// The view shown and its parameters, kept in the URL's hash (#/search?q=entropy&kind=text) so that
+// reloads, back / forward and bookmarks work the same in a browser tab and in Electron's app:// window.
+// Views write their parameters with `router.go(...)`; everything else is derived from the hash.
 
-export const PAGES = [
-  { id: 'system', title: 'System' },
-  { id: 'search', title: 'Search' },
-  { id: 'tables', title: 'Tables' },
-] as const;
+import { parseHash, formatHash, type ViewId } from '../lib/route.js';
 
-export type PageId = (typeof PAGES)[number]['id'];
-
-function pageFromHash(hash: string): PageId {
-  const id = hash.replace(/^#\/?/, '');
-  return PAGES.find((page) => page.id === id)?.id ?? 'system';
-}
+export { VIEWS, parseHash, formatHash, type ViewId, type Route } from '../lib/route.js';
 
 export class Router {
-  current = $state<PageId>(pageFromHash(window.location.hash));
+  hash = $state(window.location.hash);
+  readonly route = $derived(parseHash(this.hash));
+  readonly current = $derived(this.route.view);
 
-  /** Follows hash changes; returns the function that stops following. */
+  /** Follows hash changes (links, back / forward); returns the function that stops following. */
   listen(): () => void {
     const update = () => {
-      this.current = pageFromHash(window.location.hash);
+      this.hash = window.location.hash;
     };
     window.addEventListener('hashchange', update);
     return () => window.removeEventListener('hashchange', update);
+  }
+
+  /** Shows a view with these parameters: a new history entry, or in place (`replace`) while typing. */
+  go(view: ViewId, params: Record<string, string | undefined> = {}, replace = false): void {
+    const hash = formatHash(view, params);
+    if (hash === this.hash) return;
+    if (replace) window.history.replaceState(window.history.state, '', hash);
+    else window.history.pushState(window.history.state, '', hash);
+    this.hash = hash;
   }
 }

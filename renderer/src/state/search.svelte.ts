@@ -1,143 +1,208 @@
-// State of the Search page: the collections (folders) in the library, their indexing with progress
-// from `indexProgress` events (runs asked for here, and background re-indexing by the app's folder
-// watcher), the list refreshed on `indexFinished`, and one search with its results.
+// State of the Search view: the query as typed, the search last run (its query and kind come from the
+// URL, so reload and back work), its results with the filters the API and the results offer, more
+// results on demand, and which result's "why" panel or large preview is open.
 import type {
   Collection,
-  IndexFinishedEvent,
-  IndexProgressEvent,
-  IndexReport,
-  MilensApi,
+  SearchFilters as ApiSearchFilters,
+  SearchKind,
   SearchResponse,
+  SearchResult,
 } from '../../../main/api/contract.js';
-import { ApiCallError, asApiCallError } from '../lib/api-error.js';
+import { asApiCallError, type ApiCallError } from '../lib/api-error.js';
 import type { MilensClient } from '../lib/api-client.js';
 
-const RESULT_LIMIT = 20;
+export const PAGE_SIZE = 20;
+
+export interface SearchFilters {
+  /** Client-side: results of one collection only ('' for all). */
+  collection: string;
+  camera: string;
+  hasLocation: boolean;
+  /** Photos taken on or after / before these days (YYYY-MM-DD, '' for open). */
+  from: string;
+  to: string;
+}
+
+export const NO_FILTERS: SearchFilters = { collection: '', camera: '', hasLocation: false, from: '', to: '' };
+
+export function parseKind(value: string | null): SearchKind {
+  return value === 'text' || value === 'image' ? value : 'all';
+}
+
+/** The filters as the API takes them (applied before ranking, so PMI is over the filtered collection). */
+export function apiFilters(filters: SearchFilters): ApiSearchFilters | undefined {
+  const api: ApiSearchFilters = {};
+  if (filters.collection !== '') api.collectionIds = [Number(filters.collection)];
+  if (filters.camera !== '') api.camera = filters.camera;
+  if (filters.hasLocation) api.hasLocation = true;
+  if (filters.from !== '') api.takenFrom = filters.from;
+  if (filters.to !== '') api.takenTo = `${filters.to}T23:59:59`;
+  return Object.keys(api).length > 0 ? api : undefined;
+}
+
+/** The filters written in the URL (c, camera, located, from, to) and read back. */
+export function filtersToParams(filters: SearchFilters): Record<string, string | undefined> {
+  return {
+    c: filters.collection || undefined,
+    camera: filters.camera || undefined,
+    located: filters.hasLocation ? '1' : undefined,
+    from: filters.from || undefined,
+    to: filters.to || undefined,
+  };
+}
+
+export function filtersFromParams(params: URLSearchParams): SearchFilters {
+  return {
+    collection: params.get('c') ?? '',
+    camera: params.get('camera') ?? '',
+    hasLocation: params.get('located') === '1',
+    from: params.get('from') ?? '',
+    to: params.get('to') ?? '',
+  };
+}
+
+export function sameFilters(a: SearchFilters, b: SearchFilters): boolean {
+  return a.collection === b.collection && a.camera === b.camera && a.hasLocation === b.hasLocation && a.from === b.from && a.to === b.to;
+}
+
+export function cameraOf(result: SearchResult): string | null {
+  const photo = result.photo;
+  if (!photo || (!photo.cameraMake && !photo.cameraModel)) return null;
+  const make = photo.cameraMake ?? '';
+  const model = photo.cameraModel ?? '';
+  return model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`.trim();
+}
 
 export class SearchState {
+  /** What is in the query box now. */
+  input = $state('');
+  kind = $state<SearchKind>('all');
+  filters = $state<SearchFilters>({ ...NO_FILTERS });
   collections = $state<Collection[]>([]);
-  collectionsError = $state<ApiCallError | null>(null);
 
-  folderToAdd = $state('');
-  adding = $state(false);
-  addError = $state<ApiCallError | null>(null);
-
-  /** Collections being indexed now, by id, with their latest progress event (if any yet). */
-  indexing = $state<Record<number, IndexProgressEvent | null>>({});
-  lastIndexReport = $state<IndexReport | null>(null);
-  indexError = $state<ApiCallError | null>(null);
-  /** Collections being re-indexed in the background (not asked for on this page), with their latest progress. */
-  background = $state<Record<number, IndexProgressEvent>>({});
-  /** The latest background run that changed something, or failed. */
-  lastBackgroundRun = $state<IndexFinishedEvent | null>(null);
-
-  query = $state('');
+  /** The query, kind, filters and weaker-results choice of the response shown (or being fetched). */
+  ranQuery = $state('');
+  ranKind = $state<SearchKind>('all');
+  ranFilters = $state<SearchFilters>({ ...NO_FILTERS });
+  showWeaker = $state(false);
+  limit = $state(PAGE_SIZE);
   response = $state<SearchResponse | null>(null);
   searching = $state(false);
-  searchError = $state<ApiCallError | null>(null);
+  error = $state<ApiCallError | null>(null);
 
-  /** A failed background run, in the form the error notice shows. */
-  readonly backgroundError = $derived(
-    this.lastBackgroundRun && !this.lastBackgroundRun.ok ? new ApiCallError('indexCollection', this.lastBackgroundRun.error) : null,
+  /** The result whose "why" panel is open, by its index in `visible`. */
+  whyIndex = $state<number | null>(null);
+  /** The result shown large, by its index in `visible`. */
+  previewIndex = $state<number | null>(null);
+
+  /** The API applies the filters before ranking; the results are shown as they come. */
+  readonly visible = $derived(this.response?.results ?? []);
+  readonly documents = $derived(this.visible.filter((result) => result.kind === 'text'));
+  readonly photos = $derived(this.visible.filter((result) => result.kind === 'image'));
+  readonly cameras = $derived(
+    (this.response?.results ?? [])
+      .map(cameraOf)
+      .filter((name, index, all): name is string => name !== null && all.indexOf(name) === index)
+      .sort(),
   );
+  readonly hasPhotoFacts = $derived((this.response?.results ?? []).some((result) => result.photo !== undefined));
   readonly nothingMatches = $derived(this.response !== null && (this.response.noMatch === true || this.response.results.length === 0));
-  readonly canSearch = $derived(this.query.trim().length > 0 && !this.searching);
+  /** The server returned a full page: asking for more may find more. */
+  readonly mayHaveMore = $derived(this.response !== null && this.response.results.length >= this.limit);
+  readonly filtersActive = $derived(
+    this.filters.collection !== '' ||
+      this.filters.camera !== '' ||
+      this.filters.hasLocation ||
+      this.filters.from !== '' ||
+      this.filters.to !== '',
+  );
+  readonly whyResult = $derived(this.whyIndex === null ? null : (this.visible[this.whyIndex] ?? null));
+  readonly previewResult = $derived(this.previewIndex === null ? null : (this.visible[this.previewIndex] ?? null));
 
-  private readonly api: MilensApi;
   private readonly client: MilensClient;
+  /** Only the latest request may write its answer (an older, slower one is dropped). */
+  private generation = 0;
 
   constructor(client: MilensClient) {
     this.client = client;
-    this.api = client.api;
-  }
-
-  /** Follows index progress and completion events; returns the function that stops following. */
-  listen(): () => void {
-    const stopProgress = this.client.on('indexProgress', (event) => {
-      if (event.collectionId in this.indexing) this.indexing[event.collectionId] = event;
-      // A background run with nothing to do reports 0 of 0 and ends at once: not worth a flicker.
-      else if (event.total !== 0) this.background[event.collectionId] = event;
-    });
-    const stopFinished = this.client.on('indexFinished', (event) => {
-      delete this.background[event.collectionId];
-      // A run asked for on this page: index() reports and reloads by itself.
-      if (event.trigger === 'call' && event.collectionId in this.indexing) return;
-      if (event.trigger === 'watch' && (!event.ok || event.added + event.updated + event.removed > 0)) this.lastBackgroundRun = event;
-      void this.loadCollections();
-    });
-    return () => {
-      stopProgress();
-      stopFinished();
-    };
-  }
-
-  /** The name of a collection by id, for messages about it. */
-  collectionName(id: number): string {
-    return this.collections.find((collection) => collection.id === id)?.name ?? `collection ${id}`;
   }
 
   async loadCollections(): Promise<void> {
     try {
-      this.collections = await this.api.listCollections();
-      this.collectionsError = null;
-    } catch (error) {
-      this.collectionsError = asApiCallError('listCollections', error);
+      this.collections = await this.client.api.listCollections();
+    } catch {
+      // The Collections view reports listing errors; here the filter simply offers none.
     }
   }
 
-  async addFolder(): Promise<void> {
-    const folder = this.folderToAdd.trim();
-    if (!folder) return;
-    this.adding = true;
-    try {
-      const collection = await this.api.addCollection(folder);
-      this.addError = null;
-      this.folderToAdd = '';
-      this.adding = false;
-      await this.loadCollections();
-      await this.index(collection);
-    } catch (error) {
-      this.addError = asApiCallError('addCollection', error);
-    } finally {
-      this.adding = false;
+  /** Runs the search that the URL names (called when the address changes). */
+  async run(
+    query: string,
+    kind: SearchKind,
+    limit = PAGE_SIZE,
+    filters: SearchFilters = this.ranFilters,
+    showWeaker = this.showWeaker,
+  ): Promise<void> {
+    const generation = ++this.generation;
+    this.ranQuery = query;
+    this.ranKind = kind;
+    this.ranFilters = { ...filters };
+    this.showWeaker = showWeaker;
+    this.limit = limit;
+    if (limit === PAGE_SIZE) {
+      this.whyIndex = null;
+      this.previewIndex = null;
     }
-  }
-
-  async index(collection: Collection): Promise<void> {
-    this.indexing[collection.id] = null;
-    try {
-      this.lastIndexReport = await this.api.indexCollection(collection.path);
-      this.indexError = null;
-    } catch (error) {
-      this.indexError = asApiCallError('indexCollection', error);
-    } finally {
-      delete this.indexing[collection.id];
-      await this.loadCollections();
+    if (query.trim() === '') {
+      this.response = null;
+      this.error = null;
+      this.searching = false;
+      return;
     }
-  }
-
-  async remove(collection: Collection): Promise<void> {
-    try {
-      await this.api.removeCollection(collection.id);
-      this.collectionsError = null;
-    } catch (error) {
-      this.collectionsError = asApiCallError('removeCollection', error);
-    }
-    await this.loadCollections();
-  }
-
-  async search(): Promise<void> {
-    const query = this.query.trim();
-    if (!query) return;
     this.searching = true;
     try {
-      this.response = await this.api.search({ query, limit: RESULT_LIMIT });
-      this.searchError = null;
+      const apiFilter = apiFilters(filters);
+      const response = await this.client.api.search({
+        query,
+        kind,
+        limit,
+        ...(apiFilter ? { filters: apiFilter } : {}),
+        ...(showWeaker ? { showWeaker: true } : {}),
+      });
+      if (generation !== this.generation) return;
+      this.response = response;
+      this.error = null;
     } catch (error) {
+      if (generation !== this.generation) return;
       this.response = null;
-      this.searchError = asApiCallError('search', error);
+      this.error = asApiCallError('search', error);
     } finally {
-      this.searching = false;
+      if (generation === this.generation) this.searching = false;
     }
+  }
+
+  async loadMore(): Promise<void> {
+    if (this.searching || !this.mayHaveMore) return;
+    await this.run(this.ranQuery, this.ranKind, this.limit + PAGE_SIZE, this.ranFilters, this.showWeaker);
+  }
+
+  /** Moves the preview by `step` results, staying within the list. */
+  step(step: number): void {
+    if (this.previewIndex === null || this.visible.length === 0) return;
+    this.previewIndex = Math.min(this.visible.length - 1, Math.max(0, this.previewIndex + step));
+  }
+
+  clearFilters(): void {
+    this.filters = { ...NO_FILTERS };
+  }
+
+  /** The URL parameters of the search as it is set up now (query box, kind, filters, weaker results). */
+  params(query = this.input.trim(), showWeaker = false): Record<string, string | undefined> {
+    return {
+      q: query || undefined,
+      kind: this.kind === 'all' ? undefined : this.kind,
+      ...filtersToParams(this.filters),
+      weaker: showWeaker ? '1' : undefined,
+    };
   }
 }

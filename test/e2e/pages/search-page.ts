@@ -1,83 +1,90 @@
-// Page object of the Search page: the search box, its outcome, and the collections form.
+// Page object of the Search view: the query box, its outcome (results, "nothing here matches"), the
+// "why" panel and the large preview.
 import type { Locator, Page } from 'playwright-core';
 
 export interface ShownResult {
   title: string;
   path: string;
   pmi: string;
+  /** The words marked in its snippet. */
+  marked: string[];
 }
 
 export type SearchOutcome = { kind: 'results'; results: ShownResult[] } | { kind: 'nothing-matches' } | { kind: 'notice'; text: string };
-export type AddFolderOutcome = { kind: 'indexed'; summary: string } | { kind: 'notice'; text: string };
 
 export class SearchPage {
   readonly queryInput: Locator;
-  readonly folderInput: Locator;
+  readonly whyPanel: Locator;
+  readonly preview: Locator;
 
   constructor(readonly page: Page) {
     this.queryInput = page.getByLabel('Search query');
-    this.folderInput = page.getByLabel('Folder', { exact: true });
+    this.whyPanel = page.getByRole('complementary');
+    this.preview = page.getByRole('dialog');
   }
 
-  /** Adds a folder as a collection; the page indexes it at once. */
-  async addFolder(folder: string): Promise<AddFolderOutcome> {
-    await this.folderInput.fill(folder);
-    await this.folderInput.press('Enter');
-    const summary = this.page.getByText(/^Indexed /);
-    const notice = this.page.locator('.notice').filter({ hasText: /Adding the folder|Indexing/ });
-    await summary.or(notice).first().waitFor({ timeout: 60_000 });
-    if (await notice.isVisible()) return { kind: 'notice', text: (await notice.textContent()) ?? '' };
-    return { kind: 'indexed', summary: (await summary.textContent()) ?? '' };
-  }
-
-  /** The "N documents · indexed …" line of a collection. */
-  collectionSummary(name: string): Locator {
-    return this.page
-      .getByRole('list', { name: 'Collections' })
-      .locator('li')
-      .filter({ has: this.page.locator('strong', { hasText: name }) })
-      .getByTestId('collection-summary');
-  }
-
-  /** Waits until the collection's line shows this many documents (a background re-index refreshes it). */
-  async waitForDocumentCount(name: string, count: number, timeout = 15_000): Promise<void> {
-    await this.collectionSummary(name)
-      .filter({ hasText: new RegExp(`^\\s*${count} documents`) })
-      .waitFor({ timeout });
-  }
-
-  /** The page's note about the latest background run that changed something. */
-  get backgroundSummary(): Locator {
-    return this.page.getByTestId('background-summary');
-  }
-
-  async collectionNames(): Promise<string[]> {
-    return (await this.page.getByRole('list', { name: 'Collections' }).locator('li strong').allTextContents()).map((name) => name.trim());
+  outcome(query: string): Locator {
+    // The outcome is tagged with its query, so a previous search's results are never mistaken for this one's.
+    return this.page.locator(`.search-outcome[data-query="${query.replaceAll('"', '\\"')}"]`);
   }
 
   async search(query: string): Promise<SearchOutcome> {
     await this.queryInput.fill(query);
     await this.queryInput.press('Enter');
-    // The outcome is tagged with its query, so a previous search's results are never mistaken for this one's.
-    const outcome = this.page.locator('.search-outcome').and(this.page.locator(`[data-query="${query.replaceAll('"', '\\"')}"]`));
+    return this.readOutcome(query);
+  }
+
+  async readOutcome(query: string): Promise<SearchOutcome> {
+    const outcome = this.outcome(query);
     const results = outcome.getByRole('list', { name: 'Search results' });
-    const nothing = outcome.getByText(/^Nothing here matches/);
+    const nothing = outcome.getByRole('heading', { name: /^Nothing here matches/ });
     const notice = this.page.locator('.notice').filter({ hasText: 'Searching' });
-    await outcome.or(notice).first().waitFor();
+    await results.or(nothing).or(notice).first().waitFor();
     if (await nothing.isVisible()) return { kind: 'nothing-matches' };
-    if (await results.isVisible()) {
-      const items = results.getByRole('listitem');
-      const shown: ShownResult[] = [];
-      for (let index = 0; index < (await items.count()); index += 1) {
-        const item = items.nth(index);
-        shown.push({
-          title: ((await item.locator('.result-title').textContent()) ?? '').trim(),
-          path: ((await item.locator('.result-path').textContent()) ?? '').trim(),
-          pmi: ((await item.locator('.pmi').textContent()) ?? '').trim(),
-        });
-      }
-      return { kind: 'results', results: shown };
+    if (await notice.isVisible()) return { kind: 'notice', text: (await notice.textContent()) ?? '' };
+    const items = results.getByRole('listitem');
+    const shown: ShownResult[] = [];
+    for (let index = 0; index < (await items.count()); index += 1) {
+      const item = items.nth(index);
+      shown.push({
+        title: ((await item.locator('.result-title').textContent()) ?? '').trim(),
+        path: (await item.locator('.result-path').getAttribute('data-path')) ?? '',
+        pmi: ((await item.locator('.pmi').textContent()) ?? '').trim(),
+        marked: (await item.locator('.result-snippet mark').allTextContents()).map((word) => word.toLowerCase()),
+      });
     }
-    return { kind: 'notice', text: (await notice.textContent()) ?? '' };
+    return { kind: 'results', results: shown };
+  }
+
+  result(index: number): Locator {
+    return this.page.getByRole('list', { name: 'Search results' }).getByRole('listitem').nth(index);
+  }
+
+  /** Opens the "why" panel of a result; returns its text. */
+  async openWhy(index: number): Promise<string> {
+    await this.result(index).getByRole('button', { name: /^Why / }).click();
+    await this.whyPanel.waitFor();
+    return ((await this.whyPanel.textContent()) ?? '').replace(/\s+/g, ' ');
+  }
+
+  /** Opens a result's large preview by its title; returns the dialog's heading and position ("1 of 3"). */
+  async openPreview(index: number): Promise<{ title: string; position: string }> {
+    await this.result(index).locator('.result-title').click();
+    await this.preview.waitFor();
+    return this.previewState();
+  }
+
+  async previewState(): Promise<{ title: string; position: string }> {
+    return {
+      title: ((await this.preview.getByRole('heading').first().textContent()) ?? '').trim(),
+      position: ((await this.preview.getByText(/^\d+ of \d+$/).textContent()) ?? '').trim(),
+    };
+  }
+
+  /** The "Open" link of a result (browser): its address. */
+  async openLink(index: number): Promise<string | null> {
+    return this.result(index)
+      .getByRole('link', { name: /^Open / })
+      .getAttribute('href');
   }
 }

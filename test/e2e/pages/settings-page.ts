@@ -1,4 +1,5 @@
-// Page object of the System page: the backends table, the downloadable models and the doctor's report.
+// Page object of the Settings view: privacy, data folder, the compute backends, the downloadable models
+// and the Diagnostics (the doctor's report).
 import type { Locator, Page } from 'playwright-core';
 
 export interface BackendRow {
@@ -18,7 +19,7 @@ export interface ModelRow {
   canDownload: boolean;
 }
 
-export class SystemPage {
+export class SettingsPage {
   readonly backendsTable: Locator;
   readonly databasePath: Locator;
   readonly modelsFolder: Locator;
@@ -54,7 +55,6 @@ export class SystemPage {
     return this.modelsTable.locator(`tr[data-model="${id}"]`);
   }
 
-  /** Clicks the model's Download button. */
   async download(id: string): Promise<void> {
     await this.modelRow(id)
       .getByRole('button', { name: /^Download / })
@@ -86,6 +86,11 @@ export class SystemPage {
       result.push({ name, built, available, inUse, detail });
     }
     return result;
+  }
+
+  /** The classes of a backend's "Available" cell: 'bad' for a problem, 'info' for an expected absence. */
+  async availabilityClass(name: string): Promise<string> {
+    return (await this.backendsTable.locator(`tr[data-backend="${name}"] td`).nth(1).getAttribute('class')) ?? '';
   }
 
   async section(name: string): Promise<string> {
