@@ -34,7 +34,7 @@
 namespace milens::cpu {
 namespace {
 
-constexpr int32_t kLeafSize = 8;
+constexpr int32_t kLeafSize = 16;  // leaves of 9 to 16 points; 8 (5 to 8) took 2% more instructions at 10^5 points, 32 took 2% more too
 
 /** A static kd-tree over D coordinates, Chebyshev metric, split at the median of the widest side. */
 template <int D>
