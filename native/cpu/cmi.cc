@@ -331,13 +331,16 @@ struct RankedColumn {
   Buffer<int32_t> position;  // position[row]
 };
 
+// Without -mpopcnt (the prebuilds target any x86-64) __builtin_popcountll is a call into libgcc; the
+// bit-parallel count inlines to a dozen instructions (3% of the one-given kernel's instructions).
 inline int popcount64(uint64_t word) {
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__POPCNT__) || defined(__aarch64__)
   return __builtin_popcountll(word);
 #else
-  int count = 0;
-  for (; word != 0; word &= word - 1) ++count;
-  return count;
+  word = word - ((word >> 1) & 0x5555555555555555ULL);
+  word = (word & 0x3333333333333333ULL) + ((word >> 2) & 0x3333333333333333ULL);
+  word = (word + (word >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<int>((word * 0x0101010101010101ULL) >> 56);
 #endif
 }
 
