@@ -202,8 +202,9 @@ class KdTree {
   static double box_distance(const Node& node, const double* q) {
     double distance = 0;
     for (int d = 0; d < D; ++d) {
-      const double delta = q[d] < node.low[d] ? node.low[d] - q[d] : q[d] > node.high[d] ? q[d] - node.high[d] : 0.0;
-      distance = std::max(distance, delta);
+      // Branch-free: inside the box both differences are ≤ 0 and distance (from 0) keeps its value;
+      // outside, the positive one is the same subtraction as before, so the bound is the same double.
+      distance = std::max(distance, std::max(node.low[d] - q[d], q[d] - node.high[d]));
     }
     return distance;
   }
