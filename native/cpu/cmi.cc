@@ -34,7 +34,7 @@
 namespace milens::cpu {
 namespace {
 
-constexpr int32_t kLeafSize = 8;
+constexpr int32_t kLeafSize = 16;  // leaves of 9 to 16 points; 8 (5 to 8) took 2% more instructions at 10^5 points, 32 took 2% more too
 
 /** A static kd-tree over D coordinates, Chebyshev metric, split at the median of the widest side. */
 template <int D>
@@ -202,8 +202,9 @@ class KdTree {
   static double box_distance(const Node& node, const double* q) {
     double distance = 0;
     for (int d = 0; d < D; ++d) {
-      const double delta = q[d] < node.low[d] ? node.low[d] - q[d] : q[d] > node.high[d] ? q[d] - node.high[d] : 0.0;
-      distance = std::max(distance, delta);
+      // Branch-free: inside the box both differences are ≤ 0 and distance (from 0) keeps its value;
+      // outside, the positive one is the same subtraction as before, so the bound is the same double.
+      distance = std::max(distance, std::max(node.low[d] - q[d], q[d] - node.high[d]));
     }
     return distance;
   }
@@ -331,13 +332,16 @@ struct RankedColumn {
   Buffer<int32_t> position;  // position[row]
 };
 
+// Without -mpopcnt (the prebuilds target any x86-64) __builtin_popcountll is a call into libgcc; the
+// bit-parallel count inlines to a dozen instructions (3% of the one-given kernel's instructions).
 inline int popcount64(uint64_t word) {
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__POPCNT__) || defined(__aarch64__)
   return __builtin_popcountll(word);
 #else
-  int count = 0;
-  for (; word != 0; word &= word - 1) ++count;
-  return count;
+  word = word - ((word >> 1) & 0x5555555555555555ULL);
+  word = (word & 0x3333333333333333ULL) + ((word >> 2) & 0x3333333333333333ULL);
+  word = (word + (word >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<int>((word * 0x0101010101010101ULL) >> 56);
 #endif
 }
 
