@@ -45,7 +45,16 @@ export async function acquireRunLease(
   const deadline = Date.now() + waitMs;
   let waiting = false;
   for (;;) {
-    const attempt = leases.tryAcquire(collectionId, owner, Date.now(), staleAfterMs);
+    let attempt;
+    try {
+      attempt = leases.tryAcquire(collectionId, owner, Date.now(), staleAfterMs);
+    } catch (error) {
+      // The other run holds the write lock for a whole batch (longer than busy_timeout on a loaded
+      // machine): that is the wait we are here for, not a failure.
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+      continue;
+    }
     if (attempt.acquired) break;
     if (!waiting) {
       waiting = true;
