@@ -10,7 +10,7 @@ import os from 'node:os';
 
 /**
  * Peak bytes of a `milens mi` run per byte of column data, the engine's working copies included:
- * measured 12× (20.6 GB for 71 M rows × 3, 1.7 GB of data) and at least 7.7× (2.0 GB for 11 M × 3).
+ * measured 12× (20.6 GB for 71 M rows × 3, 1.7 GB of data) and 9.6× (2.5 GB for 11 M × 3).
  */
 export const RUN_PEAK_FACTOR = 12;
 /** Bytes any run needs besides the table (Node, the addon, the engine's fixed buffers). */
