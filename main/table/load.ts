@@ -34,7 +34,7 @@ export async function loadTable(file: string, options: TableLoadOptions = {}): P
     throw unavailable(
       `${file} needs ~${formatBytes(estimate.neededBytes)} of memory (~${estimate.rows.toLocaleString('en-US')} rows × ` +
         `${estimate.columns.toLocaleString('en-US')} columns), ${formatBytes(estimate.availableBytes)} available; ` +
-        `use --sample ${fit} to estimate on every ${Math.ceil(estimate.rows / fit)}th row`,
+        `use --sample ${fit} to estimate on one row in ${Math.ceil(estimate.rows / fit)}`,
       { path: file, neededBytes: estimate.neededBytes, availableBytes: estimate.availableBytes, rows: estimate.rows, suggestedSample: fit },
     );
   }
@@ -51,7 +51,7 @@ export function sampleWarning(table: Table): string | null {
   const relative = 1 / Math.sqrt(Math.max(table.rowCount, 1));
   return (
     `estimated on a sample of ${table.rowCount.toLocaleString('en-US')} of ${fileRows.toLocaleString('en-US')} rows ` +
-    `(every ${every}th row, --sample): estimates and correlations carry a sampling error of order 1/√n ≈ ${relative.toPrecision(2)} ` +
+    `(one row in ${every}, --sample): estimates and correlations carry a sampling error of order 1/√n ≈ ${relative.toPrecision(2)} ` +
     'beyond their estimator bias; permutation p-values refer to the sample'
   );
 }

@@ -64,7 +64,7 @@ describe('large tables', () => {
       pick(Array.from({ length: 60_000 }, (_, i) => ['a', 'b', 'c'][i % 3])),
     );
     expect(sampleWarning(table)).toMatch(
-      new RegExp(`^estimated on a sample of [\\d,]+ of 60,000 rows \\(every ${every}th row, --sample\\)`),
+      new RegExp(`^estimated on a sample of [\\d,]+ of 60,000 rows \\(one row in ${every}, --sample\\)`),
     );
     expect(sampleWarning(whole)).toBeNull();
   });
