@@ -71,16 +71,51 @@ export async function decodeWorkingImage(
   hasAlpha = true,
 ): Promise<WorkingImage> {
   try {
-    const source = format === 'heic' ? await decodeHeic(bytes, limits) : sharp(bytes, sharpInputOptions(limits)).autoOrient();
-    const resized = source.resize(workingSide, workingSide, { fit: 'inside', withoutEnlargement: true });
-    // Flattening costs a pass over the pixels (~10 ms on a 1024 px image); only images with alpha need it.
-    const flattened = hasAlpha || format === 'heic' ? resized.flatten({ background: '#ffffff' }) : resized.removeAlpha();
-    const { data, info } = await flattened.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new ImageSkipped('corrupt', `decoded to ${info.channels} channels instead of 3`);
-    return { pixels: data, width: info.width, height: info.height };
+    return await decodeOnce(bytes, format, limits, workingSide, hasAlpha);
   } catch (error) {
-    throw skipForDecodeError(error);
+    if (!lostDecoderMessage(error)) throw skipForDecodeError(error);
+    // libvips keeps one error buffer for the whole process: a decode failing in one worker thread while
+    // another thread clears that buffer reports "Unknown error". Decode once more for the real message,
+    // and where it is lost again, tell a file that stops early from its missing end marker.
+    try {
+      return await decodeOnce(bytes, format, limits, workingSide, hasAlpha);
+    } catch (retryError) {
+      if (!lostDecoderMessage(retryError)) throw skipForDecodeError(retryError);
+      throw structurallyTruncated(bytes, format)
+        ? new ImageSkipped('truncated', `the ${format.toUpperCase()} data ends before its end marker`)
+        : skipForDecodeError(retryError);
+    }
   }
+}
+
+function lostDecoderMessage(error: unknown): boolean {
+  if (error instanceof ImageSkipped) return false;
+  const message = error instanceof Error ? error.message.trim() : String(error);
+  return message === '' || /^unknown error$/i.test(message);
+}
+
+/** JPEG without its end-of-image marker (FF D9) in the last bytes, or PNG without its IEND chunk. */
+export function structurallyTruncated(bytes: Uint8Array, format: ImageFormat): boolean {
+  const tail = bytes.subarray(Math.max(0, bytes.length - 16));
+  if (format === 'jpeg') return !tail.some((value, index) => value === 0xff && tail[index + 1] === 0xd9);
+  if (format === 'png') return !Buffer.from(tail).includes('IEND');
+  return false;
+}
+
+async function decodeOnce(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  limits: ImageLimits,
+  workingSide: number,
+  hasAlpha: boolean,
+): Promise<WorkingImage> {
+  const source = format === 'heic' ? await decodeHeic(bytes, limits) : sharp(bytes, sharpInputOptions(limits)).autoOrient();
+  const resized = source.resize(workingSide, workingSide, { fit: 'inside', withoutEnlargement: true });
+  // Flattening costs a pass over the pixels (~10 ms on a 1024 px image); only images with alpha need it.
+  const flattened = hasAlpha || format === 'heic' ? resized.flatten({ background: '#ffffff' }) : resized.removeAlpha();
+  const { data, info } = await flattened.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new ImageSkipped('corrupt', `decoded to ${info.channels} channels instead of 3`);
+  return { pixels: data, width: info.width, height: info.height };
 }
 
 /** heic-decode 2 (libheif compiled to WebAssembly) ships no types: what this module uses of it. */
