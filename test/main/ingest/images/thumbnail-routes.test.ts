@@ -82,8 +82,10 @@ describe('the serve shell thumbnail route', () => {
     expect(small.headers['content-type']).toBe('image/webp');
     expect(small.headers['cache-control']).toMatch(/^private/);
     expect(await sharp(small.body).metadata()).toMatchObject({ format: 'webp', width: 256, height: 192 });
-    const large = await get(shell.server.port, urls.large, { Cookie: `milens_token_${shell.server.port}=${TOKEN}` });
+    const large = await get(shell.server.port, urls.large, auth);
     expect(await sharp(large.body).metadata()).toMatchObject({ format: 'webp', width: 800, height: 600 });
+    // The cookie holds its own secret (set when the page loads with the token), never the API token.
+    expect((await get(shell.server.port, urls.large, { Cookie: `milens_static_${shell.server.port}=${TOKEN}` })).status).not.toBe(200);
     expect((await get(shell.server.port, urls.small, {}, 'HEAD')).status).toBe(401);
     expect((await get(shell.server.port, urls.small)).status).toBe(401);
     expect((await get(shell.server.port, urls.small, { Authorization: 'Bearer wrong' })).status).toBe(403);
