@@ -214,7 +214,10 @@ export interface MiReport {
   warnings: string[];
 }
 
-export interface SelectRequest extends Omit<MiRequest, 'permutations' | 'stopAfterExceedances' | 'unit' | 'given' | 'explain' | 'estimator'> {
+export interface SelectRequest extends Omit<
+  MiRequest,
+  'permutations' | 'stopAfterExceedances' | 'unit' | 'given' | 'explain' | 'estimator'
+> {
   method: SelectionMethod;
   count: number;
 }

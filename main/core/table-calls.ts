@@ -49,7 +49,10 @@ export async function estimateMi(request: MiRequest, job?: Job): Promise<MiRepor
       if (value)
         throw invalidArgument(`${argument} cannot be combined with given (the conditional estimate has no ${argument})`, { argument });
     }
-    return withSampleWarning(await estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request), table);
+    return withSampleWarning(
+      await estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request),
+      table,
+    );
   }
   const compute = await getCompute();
   const report = await estimateMutualInformation(compute, table, request.target, { ...request, ...jobHooks(job) });
