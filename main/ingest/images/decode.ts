@@ -38,13 +38,10 @@ function sharpInputOptions(limits: ImageLimits): SharpOptions {
 
 /** Reads the header only (no pixels): size, orientation, frames, EXIF; refuses bombs and absurd sizes. */
 export async function readImageHeader(bytes: Uint8Array, format: ImageFormat, limits: ImageLimits): Promise<ImageHeader> {
-  let metadata: Metadata;
-  try {
-    // The header read must not refuse on size: checkDimensions names the reason better than sharp does.
-    metadata = await sharp(bytes, { limitInputPixels: false, failOn: 'truncated' }).metadata();
-  } catch (error) {
-    throw skipForDecodeError(error);
-  }
+  // The header read must not refuse on size: checkDimensions names the reason better than sharp does.
+  const metadata: Metadata = await withTrustedDecoderError(bytes, format, () =>
+    sharp(bytes, { limitInputPixels: false, failOn: 'truncated' }).metadata(),
+  );
   const storedWidth = metadata.width ?? 0;
   const storedHeight = metadata.height ?? 0;
   // libheif decodes HEIF with its own transforms applied; sharp reports the stored size there.
@@ -70,28 +67,53 @@ export async function decodeWorkingImage(
   workingSide: number,
   hasAlpha = true,
 ): Promise<WorkingImage> {
-  try {
-    return await decodeOnce(bytes, format, limits, workingSide, hasAlpha);
-  } catch (error) {
-    if (!lostDecoderMessage(error)) throw skipForDecodeError(error);
-    // libvips keeps one error buffer for the whole process: a decode failing in one worker thread while
-    // another thread clears that buffer reports "Unknown error". Decode once more for the real message,
-    // and where it is lost again, tell a file that stops early from its missing end marker.
-    try {
-      return await decodeOnce(bytes, format, limits, workingSide, hasAlpha);
-    } catch (retryError) {
-      if (!lostDecoderMessage(retryError)) throw skipForDecodeError(retryError);
-      throw structurallyTruncated(bytes, format)
-        ? new ImageSkipped('truncated', `the ${format.toUpperCase()} data ends before its end marker`)
-        : skipForDecodeError(retryError);
-    }
-  }
+  return withTrustedDecoderError(bytes, format, () => decodeOnce(bytes, format, limits, workingSide, hasAlpha));
 }
 
-function lostDecoderMessage(error: unknown): boolean {
+/** The words by which libvips' messages name each format's loader ("VipsJpeg: …", "vipspng: …", "heifload: …"). */
+const LOADER_WORDS: Record<ImageFormat, RegExp> = {
+  jpeg: /jpe?g/i,
+  png: /png/i,
+  webp: /webp/i,
+  avif: /heif|avif/i,
+  heic: /heif|heic/i,
+  gif: /gif/i,
+  tiff: /tiff/i,
+};
+
+/**
+ * Whether a decoder's message can be taken as this file's. libvips keeps one error buffer for the whole
+ * process, and the image pool decodes in several threads: a failing decode can read "Unknown error", or
+ * the message of another file failing at the same moment ("vipspng: libpng read error" for a JPEG).
+ */
+function untrustedDecoderMessage(error: unknown, format: ImageFormat): boolean {
   if (error instanceof ImageSkipped) return false;
   const message = error instanceof Error ? error.message.trim() : String(error);
-  return message === '' || /^unknown error$/i.test(message);
+  if (message === '' || /^unknown error$/i.test(message)) return true;
+  const namesAnotherLoader = (Object.keys(LOADER_WORDS) as ImageFormat[]).some(
+    (other) => !LOADER_WORDS[format].test(other) && LOADER_WORDS[other].test(message) && !LOADER_WORDS[format].test(message),
+  );
+  return namesAnotherLoader;
+}
+
+/**
+ * Runs one decoding step; when it fails with a message that cannot be this file's, runs it once more for
+ * the real message, and where that is lost again, tells a file that stops early by its missing end marker.
+ */
+async function withTrustedDecoderError<T>(bytes: Uint8Array, format: ImageFormat, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!untrustedDecoderMessage(error, format)) throw skipForDecodeError(error);
+    try {
+      return await attempt();
+    } catch (retryError) {
+      if (!untrustedDecoderMessage(retryError, format)) throw skipForDecodeError(retryError);
+      throw structurallyTruncated(bytes, format)
+        ? new ImageSkipped('truncated', `the ${format.toUpperCase()} data ends before its end marker`)
+        : new ImageSkipped('corrupt', 'the decoder failed without a usable message');
+    }
+  }
 }
 
 /** JPEG without its end-of-image marker (FF D9) in the last bytes, or PNG without its IEND chunk. */

@@ -151,7 +151,10 @@ describe('photos in a collection', () => {
       embedded: 0,
       modelCalls: 0,
     });
-    expect(again.skipped).toEqual(report.skipped);
+    // The same files skipped for the same kind of reason. The decoder's own words may differ between runs:
+    // libvips keeps one error buffer for the process and the pool decodes in two threads (docs/photos.md).
+    const kinds = (entries: typeof report.skipped) => entries.map((entry) => [entry.path, imageSkipCodeOf(entry.reason) ?? entry.reason]);
+    expect(kinds(again.skipped)).toEqual(kinds(report.skipped));
     expect(counts.calls).toBe(1);
   });
 
