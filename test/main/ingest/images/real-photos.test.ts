@@ -79,7 +79,9 @@ describe.skipIf(!photosFolder)('the 125 real photos', () => {
       const again = await service.indexFolder(folder);
       expect(again).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 125 });
       expect(again.photos).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 125, embedded: 0, modelCalls: 0 });
-      expect(again.skipped).toEqual(report.skipped);
+      // Same files, same kind of skip; the decoder's words may differ (one libvips error buffer, docs/photos.md).
+      const kinds = (entries: typeof report.skipped) => entries.map((entry) => [entry.path, imageSkipCodeOf(entry.reason) ?? entry.reason]);
+      expect(kinds(again.skipped)).toEqual(kinds(report.skipped));
       expect(modelCalls).toBe(4);
     } finally {
       db.close();
