@@ -67,6 +67,15 @@ export class IndexLeasesRepository {
     );
   }
 
+  /**
+   * Drops every lease this process holds on this host: for a core worker started after the previous
+   * one died inside the same process (main/host), whose leases would otherwise look alive (same pid)
+   * until their heartbeat goes stale. Returns how many were dropped.
+   */
+  releaseAllOfThisProcess(): number {
+    return this.db.prepare('DELETE FROM index_leases WHERE pid = ? AND host = ?').run(process.pid, os.hostname()).changes;
+  }
+
   release(collectionId: number, owner: string): void {
     this.db.prepare('DELETE FROM index_leases WHERE collection_id = ? AND owner = ?').run(collectionId, owner);
   }

@@ -76,8 +76,8 @@ export function resolveAppUrl(rendererFolder: string, requestUrl: string): strin
   return file.startsWith(root + path.sep) ? file : undefined;
 }
 
-/** Resolves an indexed item's id to its file (main/core/item-files.ts), for app://milens/files/<id>. */
-export type ItemFileResolver = (itemId: number) => { path: string } | undefined;
+/** Resolves an indexed item's id to its file (main/core/item-files.ts, in the core worker), for app://milens/files/<id>. */
+export type ItemFileResolver = (itemId: number) => Promise<{ path: string } | undefined>;
 
 const ITEM_FILE_PATH = /^\/files\/(\d{1,15})$/;
 const FILE_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
@@ -89,7 +89,7 @@ export function handleAppProtocol(rendererFolder: string, thumbnails?: Thumbnail
     // The files of indexed items (thumbnails and previews of photos, documents): only those, by id.
     const itemMatch = isAppUrl(request.url) ? ITEM_FILE_PATH.exec(new URL(request.url).pathname) : null;
     if (itemMatch) {
-      const item = request.method === 'GET' ? itemFiles?.(Number(itemMatch[1])) : undefined;
+      const item = request.method === 'GET' ? await itemFiles?.(Number(itemMatch[1])).catch(() => undefined) : undefined;
       if (!item) return new Response('Not found', { status: 404 });
       const response = await net.fetch(pathToFileURL(item.path).toString()).catch(() => undefined);
       if (!response?.ok) return new Response('Not found', { status: 404 });

@@ -1,9 +1,10 @@
 // What only the desktop app does, for the window's `window.milensDesktop` (preload): open an indexed item
 // with its default application or show it in its folder (by item id: the main process resolves the path
-// through the index, so the page can never name an arbitrary file), and the native folder dialog.
+// through the index, so the page can never name an arbitrary file), and the native folder dialog. The
+// item's file is looked up by the core worker (CoreHost.itemFile); the dialog and the shell stay here,
+// on Electron's main thread, where they must run.
 import { BrowserWindow, dialog, ipcMain, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import type { MilensCore } from '../core/api.js';
-import { itemFile } from '../core/item-files.js';
+import type { CoreHost } from '../host/core-host.js';
 import { isTrustedSender } from './ipc-bridge.js';
 
 export const DESKTOP_CHANNELS = {
@@ -14,27 +15,27 @@ export const DESKTOP_CHANNELS = {
 
 type Outcome = { ok: boolean; reason?: string };
 
-export function installDesktopIpc(core: () => MilensCore | undefined, trusted: (contents: WebContents) => boolean): () => void {
+export function installDesktopIpc(core: () => CoreHost | undefined, trusted: (contents: WebContents) => boolean): () => void {
   const guard = (event: IpcMainInvokeEvent, what: string) => {
     if (!isTrustedSender(event, trusted)) throw new Error(`milens: refused ${what} from ${event.senderFrame?.url ?? 'an unknown frame'}`);
   };
-  const resolve = (itemId: unknown) => {
-    const opened = core();
-    if (!opened || typeof itemId !== 'number') return undefined;
-    return itemFile(opened.context.database(), itemId);
+  const resolve = async (itemId: unknown) => {
+    const host = core();
+    if (!host || typeof itemId !== 'number') return undefined;
+    return host.itemFile(itemId).catch(() => undefined);
   };
 
   ipcMain.handle(DESKTOP_CHANNELS.open, async (event, itemId: unknown): Promise<Outcome> => {
     guard(event, 'open');
-    const file = resolve(itemId);
+    const file = await resolve(itemId);
     if (!file) return { ok: false, reason: 'This item is no longer in the index, or its file has gone.' };
     // openPath answers '' on success, else the reason in words.
     const problem = await shell.openPath(file.path);
     return problem ? { ok: false, reason: problem } : { ok: true };
   });
-  ipcMain.handle(DESKTOP_CHANNELS.reveal, (event, itemId: unknown): Outcome => {
+  ipcMain.handle(DESKTOP_CHANNELS.reveal, async (event, itemId: unknown): Promise<Outcome> => {
     guard(event, 'reveal');
-    const file = resolve(itemId);
+    const file = await resolve(itemId);
     if (!file) return { ok: false, reason: 'This item is no longer in the index, or its file has gone.' };
     shell.showItemInFolder(file.path);
     return { ok: true };

@@ -1,19 +1,18 @@
 // Entry point of the Electron shell (the main process): one sandboxed window showing the renderer over
-// app://, the core opened on a database in the user's data folder, the API reachable only through the
-// preload's IPC bridge, and no remote content, permissions or extra windows. Once the window has
-// loaded, the collection folders are watched and re-indexed in the background; on quit (or SIGINT /
-// SIGTERM) the watcher is stopped before the core closes.
+// app://, the core running in a worker thread with its own connection to a database in the user's data
+// folder (CoreHost, main/host: indexing, embedding and MI never stall the window), the API reachable only
+// through the preload's IPC bridge, and no remote content, permissions or extra windows. Once the window
+// has loaded, the collection folders are watched and re-indexed in the background (in the worker); on
+// quit (or SIGINT / SIGTERM) the watcher is stopped and indexing runs briefly finish before the core closes.
 import path from 'node:path';
 import { app, session, type BrowserWindow, type WebContents } from 'electron';
-import { createMilensCore, type MilensCore } from '../core/api.js';
-import { startCollectionWatcher, stopCollectionWatcher, thumbnailServerOf } from '../core/collection-calls.js';
+import { CoreHost } from '../host/core-host.js';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { installIpcBridge } from './ipc-bridge.js';
 import { createMainWindow, lockDown } from './main-window.js';
 import { installAppMenu } from './app-menu.js';
 import { installDesktopIpc } from './desktop-ipc.js';
 import { keepWindowState, loadWindowState } from './window-state.js';
-import { itemFile } from '../core/item-files.js';
 
 // Tests and portable runs point the app at a throw-away folder (database included).
 if (process.env.MILENS_USER_DATA) app.setPath('userData', path.resolve(process.env.MILENS_USER_DATA));
@@ -24,7 +23,7 @@ if (!app.requestSingleInstanceLock()) {
   // Another milens window is open: it gets focused (below) and this process leaves.
   app.quit();
 } else {
-  let core: MilensCore | undefined;
+  let core: CoreHost | undefined;
   let removeBridge: (() => void) | undefined;
   let removeDesktopIpc: (() => void) | undefined;
   const windows = new Set<BrowserWindow>();
@@ -60,16 +59,29 @@ if (!app.requestSingleInstanceLock()) {
       callback({ cancel: true }),
     );
 
-    core = createMilensCore({ databasePath: path.join(app.getPath('userData'), 'milens.sqlite') });
-    const opened = core;
+    const host = new CoreHost({
+      databasePath: path.join(app.getPath('userData'), 'milens.sqlite'),
+      onCrash: (reason) => {
+        console.error(`milens: the core stopped unexpectedly (${reason}); it starts again with the next call.`);
+        // The background indexing that ran in the lost worker comes back with a fresh one.
+        if (watching && !shutdown) startWatching(true);
+      },
+      onWatchError: (message, collectionId) => {
+        if (!shutdown)
+          console.error(
+            `milens: background indexing${collectionId === undefined ? '' : ` of collection ${collectionId}`} failed: ${message}`,
+          );
+      },
+    });
+    core = host;
     handleAppProtocol(
       path.join(app.getAppPath(), 'dist', 'renderer'),
-      (pathname) => thumbnailServerOf(opened.context).forPath(pathname),
-      (itemId) => itemFile(opened.context.database(), itemId),
+      (pathname) => host.thumbnail(pathname),
+      (itemId) => host.itemFile(itemId),
     );
     removeDesktopIpc = installDesktopIpc(() => core, isOurWindow);
     installAppMenu(() => [...windows].find((candidate) => !candidate.isDestroyed() && candidate.isFocused()) ?? [...windows][0]);
-    removeBridge = installIpcBridge(core.api, core.context, isOurWindow, () =>
+    removeBridge = installIpcBridge(host.api, host, isOurWindow, () =>
       [...windows].filter((window) => !window.isDestroyed()).map((window) => window.webContents),
     );
     const window = openWindow();
@@ -86,32 +98,31 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   let watching = false;
+  let restartedAt = -Infinity;
   let shutdown: Promise<void> | undefined;
-  const startWatching = () => {
-    if (!core || watching) return;
+  const startWatching = (afterCrash = false) => {
+    if (!core || (watching && !afterCrash)) return;
+    // A worker that keeps crashing (a database it cannot open) is not restarted in a loop: once a minute at most.
+    if (afterCrash && performance.now() - restartedAt < 60_000) return;
+    if (afterCrash) restartedAt = performance.now();
     watching = true;
-    startCollectionWatcher(core.context, {
-      onError: (error, collectionId) => {
-        if (!shutdown) console.error(`milens: background indexing of collection ${collectionId} failed: ${messageOf(error)}`);
-      },
-    }).catch((error: unknown) => console.error(`milens: watching the collection folders failed: ${messageOf(error)}`));
+    core.startWatching().catch((error: unknown) => console.error(`milens: watching the collection folders failed: ${messageOf(error)}`));
   };
 
-  // Quitting waits for the watcher to stop (and indexing runs in flight to finish, briefly) before the
-  // core closes: the first will-quit is held back, and the app quits again once that is done.
+  // Quitting waits for the worker to stop the watcher (indexing runs in flight finish, briefly) and close
+  // the database: the first will-quit is held back, and the app quits again once that is done.
   app.on('will-quit', (event) => {
     if (!core) return;
     event.preventDefault();
     shutdown ??= (async () => {
       const closing = core;
       try {
-        if (watching && closing) await stopCollectionWatcher(closing.context);
+        await closing?.close();
       } catch (error) {
-        console.error(`milens: stopping the folder watcher failed: ${messageOf(error)}`);
+        console.error(`milens: closing the core failed: ${messageOf(error)}`);
       } finally {
         removeBridge?.();
         removeDesktopIpc?.();
-        closing?.close();
         core = undefined;
         app.quit();
       }
