@@ -41,9 +41,6 @@ class ContextIndexingService extends IndexingService {
         const job = this.jobs.get(event.collectionId);
         if (!job) return;
         job.progress({ done: event.processed, total: event.total, message: event.path });
-        // Progress is reported between batches, each its own transaction: stopping here keeps what was
-        // committed, and the next run picks up the rest.
-        job.throwIfCancelled();
       },
       {
         thumbnailFolder: thumbnailFolderFor(context.databasePath),
@@ -82,7 +79,9 @@ class ContextIndexingService extends IndexingService {
         return await this.track(
           id,
           'call',
-          this.whileFolderPresent(id, () => super.indexCollection(id)),
+          // The job's signal stops the run between files and batches (and the pool's jobs in flight);
+          // what was committed is kept, and the next run picks up the rest.
+          this.whileFolderPresent(id, () => super.indexCollection(id, { signal: job.signal })),
         );
       } finally {
         if (this.jobs.get(id) === job) this.jobs.delete(id);

@@ -40,8 +40,9 @@ export class Job {
     return this.controller.signal.aborted;
   }
 
+  /** Aborts the signal with the job's CANCELLED error as its reason (what the work below throws). */
   cancel(): void {
-    this.controller.abort();
+    this.controller.abort(cancelledError(this.id, this.kind));
   }
 
   /** Throws the CANCELLED error when the job was cancelled: call between steps. */

@@ -5,6 +5,10 @@
 // Photos are items of their collection too: the `image` job decodes them in the same worker pool, and
 // their document row and photo row commit together; their vectors (keyed by content hash, not by file)
 // are computed and committed by the run's PhotoRun (./images/photo-indexing.ts).
+// A run stops when its AbortSignal fires (IndexOptions.signal: a job's signal): checked between folders
+// of the scan, between files and batches, before each model call; the pool's jobs in flight are
+// stopped with their workers. What was committed stays (each batch is whole), and the next run picks up
+// the rest; the run rejects with the signal's CANCELLED error.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +24,7 @@ import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './extractors/i
 import { extractionPool, type WorkerPool } from './isolation/worker-pool.js';
 import { acquireRunLease, type LeaseOptions } from './run-lease.js';
 import { ReadRefused, readRegularFile } from './safe-read.js';
+import { throwIfAborted } from './cancellation.js';
 import { namedStorageError } from './storage-errors.js';
 import { prepareTextDocument, storeTextDocument, type PreparedTextDocument, type TextPreparationContext } from './text-items.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './images/guards.js';
@@ -56,6 +61,8 @@ export interface IndexOptions {
   followLinks?: LinkPolicy;
   /** Waiting for another process's run of the same collection (run-lease.ts). */
   lease?: LeaseOptions;
+  /** Cancels the run (see the module comment); the batches committed before it fired are kept. */
+  signal?: AbortSignal;
 }
 
 /** One file to (re)index, and the row it replaces when it changed. */
@@ -94,6 +101,9 @@ function weightOf(outcome: ReadOutcome): number {
 
 interface PreparationContext {
   maxFileBytes: number;
+  signal?: AbortSignal;
+  /** What a cancelled run names ("Indexing of /path"). */
+  what: string;
   /** The collection's folder: a file whose open handle points outside it is refused (unset: links may lead anywhere). */
   root?: string;
   text: TextPreparationContext;
@@ -102,7 +112,15 @@ interface PreparationContext {
 }
 
 /** Reads a file, compares its hash with the indexed one and prepares it by its kind. */
-async function prepareItem({ file, previous }: WorkItem, context: PreparationContext): Promise<ReadOutcome> {
+async function prepareItem(item: WorkItem, context: PreparationContext): Promise<ReadOutcome> {
+  throwIfAborted(context.signal, context.what);
+  const outcome = await prepareUncancelled(item, context);
+  // A job the pool stopped because the run was cancelled is no skipped file: the run stops instead.
+  throwIfAborted(context.signal, context.what);
+  return outcome;
+}
+
+async function prepareUncancelled({ file, previous }: WorkItem, context: PreparationContext): Promise<ReadOutcome> {
   let bytes: Buffer;
   try {
     const maxBytes = file.kind === 'image' ? DEFAULT_MAX_IMAGE_BYTES : context.maxFileBytes;
@@ -229,8 +247,9 @@ export class IndexingService {
     const started = performance.now();
     const collection = this.collections.findById(id);
     if (!collection) throw notFound(`No collection with id ${id}.`, { id });
+    throwIfAborted(options.signal, `Indexing of ${collection.path}`);
     try {
-      const lease = await acquireRunLease(this.db, id, collection.path, options.lease);
+      const lease = await acquireRunLease(this.db, id, collection.path, { ...options.lease, signal: options.signal });
       try {
         return await this.runIndexHoldingLease(collection, options, started);
       } finally {
@@ -247,7 +266,9 @@ export class IndexingService {
     const batchTextBytes = options.batchTextBytes ?? DEFAULT_BATCH_TEXT_BYTES;
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     const followLinks = options.followLinks ?? 'inside';
-    const scan = await scanFolder(collection.path, { maxFileBytes, followLinks });
+    const { signal } = options;
+    const what = `Indexing of ${collection.path}`;
+    const scan = await scanFolder(collection.path, { maxFileBytes, followLinks, signal });
     const plan = planChanges(scan.files, this.documents.fingerprints(id));
     const skipped: SkippedEntry[] = [...scan.skipped];
     const report: RunCounts = { added: 0, updated: 0, removed: 0, unchanged: plan.unchanged };
@@ -256,6 +277,7 @@ export class IndexingService {
       plan.removed.map((previous) => previous.id),
       options.imageLimits ?? DEFAULT_IMAGE_LIMITS,
       (work) => this.commitRun(id, work),
+      signal,
     );
     const photos = photoRun.report;
     photos.unchanged = countImages(scan.files) - countImages([...plan.added, ...plan.maybeChanged.map((change) => change.file)]);
@@ -271,6 +293,7 @@ export class IndexingService {
     progress();
 
     for (let start = 0; start < plan.removed.length; start += batchSize) {
+      throwIfAborted(signal, what);
       const batch = plan.removed.slice(start, start + batchSize);
       this.commitRun(id, () => {
         const writer = new TextIndexWriter(this.db);
@@ -287,11 +310,14 @@ export class IndexingService {
 
     const context: PreparationContext = {
       maxFileBytes,
+      signal,
+      what,
       root: followLinks === 'inside' ? collection.path : undefined,
       text: {
         pool: options.pool ?? extractionPool(),
         limits: { ...DEFAULT_EXTRACTION_LIMITS, ...options.limits },
         timeoutMs: options.extractionTimeoutMs,
+        signal,
       },
       photos: photoRun,
       // A pool given by the caller runs every job; by default photos have a pool of their own.
@@ -301,6 +327,8 @@ export class IndexingService {
     let pendingBytes = 0;
     const commitPending = () => {
       if (pending.length === 0) return;
+      // Cancelled: this batch is not committed (the ones before it are).
+      throwIfAborted(signal, what);
       const outcomes = pending;
       pending = [];
       pendingBytes = 0;
@@ -326,9 +354,11 @@ export class IndexingService {
       },
     );
     commitPending();
+    throwIfAborted(signal, what);
     // The last vectors of new photos, then those of photos indexed before a model was installed or under another one.
     await photoRun.flushEmbeddings();
     await photoRun.embedMissing({ ...context.text, pool: context.imagePool });
+    throwIfAborted(signal, what);
 
     // Files that became unreadable since they were indexed: drop their stale index rows.
     const changedPaths = new Set(plan.maybeChanged.map((change) => change.file.path));

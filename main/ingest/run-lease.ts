@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { IndexLeasesRepository, type LeaseHolder } from '../../db/repositories/index-leases-repository.js';
 import { MilensError } from '../api/errors.js';
+import { throwIfAborted } from './cancellation.js';
 
 export interface LeaseOptions {
   /** How long to wait for another process's run before failing, milliseconds (default 10 minutes). */
@@ -19,6 +20,8 @@ export interface LeaseOptions {
   heartbeatMs?: number;
   /** Called once when the run starts waiting, with the holder. */
   onWait?: (holder: LeaseHolder) => void;
+  /** Stops the wait: the run was cancelled (its error is thrown). */
+  signal?: AbortSignal;
 }
 
 export interface HeldLease {
@@ -45,6 +48,7 @@ export async function acquireRunLease(
   const deadline = Date.now() + waitMs;
   let waiting = false;
   for (;;) {
+    throwIfAborted(options.signal, `Indexing of ${collectionPath}`);
     let attempt;
     try {
       attempt = leases.tryAcquire(collectionId, owner, Date.now(), staleAfterMs);

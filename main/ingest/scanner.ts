@@ -13,6 +13,7 @@ import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { textFormatOf, type TextFormat } from './extractors/index.js';
 import { hasImageExtension } from './images/sniff.js';
+import { throwIfAborted } from './cancellation.js';
 
 interface FileFacts {
   path: string;
@@ -52,6 +53,8 @@ export interface ScanOptions {
   maxImageBytes?: number;
   /** Which symbolic links are followed: only those resolving inside the folder (default), or all. */
   followLinks?: LinkPolicy;
+  /** Stops the scan between folders (the run was cancelled; its error is thrown). */
+  signal?: AbortSignal;
 }
 
 /** 64 MiB: larger files are almost always archives, dumps or media, not something to read as text. */
@@ -116,6 +119,7 @@ export async function scanFolder(root: string, options: ScanOptions): Promise<Sc
   }
 
   async function walk(folder: string): Promise<void> {
+    throwIfAborted(options.signal, `Scanning ${root}`);
     let entries: Array<Dirent<Buffer>>;
     try {
       entries = await fs.readdir(folder, { withFileTypes: true, encoding: 'buffer' });

@@ -19,6 +19,7 @@ import type { ImageJobPayload, ImageJobResult } from '../isolation/jobs/image-jo
 import { defaultPoolSize } from '../isolation/limits.js';
 import { WorkerPool } from '../isolation/worker-pool.js';
 import { readRegularFile } from '../safe-read.js';
+import { throwIfAborted } from '../cancellation.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type ScannedImageFile, type SkippedEntry } from '../scanner.js';
 import type { TextPreparationContext } from '../text-items.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './guards.js';
@@ -89,6 +90,7 @@ export class PhotoIndexing {
     removedIds: readonly number[],
     limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
     commit: (work: () => void) => void,
+    signal?: AbortSignal,
   ): Promise<PhotoRun> {
     let embedder: ImageEmbedder | undefined;
     let embedderError: string | undefined;
@@ -100,7 +102,7 @@ export class PhotoIndexing {
     }
     const movable = new Map<string, PhotoItem>();
     for (const item of this.photos.items(removedIds).values()) movable.set(item.contentHash, item);
-    return new PhotoRun(this, collectionId, limits, commit, embedder, embedderError, movable);
+    return new PhotoRun(this, collectionId, limits, commit, embedder, embedderError, movable, signal);
   }
 }
 
@@ -123,6 +125,8 @@ export class PhotoRun {
     embedderError: string | undefined,
     /** Photos being removed in this run, by content hash: a file with the same bytes is that photo moved. */
     private readonly movable: ReadonlyMap<string, PhotoItem>,
+    /** The run's cancel signal: checked before each model call and each photo of the embedding pass. */
+    private readonly signal?: AbortSignal,
   ) {
     this.report = {
       added: 0,
@@ -205,19 +209,34 @@ export class PhotoRun {
     if (batch.length === 0) return;
     this.inModel += batch.length;
     this.chain = this.chain.then(() => this.embedAndCommit(batch)).finally(() => (this.inModel -= batch.length));
+    // A cancelled run stops the chain; whoever waits on it sees the error, and a run that stopped for
+    // another reason first (and never waits) must not leave an unhandled rejection behind.
+    this.chain.catch(() => undefined);
+  }
+
+  private throwIfCancelled(): void {
+    throwIfAborted(this.signal, `Embedding the photos of collection ${this.collectionId}`);
   }
 
   private async embedAndCommit(batch: ReadonlyArray<[string, Float32Array]>): Promise<void> {
     const embedder = this.embedder!;
     if (this.report.modelError) return; // the model failed once in this run; the next run tries again
+    this.throwIfCancelled();
     let vectors: Float32Array[];
     try {
       this.report.modelCalls++;
-      vectors = await embedder.embedImages(batch.map(([, input]) => input));
+      vectors = await embedder.embedImages(
+        batch.map(([, input]) => input),
+        this.signal ? { signal: this.signal } : undefined,
+      );
     } catch (error) {
+      // Cancelled during the call (between the model's own batches): the run stops, no vector is stored.
+      this.throwIfCancelled();
       this.report.modelError = error instanceof Error ? error.message : String(error);
       return;
     }
+    // Cancelled while the model ran: its vectors are not committed.
+    this.throwIfCancelled();
     const embeddedAt = new Date().toISOString();
     let stored = 0;
     try {
@@ -268,6 +287,7 @@ export class PhotoRun {
   async embedMissing(pool: TextPreparationContext): Promise<void> {
     if (!this.embedder || this.report.modelError) return;
     for (const { contentHash, path: filePath } of this.owner.embeddings.missing(this.embedder.modelId, this.collectionId)) {
+      this.throwIfCancelled();
       if (this.seen.has(contentHash)) continue;
       let bytes: Buffer;
       try {
@@ -277,6 +297,7 @@ export class PhotoRun {
       }
       if (createHash('sha256').update(bytes).digest('hex') !== contentHash) continue;
       const result = await this.runJob(filePath, bytes, pool, false, true);
+      this.throwIfCancelled();
       if ('reason' in result || !result.modelInput) continue;
       await this.enqueue(contentHash, result.modelInput);
       if (this.report.modelError) break;

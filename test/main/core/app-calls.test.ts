@@ -50,7 +50,7 @@ describe('collection calls of the app', () => {
     }
   });
 
-  it('cancels an indexing run at a batch boundary and keeps the committed batches', async () => {
+  it('cancels an indexing run through its job signal and keeps the committed batches', async () => {
     const folder = makeTempFolder();
     const notes = path.join(folder, 'notes');
     mkdirSync(notes);
@@ -65,7 +65,12 @@ describe('collection calls of the app', () => {
         // Cancel once the first batch has been committed.
         if (event.done > 0) void core.api.cancelJob('index-1');
       });
-      await expect(core.api.indexCollection(notes, { jobId: 'index-1' })).rejects.toMatchObject({ code: 'CANCELLED' });
+      // The job's own error (its signal's reason), naming the job: the run stopped on the signal.
+      await expect(core.api.indexCollection(notes, { jobId: 'index-1' })).rejects.toMatchObject({
+        code: 'CANCELLED',
+        message: 'The index job index-1 was cancelled.',
+        details: { jobId: 'index-1' },
+      });
       const [collection] = await core.api.listCollections();
       expect(collection.documentCount).toBeGreaterThan(0);
       expect(collection.documentCount).toBeLessThan(fileCount);

@@ -47,6 +47,18 @@ describe('JobRegistry', () => {
     expect(jobs.inFlight).toBe(0);
   });
 
+  it("aborts the signal with the job's CANCELLED error as its reason, for work that only has the signal", async () => {
+    const jobs = new JobRegistry(() => {});
+    const job = jobs.start('job-3', 'index', 'files');
+    const reasons: unknown[] = [];
+    job.signal.addEventListener('abort', () => reasons.push(job.signal.reason));
+    jobs.cancel('job-3');
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(MilensError);
+    expect(reasons[0]).toMatchObject({ code: 'CANCELLED', message: 'The index job job-3 was cancelled.', details: { jobId: 'job-3' } });
+    job.finish();
+  });
+
   it('refuses a jobId that is already running, and empty ids', () => {
     const jobs = new JobRegistry(() => {});
     const job = jobs.start('same', 'index', 'files');
