@@ -178,7 +178,12 @@ export class CoreHost implements MilensEventSource {
   private receive(message: HostMessage): void {
     switch (message.type) {
       case 'event':
-        this.emitter.emit(message.name, message.payload);
+        try {
+          this.emitter.emit(message.name, message.payload);
+        } catch (error) {
+          // A listener's bug must not become an uncaught exception of the caller's process (Electron's main).
+          process.emitWarning(`milens: a ${message.name} listener failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
         return;
       case 'watchError':
         this.options.onWatchError?.(message.message, message.collectionId);

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventName, JobProgressEvent, MilensApi, MilensEvents } from '../../../main/api/contract.js';
 import { MilensError, serializeError } from '../../../main/api/errors.js';
@@ -16,6 +17,7 @@ import { openDatabase } from '../../../db/database.js';
 import { CoreHost } from '../../../main/host/core-host.js';
 import { SeededRandom } from '../../../main/mi/random.js';
 import { makeTempFolder } from '../../helpers/temp.js';
+import { installTestModel, testModelId } from '../../models/test-model.js';
 
 /** What both implementations give a shell: the API, its events, and close. */
 interface CoreUnderTest {
@@ -200,6 +202,87 @@ describe('the core host', () => {
       await host.close();
     }
   });
+
+  it('resolves item files and thumbnails in the worker, by item id only', async () => {
+    const root = makeTempFolder('milens-host-');
+    const host = new CoreHost({ databasePath: path.join(root, 'milens.sqlite') });
+    try {
+      const folder = path.join(root, 'items');
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, 'entropy.md'), '# Entropy\nThe entropy of a source bounds its lossless codes.\n');
+      await sharp({ create: { width: 64, height: 48, channels: 3, background: '#ff0000' } })
+        .jpeg()
+        .toFile(path.join(folder, 'red.jpg'));
+      writeFileSync(path.join(root, 'outside.md'), 'entropy outside the collection\n');
+      expect((await host.api.indexCollection(folder)).photos).toMatchObject({ added: 1 });
+      const [note] = (await host.api.search({ query: 'entropy', kind: 'text' })).results;
+      // No model is installed, so photos are not searchable: the photo's id is read from the database.
+      const reader = openDatabase(path.join(root, 'milens.sqlite'));
+      const photoId = reader.prepare('SELECT id FROM documents WHERE path = ?').pluck().get(path.join(folder, 'red.jpg')) as number;
+      reader.close();
+      expect(await host.itemFile(note!.itemId!)).toMatchObject({ path: path.join(folder, 'entropy.md'), itemId: note!.itemId });
+      expect(await host.itemFile(note!.itemId! + 1000)).toBeUndefined();
+      expect(await host.itemFile(-1)).toBeUndefined();
+      const thumbnail = await host.thumbnail(`/thumbnails/${photoId}/small`);
+      expect(thumbnail).toBeInstanceOf(Uint8Array);
+      expect((await sharp(thumbnail!).metadata()).format).toBe('webp');
+      // A document has no thumbnail, and a path that is no thumbnail route answers nothing.
+      expect(await host.thumbnail(`/thumbnails/${note!.itemId}/small`)).toBeUndefined();
+      expect(await host.thumbnail('/thumbnails/../../outside.md')).toBeUndefined();
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('embeds photos in the worker with the test model (onnxruntime in a worker thread) and searches them', async () => {
+    const root = makeTempFolder('milens-host-');
+    const { modelsFolder, manifestPath } = await installTestModel();
+    const previousManifest = process.env.MILENS_MODEL_MANIFEST;
+    // The worker copies the environment when it starts: the test model's manifest is the one in force there.
+    process.env.MILENS_MODEL_MANIFEST = manifestPath;
+    const host = new CoreHost({ databasePath: path.join(root, 'milens.sqlite'), modelsFolder });
+    try {
+      const folder = path.join(root, 'photos');
+      mkdirSync(folder);
+      for (const [name, background] of [
+        ['red.png', '#e01010'],
+        ['green.png', '#10c020'],
+        ['blue.png', '#1020e0'],
+      ] as const)
+        await sharp({ create: { width: 48, height: 32, channels: 3, background } })
+          .png()
+          .toFile(path.join(folder, name));
+      const report = await host.api.indexCollection(folder);
+      expect(report.photos).toMatchObject({ added: 3, embedded: 3, withoutVector: 0, modelId: testModelId });
+      expect(report.photos!.modelError).toBeUndefined();
+      for (const colour of ['red', 'green', 'blue']) {
+        const { results } = await host.api.search({ query: colour, kind: 'image', showWeaker: true });
+        expect(results[0], colour).toMatchObject({ path: path.join(folder, `${colour}.png`), kind: 'image' });
+      }
+    } finally {
+      await host.close();
+      if (previousManifest === undefined) delete process.env.MILENS_MODEL_MANIFEST;
+      else process.env.MILENS_MODEL_MANIFEST = previousManifest;
+    }
+  }, 120_000);
+
+  it('runs the folder watcher in the worker and forwards its runs’ events; close() stops it', async () => {
+    const root = makeTempFolder('milens-host-');
+    const host = new CoreHost({ databasePath: path.join(root, 'milens.sqlite') });
+    try {
+      const notes = notesFolder(root, 2);
+      await host.api.indexCollection(notes);
+      const background: Array<MilensEvents['indexFinished']> = [];
+      host.on('indexFinished', (event) => event.trigger === 'watch' && background.push(event));
+      await host.startWatching();
+      writeFileSync(path.join(notes, 'quince.md'), '# Quince\nQuinces need long cooking.\n');
+      await until(() => background.some((event) => event.ok && event.added === 1), 30_000);
+      expect((await host.api.search({ query: 'quince' })).results[0]).toMatchObject({ path: path.join(notes, 'quince.md') });
+    } finally {
+      await host.close();
+    }
+    expect(host.running).toBe(false);
+  }, 60_000);
 
   it('keeps the caller’s event loop running while the worker indexes, unlike the in-process core', async () => {
     // The same 1,000 notes indexed in-process and through the host while a 5 ms timer ticks in the caller:
