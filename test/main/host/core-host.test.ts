@@ -319,6 +319,7 @@ describe('the core host', () => {
     // Relative measures only: the caller ticked for at least a third of the run's 5 ms slots (it would tick
     // for none while a commit held its thread), and its longest pause is a small part of the in-process one.
     expect(hosted.ticks).toBeGreaterThan(hosted.elapsedMs / 5 / 3);
-    expect(hosted.longestPauseMs * 4).toBeLessThan(inProcess.longestPauseMs);
+    // (Measured 12–42 times shorter; 3 leaves room for a loaded machine.)
+    expect(hosted.longestPauseMs * 3).toBeLessThan(inProcess.longestPauseMs);
   }, 120_000);
 });
