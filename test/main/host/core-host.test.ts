@@ -131,6 +131,24 @@ describe.each(implementations)('$name', ({ open }) => {
     expect((await core.api.estimateMi({ table, target: 'y', jobId: 'mi-long' })).features).toHaveLength(4);
   });
 
+  it('cancels an indexing run: CANCELLED with the job id, the committed batches kept', async () => {
+    const folder = path.join(root, 'many');
+    mkdirSync(folder);
+    for (let index = 0; index < 800; index++) writeFileSync(path.join(folder, `m${index}.txt`), `note ${index} on topic ${index % 31}\n`);
+    const stop = core.on('jobProgress', (event) => {
+      // Once the first batch (250 documents) is committed.
+      if (event.jobId === 'index-cancel' && event.done > 0 && !event.finished) void core.api.cancelJob('index-cancel');
+    });
+    const error = await rejection(core.api.indexCollection(folder, { jobId: 'index-cancel' }));
+    stop();
+    expect(codeOf(error)).toBe('CANCELLED');
+    expect((error as MilensError).details).toMatchObject({ jobId: 'index-cancel' });
+    const collection = (await core.api.listCollections()).find((candidate) => candidate.path === folder)!;
+    expect(collection.documentCount).toBeGreaterThan(0);
+    expect(collection.documentCount).toBeLessThan(800);
+    expect(collection.lastIndexedAt).toBeNull();
+  });
+
   it('refuses bad arguments with a typed INVALID_ARGUMENT error that names them', async () => {
     const relative = await rejection(core.api.addCollection('docs'));
     expect(codeOf(relative)).toBe('INVALID_ARGUMENT');
