@@ -78,7 +78,7 @@ function colourQuery(word: string): number[] {
 /** The members of a group not reached from its first by steps between photos of at least the duplicate cosine. */
 function unreachedByDuplicates(group: string[], embeddings: Map<string, number[]>): string[] {
   const reached = new Set([group[0]!]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const name of group) {
       if (reached.has(name)) continue;
@@ -124,7 +124,10 @@ describe.skipIf(skipReason)(`photo search end to end in Chromium${skipReason ? `
     mkdirSync(photos);
     mkdirSync(notes);
     for (const name of readdirSync(sharedPhotos!)) copyFileSync(path.join(sharedPhotos!, name), path.join(photos, name));
-    writeFileSync(path.join(notes, 'door.md'), '# The red door\nThe red paint on the front door has faded; repaint it red before winter.\n');
+    writeFileSync(
+      path.join(notes, 'door.md'),
+      '# The red door\nThe red paint on the front door has faded; repaint it red before winter.\n',
+    );
     writeFileSync(path.join(notes, 'bread.txt'), 'Bread needs flour, water, salt and yeast. Knead it for ten minutes.\n');
     writeFileSync(path.join(notes, 'garden.md'), '# Gardening\nTomatoes need sun, water and patience; prune them weekly.\n');
     const { entry, manifestPath } = makeTestModel(modelSource) as { entry: TestModelEntry; manifestPath: string };
@@ -153,7 +156,11 @@ describe.skipIf(skipReason)(`photo search end to end in Chromium${skipReason ? `
     await settings.waitUntilLoaded();
     expect((await settings.modelRows()).find((row) => row.id === TEST_MODEL_ID)).toMatchObject({ status: 'not installed' });
     expect(await settings.importModel(TEST_MODEL_ID, modelSource)).toMatch(/ is installed \(3 files imported, each checked\)\.$/);
-    await settings.modelRow(TEST_MODEL_ID).getByTestId('model-state').filter({ hasText: /^installed$/ }).waitFor();
+    await settings
+      .modelRow(TEST_MODEL_ID)
+      .getByTestId('model-state')
+      .filter({ hasText: /^installed$/ })
+      .waitFor();
   });
 
   it('indexes the 125 photos and a folder of notes, with progress shown', { timeout: 240_000 }, async () => {
@@ -161,7 +168,10 @@ describe.skipIf(skipReason)(`photo search end to end in Chromium${skipReason ? `
     const collections = new CollectionsPage(page);
     const photoRun = await collections.addFolderWatchingProgress(photos, 'photos');
     expect(photoRun.progress).toMatch(/^\d+ of 125 files · /);
-    expect(photoRun.outcome).toEqual({ kind: 'indexed', summary: expect.stringMatching(/^Indexed photos in [\d.]+ s: 125 added, 0 updated/) });
+    expect(photoRun.outcome).toEqual({
+      kind: 'indexed',
+      summary: expect.stringMatching(/^Indexed photos in [\d.]+ s: 125 added, 0 updated/),
+    });
     await collections.waitForDocumentCount('photos', 125);
     const noteRun = await collections.addFolder(notes);
     expect(noteRun).toEqual({ kind: 'indexed', summary: expect.stringMatching(/^Indexed notes in [\d.]+ s: 3 added/) });

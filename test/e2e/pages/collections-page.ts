@@ -43,9 +43,15 @@ export class CollectionsPage {
    * Types a folder, presses Enter, and waits for its indexing to show progress ("40 of 125 files · …")
    * and then to end; returns the progress line seen and the final status.
    */
-  async addFolderWatchingProgress(folder: string, name: string, timeout = 120_000): Promise<{ progress: string; outcome: AddFolderOutcome }> {
+  async addFolderWatchingProgress(
+    folder: string,
+    name: string,
+    timeout = 120_000,
+  ): Promise<{ progress: string; outcome: AddFolderOutcome }> {
     await this.startAdding(folder);
-    const line = this.collection(name).locator('.job-progress .job-line').filter({ hasText: /^\d+ of \d+ files/ });
+    const line = this.collection(name)
+      .locator('.job-progress .job-line')
+      .filter({ hasText: /^\d+ of \d+ files/ });
     await line.waitFor({ timeout });
     const progress = ((await line.textContent()) ?? '').trim();
     const done = this.status.locator('.status-success, .status-error').filter({ hasText: /^(Indexed |Indexing .* failed)/ });

@@ -20,9 +20,7 @@ export interface ShownPhoto {
 }
 
 export type SearchOutcome =
-  | { kind: 'results'; results: ShownResult[]; photos: ShownPhoto[] }
-  | { kind: 'nothing-matches' }
-  | { kind: 'notice'; text: string };
+  { kind: 'results'; results: ShownResult[]; photos: ShownPhoto[] } | { kind: 'nothing-matches' } | { kind: 'notice'; text: string };
 
 export class SearchPage {
   readonly queryInput: Locator;
@@ -108,7 +106,10 @@ export class SearchPage {
   /** On "nothing here matches": presses "Show weaker results" and waits for the weaker list. */
   async showWeaker(query: string): Promise<SearchOutcome> {
     await this.outcome(query).getByRole('button', { name: 'Show weaker results' }).click();
-    await this.page.getByRole('note').filter({ hasText: /^Weaker results are included/ }).waitFor();
+    await this.page
+      .getByRole('note')
+      .filter({ hasText: /^Weaker results are included/ })
+      .waitFor();
     return this.readOutcome(query);
   }
 
