@@ -212,6 +212,16 @@ describe.skipIf(skipReason)(`photo search end to end in Chromium${skipReason ? `
     const averageCosine = expected.reduce((sum, entry) => sum + entry.cosine, 0) / expected.length;
     for (const result of answer.results) expect(cosine(embeddingOf.get(path.basename(result.path))!, query)).toBeGreaterThan(averageCosine);
 
+    // The shared photos carry no EXIF date, camera or place (the API says so), so the page offers no date,
+    // camera or location filter for them; kind (and collection) remain.
+    for (const result of answer.results)
+      expect(result.photo).toMatchObject({ takenAt: null, cameraMake: null, cameraModel: null, latitude: null, longitude: null });
+    const filters = page.getByRole('group', { name: 'Filters' });
+    expect(await filters.getByRole('radio').allTextContents()).toEqual(['Everything', 'Documents', 'Photos']);
+    expect(await filters.getByLabel('Collection').count()).toBe(1);
+    for (const label of ['From', 'To', 'Camera', 'Has a location'])
+      expect(await filters.getByLabel(label, { exact: true }).count()).toBe(0);
+
     const thumbnails = await search.thumbnailsLoaded();
     expect(thumbnails).toEqual({ count: weaker.length, loaded: weaker.length });
     await shell.screenshots(SCREENSHOTS, 'photos-grid');
@@ -272,7 +282,7 @@ describe.skipIf(skipReason)(`photo search end to end in Chromium${skipReason ? `
     await search.preview.waitFor({ state: 'hidden' });
   });
 
-  it('filters by kind: everything shows the red note (photos stay below the match rule), documents only the note', async () => {
+  it('filters by kind and collection: everything shows the red note (photos stay below the match rule), the photos collection nothing, documents only the note', async () => {
     const search = new SearchPage(page);
     await search.chooseKind('Everything');
     await page.waitForURL(`${serve.origin}/#/search?q=red`);
@@ -282,6 +292,15 @@ describe.skipIf(skipReason)(`photo search end to end in Chromium${skipReason ? `
     expect(everything.results.map((result) => result.path)).toEqual([path.join(notes, 'door.md')]);
     expect(everything.results[0]!.marked).toContain('red');
     expect(everything.photos).toEqual([]);
+
+    // The collection filter: only the notes, then all again.
+    const collectionId = answer.results[0]!.collectionId;
+    await page.getByRole('group', { name: 'Filters' }).getByLabel('Collection').selectOption({ label: 'photos' });
+    await page.waitForURL(`${serve.origin}/#/search?q=red&c=${collectionId}`);
+    expect(await search.readOutcome('red')).toEqual({ kind: 'nothing-matches' });
+    await page.getByRole('group', { name: 'Filters' }).getByRole('button', { name: 'Clear filters' }).click();
+    await page.waitForURL(`${serve.origin}/#/search?q=red`);
+    expect(await search.readOutcome('red')).toMatchObject({ kind: 'results', photos: [] });
 
     await search.chooseKind('Documents');
     await page.waitForURL(`${serve.origin}/#/search?q=red&kind=text`);
