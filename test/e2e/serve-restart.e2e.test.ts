@@ -5,8 +5,8 @@
 // cookie's secret (`serve-cookie-secret`), so a page already open, or bookmarked as its address bar shows it
 // (the page removes the token from it), reloads after the restart too. When another program holds
 // that port, serve says so in words and falls back to a new free port, which it keeps from then on; an
-// explicit --port 0 still picks a new one.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// explicit --port 0 still picks a new one without trying the remembered port; a port file without a port is ignored.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,11 +122,26 @@ describe('milens serve keeps its address per data folder', () => {
     expect(third.port).not.toBe(oldPort);
   });
 
-  it('still picks a new free port with an explicit --port 0', async () => {
-    const first = await start();
-    await stop(first);
-    const fresh = await start(0);
-    expect(fresh.port).not.toBe(first.port);
-    expect(rememberedPort()).toBe(fresh.port);
+  it('still picks a new free port with an explicit --port 0, without trying the remembered one', async () => {
+    // The remembered port is held by another listener: trying it would print the fallback message.
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const heldPort = (blocker.address() as net.AddressInfo).port;
+    writeFileSync(portFile(), `${heldPort}\n`);
+    try {
+      const fresh = await start(0);
+      expect(fresh.port).not.toBe(heldPort);
+      expect(fresh.stderr()).not.toContain('used last time');
+      expect(rememberedPort()).toBe(fresh.port);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it('ignores a port file that holds no port', async () => {
+    writeFileSync(portFile(), 'not a port\n');
+    const serve = await start();
+    expect((await fetch(serve.url)).status).toBe(200);
+    expect(rememberedPort()).toBe(serve.port);
   });
 });
