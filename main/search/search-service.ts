@@ -58,6 +58,15 @@ export class SearchService {
     this.documents = new DocumentsRepository(db);
   }
 
+  /** The ids of the documents of these collections, or null without a collection filter. */
+  private documentsOfCollections(collectionIds: unknown): Set<number> | null {
+    if (collectionIds === undefined) return null;
+    if (!Array.isArray(collectionIds)) throw invalidType('filters.collectionIds', 'an array of collection ids', collectionIds);
+    return new Set(
+      collectionIds.flatMap((id, index) => this.documents.idsOfCollection(requireInteger(`filters.collectionIds[${index}]`, id, 1))),
+    );
+  }
+
   search(request: SearchRequest): TextSearchOutcome {
     const started = performance.now();
     if (typeof request.query !== 'string') throw invalidType('query', 'a string', request.query);
@@ -138,11 +147,15 @@ export class SearchService {
     if (minimumBits !== undefined && minimumBits !== null && !Number.isFinite(minimumBits))
       throw invalidType('minBits', 'a finite number', minimumBits);
     const showWeaker = request.showWeaker === true;
+    // Filters' collectionIds: only documents of those collections are listed. Their bits stay relative to the
+    // language model of the whole index (the text index keeps one), unlike photos, whose PMI is renormalised.
+    const allowedDocuments = this.documentsOfCollections(request.filters?.collectionIds);
     const ranked = [...ranking.documents.values()]
       // "No match" rule: a result must use some word of the query it is ranked by more than the collection
       // does, and (unless weaker results are asked for) be more likely than an average passage under it.
       .filter((entry) => {
         if (entry.positiveTerms === 0) return false;
+        if (allowedDocuments && !allowedDocuments.has(entry.documentId)) return false;
         const bits = bitsOf(entry.score);
         if (minimumBits !== null && minimumBits !== undefined) return bits > minimumBits;
         return showWeaker || bits > 0;

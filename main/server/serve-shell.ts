@@ -8,9 +8,15 @@ import path from 'node:path';
 import { startCollectionWatcher, stopCollectionWatcher, thumbnailServerOf } from '../core/collection-calls.js';
 import { itemFile } from '../core/item-files.js';
 import { startServer, type RunningServer, type ServeOptions } from './server.js';
-import { persistentAccessToken } from './token-store.js';
+import { persistentAccessToken, persistentCookieSecret } from './token-store.js';
+import { rememberedPort, rememberPort } from './port-store.js';
 
-export interface ServeShellOptions extends Omit<ServeOptions, 'api' | 'events'> {
+export interface ServeShellOptions extends Omit<ServeOptions, 'api' | 'events' | 'port'> {
+  /**
+   * The port to listen on; 0 picks a free one. Without it, the port used last time for this data folder
+   * (`serve-port`) when it is free, else a free one (and the log says why the address changed).
+   */
+  port?: number;
   /** The core to serve; the shell owns it from here on and closes it (also when starting fails). */
   core: MilensCore;
   /** Watch the collection folders and re-index in the background (default true; `--no-watch` turns it off). */
@@ -37,16 +43,38 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
   const log = serverOptions.log ?? (() => {});
   let server: RunningServer;
   try {
-    // One token per data folder (the database's), kept across restarts so bookmarks keep working.
-    const token = serverOptions.token ?? persistentAccessToken(path.dirname(path.resolve(core.context.databasePath)));
-    server = await startServer({
-      ...serverOptions,
-      token,
-      api: core.api,
-      events: core.context,
-      itemFiles: (itemId) => itemFile(core.context.database(), itemId),
-      thumbnails: (pathname) => thumbnailServerOf(core.context).forPath(pathname),
-    });
+    // One token and one port per data folder (the database's), kept across restarts so bookmarks keep working.
+    const dataFolder = path.dirname(path.resolve(core.context.databasePath));
+    const token = serverOptions.token ?? persistentAccessToken(dataFolder);
+    const staticSecret = serverOptions.staticSecret ?? persistentCookieSecret(dataFolder);
+    const start = (port: number) =>
+      startServer({
+        ...serverOptions,
+        port,
+        token,
+        staticSecret,
+        api: core.api,
+        events: core.context,
+        itemFiles: (itemId) => itemFile(core.context.database(), itemId),
+        thumbnails: (pathname) => thumbnailServerOf(core.context).forPath(pathname),
+      });
+    const remembered = options.port === undefined ? rememberedPort(dataFolder) : undefined;
+    try {
+      server = await start(options.port ?? remembered ?? 0);
+    } catch (error) {
+      if (remembered === undefined || !isAddressInUse(error)) throw error;
+      server = await start(0);
+      log(
+        `milens: port ${remembered}, used last time for this data folder, is taken by another program; serving on port ${server.port} ` +
+          `instead, and keeps ${server.port} from now on (an address bookmarked with port ${remembered} will not open)`,
+      );
+    }
+    try {
+      rememberPort(dataFolder, server.port);
+    } catch (error) {
+      // Not fatal: the server runs; only the next start may pick another port.
+      log(`milens: could not remember port ${server.port} for the next start: ${messageOf(error)}`);
+    }
   } catch (error) {
     core.close();
     throw error;
@@ -101,6 +129,10 @@ function changed(report: IndexReport): boolean {
 
 function describeChanges(report: IndexReport): string {
   return `${report.added} added, ${report.updated} updated, ${report.removed} removed`;
+}
+
+function isAddressInUse(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EADDRINUSE';
 }
 
 function messageOf(error: unknown): string {

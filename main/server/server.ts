@@ -36,6 +36,8 @@ export interface ServeOptions {
   rendererFolder?: string;
   /** A fixed token (tests, or the one kept for the data folder); a fresh random one otherwise. */
   token?: string;
+  /** The static-file cookie's secret (the one kept for the data folder); a fresh random one otherwise. Never the token. */
+  staticSecret?: string;
   /** Resolves an indexed item's id to its file, for GET /files/<id>; without it that route answers 404. */
   itemFiles?: ItemFileSource;
   /**
@@ -61,7 +63,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   assertBindable(host, options.allowRemote ?? false);
   const token = options.token ?? createAccessToken();
   // The static-file cookie's own secret (./access-token.ts): a leaked cookie never unlocks the API.
-  const staticSecret = createAccessToken();
+  const staticSecret = options.staticSecret ?? createAccessToken();
+  if (tokensMatch(staticSecret, token)) throw new Error('The static-file secret must not be the access token');
   const rendererFolder = options.rendererFolder ?? defaultRendererFolder();
   const log = options.log ?? (() => {});
   const hub = new EventStreamHub(options.events);
@@ -215,13 +218,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     sendJson(response, reply.ok ? 200 : httpStatusFor(reply.error.code), reply);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Not listening (the port is taken, say): let go of the event subscriptions, so a retry starts clean.
+    hub.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   allowedHosts = allowedHostHeaders(address.address, address.port);
   cookieName = staticCookieName(address.port);

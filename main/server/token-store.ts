@@ -1,15 +1,27 @@
-// The serve shell's access token kept across restarts: one random token per data folder, in a file only
-// its owner can read, so a bookmarked address (with a fixed --port) still opens after `milens serve`
-// restarts. A token file that is unreadable or malformed is replaced by a fresh token.
+// The serve shell's secrets kept across restarts, one of each per data folder, in files only their owner
+// can read: the access token (`serve-token`), so the printed address still opens after `milens serve`
+// restarts (on the same port: port-store.ts), and the static-file cookie's secret (`serve-cookie-secret`),
+// so a page already open, or bookmarked as its address bar shows it (without the token), still loads. A
+// file that is unreadable or malformed is replaced by a fresh secret.
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createAccessToken } from './access-token.js';
 
 export const TOKEN_FILE_NAME = 'serve-token';
+export const COOKIE_SECRET_FILE_NAME = 'serve-cookie-secret';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32,128}$/;
 
 export function persistentAccessToken(dataFolder: string): string {
-  const file = path.join(dataFolder, TOKEN_FILE_NAME);
+  return persistentSecret(dataFolder, TOKEN_FILE_NAME);
+}
+
+/** The static-file cookie's secret (never the token: see access-token.ts), kept like the token. */
+export function persistentCookieSecret(dataFolder: string): string {
+  return persistentSecret(dataFolder, COOKIE_SECRET_FILE_NAME);
+}
+
+function persistentSecret(dataFolder: string, fileName: string): string {
+  const file = path.join(dataFolder, fileName);
   try {
     const stored = readFileSync(file, 'utf8').trim();
     if (TOKEN_SHAPE.test(stored)) return stored;

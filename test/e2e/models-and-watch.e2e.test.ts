@@ -1,6 +1,8 @@
 // End to end, the app shell's background work: the System page's models panel downloading a model from a
 // local mirror (MILENS_MODEL_BASE_URL / MILENS_MODEL_MANIFEST pointing at generated files with real
-// checksums, served slowly enough that progress shows), a failed download shown in the error notice, and
+// checksums, served slowly enough that progress shows), a download cancelled part-way (the mirror holds the
+// transfer open until then) and then completed, failed downloads shown in words (a 404, and a mirror that
+// closes the connection part-way on every attempt), and
 // the Search page refreshing a collection that `milens serve` re-indexed in the background after a file
 // was written into its folder. Debian's Chromium through playwright-core; skipped without it.
 // With MILENS_E2E_SCREENSHOTS=<folder>, screenshots of both pages are saved there for a visual check.
@@ -24,15 +26,23 @@ const SCREENSHOTS = process.env.MILENS_E2E_SCREENSHOTS;
 /** Bytes per chunk and pause between chunks: about a second and a half for the test model's 3.3 MB. */
 const CHUNK_BYTES = 64 * 1024;
 const CHUNK_PAUSE_MS = 25;
+/** A stalled transfer holds back the rest of a file after this many bytes: past the core's 1 MiB progress step, so progress shows. */
+const STALL_AFTER_BYTES = 1.25 * 1024 * 1024;
 
 interface Mirror {
   baseUrl: string;
   requests: string[];
+  /** Model ids whose transfers stop after STALL_AFTER_BYTES and stay open (a stalled network) until taken out. */
+  stalled: Set<string>;
+  /** Model ids whose transfers are cut (the socket destroyed) after the first chunk, every time. */
+  cut: Set<string>;
   close(): Promise<void>;
 }
 
 /** A mirror serving `/mirror/<model id>/<file>` in paced chunks, as a slow network would; 404 for anything else. */
 async function startSlowMirror(models: TestModel[]): Promise<Mirror> {
+  const stalled = new Set<string>();
+  const cut = new Set<string>();
   const files = new Map<string, Buffer>();
   for (const model of models) for (const [name, bytes] of model.bytes) files.set(`/mirror/${model.spec.id}/${name}`, bytes);
   const requests: string[] = [];
@@ -45,9 +55,18 @@ async function startSlowMirror(models: TestModel[]): Promise<Mirror> {
       return;
     }
     response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+    const modelId = pathname.split('/')[2] ?? '';
     let offset = 0;
     const next = () => {
       if (response.destroyed) return;
+      if (offset > 0 && cut.has(modelId)) {
+        response.destroy();
+        return;
+      }
+      if (offset >= STALL_AFTER_BYTES && stalled.has(modelId)) {
+        setTimeout(next, CHUNK_PAUSE_MS);
+        return;
+      }
       const chunk = body.subarray(offset, offset + CHUNK_BYTES);
       offset += chunk.length;
       if (offset >= body.length) response.end(chunk);
@@ -60,6 +79,8 @@ async function startSlowMirror(models: TestModel[]): Promise<Mirror> {
   return {
     baseUrl: `http://127.0.0.1:${port}/mirror`,
     requests,
+    stalled,
+    cut,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -74,6 +95,8 @@ describe.skipIf(chromiumMissing)(
     const served = testModel('tiny-clip');
     // In the manifest but on no mirror: its download fails with a 404.
     const missing = testModel('absent-clip');
+    // On the mirror, but every transfer of it is cut part-way.
+    const broken = testModel('broken-clip');
     let folder: string;
     let mirror: Mirror;
     let serve: ServeProcess;
@@ -86,8 +109,9 @@ describe.skipIf(chromiumMissing)(
       if (buildProblem) throw new Error(buildProblem);
       folder = mkdtempSync(path.join(os.tmpdir(), 'milens-e2e-models-'));
       const manifest = path.join(folder, 'manifest.json');
-      writeFileSync(manifest, JSON.stringify([served.spec, missing.spec]));
-      mirror = await startSlowMirror([served]);
+      writeFileSync(manifest, JSON.stringify([served.spec, missing.spec, broken.spec]));
+      mirror = await startSlowMirror([served, broken]);
+      mirror.cut.add('broken-clip');
       serve = await startServeProcess(path.join(folder, 'e2e.sqlite'), folder, {
         env: { MILENS_MODEL_BASE_URL: mirror.baseUrl, MILENS_MODEL_MANIFEST: manifest },
       });
@@ -108,7 +132,7 @@ describe.skipIf(chromiumMissing)(
       const system = new SettingsPage(page);
       await system.waitUntilLoaded();
       const rows = await system.modelRows();
-      expect(rows.map((row) => row.id)).toEqual(['tiny-clip', 'absent-clip']);
+      expect(rows.map((row) => row.id)).toEqual(['tiny-clip', 'absent-clip', 'broken-clip']);
       expect(rows[0]).toMatchObject({
         name: 'Tiny test model tiny-clip',
         size: '3.3 MiB',
@@ -117,6 +141,29 @@ describe.skipIf(chromiumMissing)(
         canDownload: true,
       });
       expect(await system.section('Models')).toMatch(/Installed\s*none/);
+    });
+
+    it('cancels a download part-way, says so, and leaves the model not installed', async () => {
+      const system = new SettingsPage(page);
+      const row = system.modelRow('tiny-clip');
+      mirror.stalled.add('tiny-clip');
+      await system.download('tiny-clip');
+      // Part of the first file arrived, the rest is held back: progress shows part of the model, then Cancel.
+      await row
+        .locator('.download-figures')
+        .filter({ hasText: /^\s*1\.\d MiB of 3\.3 MiB \([1-9]\d %\)\s*$/ })
+        .waitFor({ timeout: 30_000 });
+      await system.cancelDownload('tiny-clip');
+      await row
+        .getByRole('status')
+        .filter({ hasText: /^Download cancelled\. What was fetched is kept/ })
+        .waitFor({ timeout: 30_000 });
+      mirror.stalled.delete('tiny-clip');
+      expect(await row.getByTestId('model-state').textContent()).toBe('not installed');
+      expect(await row.getByRole('button', { name: /^Download / }).isEnabled()).toBe(true);
+      // A cancel is not an error: no error notice.
+      expect(await system.modelsTable.locator('tr[data-model-error="tiny-clip"]').count()).toBe(0);
+      if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'system-download-cancelled.png'), fullPage: true });
     });
 
     it('downloads a model with progress, then shows it installed, in the doctor too', async () => {
@@ -151,6 +198,23 @@ describe.skipIf(chromiumMissing)(
       expect(rows.find((row) => row.id === 'absent-clip')).toMatchObject({ canDownload: true });
       expect(rows.find((row) => row.id === 'absent-clip')?.status).toMatch(/^not installed/);
       if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'system-models.png'), fullPage: true });
+    });
+
+    it('says in words when the mirror closes the connection part-way on every attempt', { timeout: 60_000 }, async () => {
+      const system = new SettingsPage(page);
+      await system.download('broken-clip');
+      const outcome = await system.waitForDownloadEnd('broken-clip');
+      expect(outcome.kind).toBe('failed');
+      if (outcome.kind !== 'failed') return;
+      expect(outcome.text).toMatch(/Downloading Tiny test model broken-clip failed\./);
+      expect(outcome.text).toMatch(
+        /Download failed after 3 attempt\(s\): the transfer of \S+\/broken-clip\/\S+ (ended|broke off) after \d+ of \d+ bytes/,
+      );
+      expect(outcome.text).not.toMatch(/\n\s+at |Error: /);
+      expect((await system.modelRows()).find((row) => row.id === 'broken-clip')).toMatchObject({
+        status: 'not installed',
+        canDownload: true,
+      });
     });
 
     it('refreshes a collection that was re-indexed in the background', async () => {

@@ -29,6 +29,8 @@ export interface ServeProcessOptions {
   env?: Record<string, string>;
   /** Extra arguments of `milens serve`, e.g. --no-watch. */
   args?: string[];
+  /** The --port to pass (default 0, a free one); 'remembered' passes none: the data folder's port of last time. */
+  port?: number | 'remembered';
 }
 
 export async function startServeProcess(
@@ -36,7 +38,9 @@ export async function startServeProcess(
   dataFolder: string,
   options: ServeProcessOptions = {},
 ): Promise<ServeProcess> {
-  const args = ['bin/milens.js', 'serve', '--port', '0', '--db', databasePath, '--json', ...(options.args ?? [])];
+  const port = options.port ?? 0;
+  const portArgs = port === 'remembered' ? [] : ['--port', String(port)];
+  const args = ['bin/milens.js', 'serve', ...portArgs, '--db', databasePath, '--json', ...(options.args ?? [])];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPOSITORY_ROOT,
     env: { ...process.env, MILENS_HOME: dataFolder, ...options.env },

@@ -100,6 +100,24 @@ describe.skipIf(chromiumMissing)(`the milens app in Chromium${chromiumMissing ? 
     await collections.waitForDocumentCount('documents', 4);
   });
 
+  it('says in words that a browser cannot add a dropped folder, adds nothing, and waits for the typed path', async () => {
+    const collections = new CollectionsPage(page);
+    const before = await collections.collectionNames();
+    // What Chromium hands a page for a dropped folder: a File with the folder's name and no path (the
+    // absolute path exists only in the desktop app, through the preload's webUtils.getPathForFile).
+    await collections.dropOnAddArea(['Holiday photos']);
+    await collections.dropNote.waitFor();
+    expect(((await collections.dropNote.textContent()) ?? '').trim()).toBe(
+      'A browser does not tell milens where “Holiday photos” is on disk, so it cannot add a dropped folder. ' +
+        'Type or paste its full path instead (in the desktop app, dropping works).',
+    );
+    expect(await page.locator('.drop-zone').getAttribute('class')).not.toMatch(/\bdragging\b/);
+    expect(await shell.focusedId()).toBe('folder-path');
+    expect(await collections.collectionNames()).toEqual(before);
+    // The help line says so before any drop, too.
+    await page.getByText('Dropping a folder works in the desktop app only: a browser does not reveal where files are.').waitFor();
+  });
+
   it('cancels an indexing run part-way and keeps what was indexed', { timeout: 180_000 }, async () => {
     const many = path.join(folder, 'many');
     mkdirSync(many);

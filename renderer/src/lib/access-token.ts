@@ -1,7 +1,8 @@
 // The serve shell's access token on the page side. `milens serve` prints `http://127.0.0.1:PORT/?token=…`;
 // the page keeps the token in localStorage (this origin only) and removes it from the address bar so it
 // does not linger in history or get copied along with the URL. The server keeps the same token across
-// restarts for the same data folder, so a bookmark of the page (with a fixed --port) keeps working.
+// restarts for the same data folder (and, without --port, the same port and cookie secret), so a page left
+// open or a bookmark of it keeps working.
 
 const STORAGE_KEY = 'milens.accessToken';
 

@@ -16,6 +16,8 @@ export class ModelsState {
   downloadErrors = $state<Record<string, ApiCallError>>({});
   /** The job of each download in flight (for cancel). */
   downloadJobs = $state<Record<string, string>>({});
+  /** Models whose latest download was cancelled (said in words beside the model until it is downloaded again). */
+  cancelledDownloads = $state<Record<string, true>>({});
 
   /** Import from a folder: which model, from where, and how it went (one message, replaced each time). */
   importModelId = $state('');
@@ -55,6 +57,7 @@ export class ModelsState {
     if (model.id in this.downloads) return;
     this.downloads[model.id] = null;
     delete this.downloadErrors[model.id];
+    delete this.cancelledDownloads[model.id];
     let installed = false;
     const jobId = newJobId('download');
     this.downloadJobs[model.id] = jobId;
@@ -65,7 +68,8 @@ export class ModelsState {
     } catch (error) {
       const failure = asApiCallError('downloadModel', error);
       // A cancel is what the person asked for, not an error; the partial files stay for the next try.
-      if (failure.code !== 'CANCELLED') this.downloadErrors[model.id] = failure;
+      if (failure.code === 'CANCELLED') this.cancelledDownloads[model.id] = true;
+      else this.downloadErrors[model.id] = failure;
     } finally {
       delete this.downloads[model.id];
       delete this.downloadJobs[model.id];

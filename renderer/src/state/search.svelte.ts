@@ -106,6 +106,23 @@ export class SearchState {
       .sort(),
   );
   readonly hasPhotoFacts = $derived((this.response?.results ?? []).some((result) => result.photo !== undefined));
+  /**
+   * A date range or a place means something only where photos say when or where (EXIF): once results are shown,
+   * those filters are offered when some result carries the fact (or the filter is set), not as noise otherwise.
+   */
+  readonly offerDates = $derived(
+    this.response === null ||
+      this.filters.from !== '' ||
+      this.filters.to !== '' ||
+      this.response.results.some((result) => (result.photo?.takenAt ?? null) !== null),
+  );
+  readonly offerPlaces = $derived(
+    this.response === null ||
+      this.filters.hasLocation ||
+      this.response.results.some(
+        (result) => result.photo !== undefined && result.photo.latitude !== null && result.photo.longitude !== null,
+      ),
+  );
   readonly nothingMatches = $derived(this.response !== null && (this.response.noMatch === true || this.response.results.length === 0));
   /** The server returned a full page: asking for more may find more. */
   readonly mayHaveMore = $derived(this.response !== null && this.response.results.length >= this.limit);

@@ -39,6 +39,44 @@ export class CollectionsPage {
     await this.folderInput.press('Enter');
   }
 
+  /**
+   * Types a folder, presses Enter, and waits for its indexing to show progress ("40 of 125 files · …")
+   * and then to end; returns the progress line seen and the final status.
+   */
+  async addFolderWatchingProgress(
+    folder: string,
+    name: string,
+    timeout = 120_000,
+  ): Promise<{ progress: string; outcome: AddFolderOutcome }> {
+    await this.startAdding(folder);
+    const line = this.collection(name)
+      .locator('.job-progress .job-line')
+      .filter({ hasText: /^\d+ of \d+ files/ });
+    await line.waitFor({ timeout });
+    const progress = ((await line.textContent()) ?? '').trim();
+    const done = this.status.locator('.status-success, .status-error').filter({ hasText: /^(Indexed |Indexing .* failed)/ });
+    await done.first().waitFor({ timeout });
+    const text = await this.statusText();
+    return { progress, outcome: text.startsWith('Indexed ') ? { kind: 'indexed', summary: text } : { kind: 'other', text } };
+  }
+
+  /** Drops `names` (as files of a DataTransfer, the way a browser hands over a dropped folder) on the add-a-folder area. */
+  async dropOnAddArea(names: string[]): Promise<void> {
+    const zone = this.page.locator('.drop-zone');
+    const dataTransfer = await this.page.evaluateHandle((fileNames) => {
+      const transfer = new DataTransfer();
+      for (const fileName of fileNames) transfer.items.add(new File([], fileName));
+      return transfer;
+    }, names);
+    await zone.dispatchEvent('dragenter', { dataTransfer });
+    await zone.dispatchEvent('dragover', { dataTransfer });
+    await zone.dispatchEvent('drop', { dataTransfer });
+  }
+
+  get dropNote(): Locator {
+    return this.page.locator('.drop-zone [role="status"]');
+  }
+
   collection(name: string): Locator {
     return this.list.locator('li.collection').filter({ has: this.page.locator('.collection-name', { hasText: name }) });
   }

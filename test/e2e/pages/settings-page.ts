@@ -71,6 +71,23 @@ export class SettingsPage {
     return { kind: 'installed' };
   }
 
+  /** Imports a model from a folder with the Import form; returns the message shown. */
+  async importModel(id: string, folder: string): Promise<string> {
+    await this.page.getByLabel('Import', { exact: true }).selectOption(id);
+    await this.page.getByLabel('from folder').fill(folder);
+    await this.page.getByRole('button', { name: 'Import', exact: true }).click();
+    const message = this.page.locator('.import-form ~ .status').filter({ hasText: / is installed | is not complete|^Importing .* failed/ });
+    await message.waitFor({ timeout: 60_000 });
+    return ((await message.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  }
+
+  /** Presses the Cancel button of a model's download in progress. */
+  async cancelDownload(id: string): Promise<void> {
+    await this.modelRow(id)
+      .getByRole('button', { name: /^Cancel the download/ })
+      .click();
+  }
+
   async waitUntilLoaded(): Promise<void> {
     await this.backendsTable.waitFor();
     await this.databasePath.waitFor();

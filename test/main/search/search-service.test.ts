@@ -34,6 +34,26 @@ async function indexedNotes() {
 }
 
 describe('SearchService', () => {
+  it('lists only the documents of the collections a filter names, with the bits the whole index gives them', async () => {
+    const { db, folder } = await indexedNotes();
+    const other = path.join(path.dirname(folder), 'more-notes');
+    mkdirSync(other);
+    writeFileSync(path.join(other, 'orchard.txt'), 'Orchard\n\nApple trees in the orchard give apples for pie and cider.');
+    const report = await new IndexingService(db).indexFolder(other);
+    const notesId = (db.prepare('SELECT id FROM collections WHERE path = ?').pluck().get(folder) as number) ?? 0;
+    const whole = new SearchService(db).search({ query: 'apple pie' });
+    expect(whole.results.map((result) => path.basename(result.path))).toContain('orchard.txt');
+    const onlyOther = new SearchService(db).search({ query: 'apple pie', filters: { collectionIds: [report.collection.id] } });
+    expect(onlyOther.results.map((result) => path.basename(result.path))).toEqual(['orchard.txt']);
+    expect(onlyOther.results[0]!.bits).toBe(whole.results.find((result) => result.path.endsWith('orchard.txt'))!.bits);
+    const onlyNotes = new SearchService(db).search({ query: 'apple pie', filters: { collectionIds: [notesId] } });
+    expect(onlyNotes.results.map((result) => path.basename(result.path))).not.toContain('orchard.txt');
+    expect(onlyNotes.results.length).toBe(whole.results.length - 1);
+    expect(() => new SearchService(db).search({ query: 'apple', filters: { collectionIds: 'all' as never } })).toThrow(
+      /filters\.collectionIds/,
+    );
+  });
+
   it('ranks the documents about the query first, with positive bits and a snippet around the match', async () => {
     const { db, folder } = await indexedNotes();
     const response = new SearchService(db).search({ query: 'apple pie' });
