@@ -111,7 +111,7 @@ if (!app.requestSingleInstanceLock()) {
       } finally {
         removeBridge?.();
         removeDesktopIpc?.();
-        closing?.close();
+        await closing?.close();
         core = undefined;
         app.quit();
       }

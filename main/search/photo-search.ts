@@ -68,6 +68,11 @@ export async function closePhotoSearchEmbedders(): Promise<void> {
   await Promise.all(open.map(async (embedder) => (await embedder.catch(() => undefined))?.close()));
 }
 
+/** How many embedders photo search holds open (for the tests of the core's close()). */
+export function openPhotoSearchEmbedderCount(): number {
+  return embedders.size;
+}
+
 /** A cheap signature of the stored vectors of a model: changes when photos or vectors are added or removed. */
 function vectorsFingerprint(db: Database, modelId: string): string {
   const row = db

@@ -48,7 +48,7 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
       thumbnails: (pathname) => thumbnailServerOf(core.context).forPath(pathname),
     });
   } catch (error) {
-    core.close();
+    await core.close();
     throw error;
   }
 
@@ -87,7 +87,7 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
           if (watch) await stopCollectionWatcher(core.context, { graceMs: closeGraceMs });
           await server.close();
         } finally {
-          core.close();
+          await core.close();
         }
       })();
       return closing;
