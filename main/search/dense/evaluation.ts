@@ -135,7 +135,7 @@ export async function evaluateRankers(compute: ComputeBackend, input: Evaluation
     if (useCorrection) {
       const state = await buildHubCorrection(compute, store, index, bank, logitScale);
       offsets = correctionOffsets(state);
-      itemBankMoments = { mean: state.itemBankMean, deviation: state.itemBankDeviation };
+      itemBankMoments = { mean: state.itemBankMean, deviation: state.itemBankDeviation, runnerUpNull: state.runnerUpNull! };
       if (!input.bank)
         leaveOneOut = { itemLogMass: state.itemLogMass, bankSize: state.bankSize, queryLogNormalisers: state.bankLogNormalisers };
     }
