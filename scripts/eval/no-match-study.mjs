@@ -48,7 +48,10 @@ function groupSpacingPValue(sorted, k, groups) {
 /** A generalised Pareto tail fitted (probability-weighted moments) to the excesses of X_2..X_k over X_{k+1}. */
 function paretoTailPValue(sorted, k) {
   const threshold = sorted[k];
-  const excesses = sorted.slice(1, k).map((value) => value - threshold).sort((a, b) => a - b);
+  const excesses = sorted
+    .slice(1, k)
+    .map((value) => value - threshold)
+    .sort((a, b) => a - b);
   const n = excesses.length;
   let b0 = 0;
   let b1 = 0;
@@ -166,6 +169,11 @@ for (const generator of ['plain', 'sub-categories']) {
   if (generator === 'sub-categories') {
     console.log('\nsub-categories: no-match queries whose sub-category mates remain, share answered "nothing here", per seed');
     for (const [name] of RULES)
-      console.log(`| ${name} | ${summary.get(`${generator}\u0000${name}`).map((entry) => two(entry.nearNoMatch)).join(' | ')} |`);
+      console.log(
+        `| ${name} | ${summary
+          .get(`${generator}\u0000${name}`)
+          .map((entry) => two(entry.nearNoMatch))
+          .join(' | ')} |`,
+      );
   }
 }

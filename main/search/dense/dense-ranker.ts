@@ -105,7 +105,15 @@ export async function rankDense(
   const rankings: DenseRanking[] = [];
   if (itemCount === 0) {
     for (let q = 0; q < queryCount; q++) {
-      rankings.push({ match: false, results: [], rule: 'chance maximum', normaliserBits: 0, thresholdBits: Infinity, bestPValue: 1, itemCount });
+      rankings.push({
+        match: false,
+        results: [],
+        rule: 'chance maximum',
+        normaliserBits: 0,
+        thresholdBits: Infinity,
+        bestPValue: 1,
+        itemCount,
+      });
     }
     return rankings;
   }

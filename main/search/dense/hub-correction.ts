@@ -200,7 +200,11 @@ export function meanOf(values: Float32Array): number {
  * (`itemIndex`, the whole store the state describes) as queries are, by corrected logit; its second-best
  * bank-standardised score among its NULL_CANDIDATES first items.
  */
-export async function attachRunnerUpNull(state: HubCorrectionState, itemIndex: VectorIndex, bank: Float32Rows): Promise<HubCorrectionState> {
+export async function attachRunnerUpNull(
+  state: HubCorrectionState,
+  itemIndex: VectorIndex,
+  bank: Float32Rows,
+): Promise<HubCorrectionState> {
   const itemCount = itemIndex.count;
   if (bank.count === 0 || itemCount === 0) return { ...state, runnerUpNull: new Float32Array(0) };
   const offsets = correctionOffsets(state, itemCount);

@@ -53,9 +53,12 @@ function fromNpy(bytes: Buffer, file: string, itemCount: number): QueryTruth {
   if (!INTEGER_DTYPES.has(array.dtype))
     throw invalidArgument(`${file} holds ${array.dtype} values; expected integer item rows (−1: none)`, { path: file });
   if (array.shape.length !== 1 && array.shape.length !== 2)
-    throw invalidArgument(`${file} has shape (${array.shape.join(', ')}); expected 1-D (one item per query) or 2-D (queries × m, −1 padding)`, {
-      path: file,
-    });
+    throw invalidArgument(
+      `${file} has shape (${array.shape.join(', ')}); expected 1-D (one item per query) or 2-D (queries × m, −1 padding)`,
+      {
+        path: file,
+      },
+    );
   const queries = array.shape[0]!;
   const width = array.shape.length === 2 ? array.shape[1]! : 1;
   const data = array.data as unknown as ArrayLike<number | bigint>;
