@@ -4,7 +4,14 @@
 // softmax normaliser and the background's moments; nothing else reads the store.
 import type { VectorIndex } from '../../compute/kernels.js';
 import { NULL_CANDIDATES, leaveOneOutCorrectionNats, meanOf } from './hub-correction.js';
-import { bankStandardScore, chanceMaximumLogit, chanceMaximumPValue, runnerUpPValue, type MatchRule } from './no-match.js';
+import {
+  bankStandardScore,
+  chanceMaximumLogit,
+  chanceMaximumPValue,
+  leaveOneOutMoments,
+  runnerUpPValue,
+  type MatchRule,
+} from './no-match.js';
 import { LN2, backgroundMoments, normaliserNats, pmiNats } from './pmi.js';
 
 /** Which items of a query's ranking are listed. */
@@ -171,13 +178,16 @@ export async function rankDense(
       const backgroundP = () => chanceMaximumPValue(candidate.logit, mean, deviation, itemCount);
       if (!moments) return backgroundP();
       if (position >= NULL_CANDIDATES) return 1;
-      const score = bankStandardScore(
-        candidate.logit + candidate.offset,
-        queryMeanRaw,
-        moments.mean[candidate.item]!,
-        meanBankMean,
-        moments.deviation[candidate.item]!,
-      );
+      const raw = candidate.logit + candidate.offset;
+      let itemMean = moments.mean[candidate.item]!;
+      let itemDeviation = moments.deviation[candidate.item]!;
+      if (loo) {
+        // The query is one of the bank: it is measured against the other queries (as the null was made).
+        const others = leaveOneOutMoments(itemMean, itemDeviation, loo.bankSize, raw);
+        itemMean = others.mean;
+        itemDeviation = others.deviation;
+      }
+      const score = bankStandardScore(raw, queryMeanRaw, itemMean, meanBankMean, itemDeviation);
       return Number.isNaN(score) ? backgroundP() : runnerUpPValue(score, moments.runnerUpNull);
     };
     const pValues = candidates.map((_, position) => pValueOf(position));

@@ -26,7 +26,7 @@
 // full rebuild resets it (docs/search.md).
 import type { ComputeBackend, VectorIndex, VectorStore } from '../../compute/kernels.js';
 import { f16DecodeTable } from '../../compute/reference/similarity-topk.js';
-import { bankStandardScore, runnerUp } from './no-match.js';
+import { bankStandardScore, leaveOneOutMoments, runnerUp } from './no-match.js';
 
 /** Bank terms kept per item for exact incremental updates. */
 export const TOP_BANK_TERMS = 4;
@@ -198,7 +198,8 @@ export function meanOf(values: Float32Array): number {
 /**
  * The state with its runner-up null computed (no-match.ts): every bank query ranked over the items
  * (`itemIndex`, the whole store the state describes) as queries are, by corrected logit; its second-best
- * bank-standardised score among its NULL_CANDIDATES first items.
+ * bank-standardised score among its NULL_CANDIDATES first items, against the other bank queries'
+ * moments (its own logit left out, as a query that is not in the bank is measured).
  */
 export async function attachRunnerUpNull(
   state: HubCorrectionState,
@@ -218,16 +219,14 @@ export async function attachRunnerUpNull(
     const queryMeanRaw = pass.sum[b]! / itemCount + meanOffset;
     for (let rank = 0; rank < k; rank++) {
       const item = pass.indices[b * k + rank]!;
-      scores[rank] =
-        item < 0
-          ? NaN
-          : bankStandardScore(
-              pass.scores[b * k + rank]! + offsets[item]!,
-              queryMeanRaw,
-              state.itemBankMean[item]!,
-              meanBankMean,
-              state.itemBankDeviation[item]!,
-            );
+      if (item < 0) {
+        scores[rank] = NaN;
+        continue;
+      }
+      // The caption is measured against the other captions: its own logit leaves the item's moments.
+      const raw = pass.scores[b * k + rank]! + offsets[item]!;
+      const others = leaveOneOutMoments(state.itemBankMean[item]!, state.itemBankDeviation[item]!, bank.count, raw);
+      scores[rank] = bankStandardScore(raw, queryMeanRaw, others.mean, meanBankMean, others.deviation);
     }
     const second = runnerUp(scores);
     if (Number.isFinite(second)) runnerUps.push(second);

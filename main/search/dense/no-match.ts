@@ -10,9 +10,11 @@
 //    give x, with q's own level and x's own popularity removed (double centring: it equals
 //    scale · (q − b̄)·(x − x̄) / σ_x, b̄ and x̄ the mean caption and mean item). The query's statistic is
 //    the largest z among its candidates (the fused pass's top items by corrected logit).
-// 2. The null. Every bank caption is ranked the same way; its second-best z (its runner-up) is the best
-//    score of a query whose best item has been taken away — exactly the situation of a query whose
-//    photo is not in the collection, near items included. The M runner-ups are the empirical null.
+// 2. The null. Every bank caption is ranked the same way, against the other captions' moments (its own
+//    logit left out, leaveOneOutMoments); its second-best z (its runner-up) is the best score of a query
+//    whose best item has been taken away — exactly the situation of a query whose photo is not in the
+//    collection, near items included. The M runner-ups are the empirical null. A query that is itself
+//    one of the bank (`milens rank` without --bank) is measured against the other queries likewise.
 // 3. The decision. p(q) = (1 + #{runner-ups ≥ the query's best z}) / (M + 1), a permutation-style
 //    p-value; the query matches when p < α, and the items listed are those whose own z has p < α.
 //
@@ -113,4 +115,22 @@ export function runnerUpPValue(score: number, sortedNull: Float32Array): number 
     else high = middle;
   }
   return (1 + sortedNull.length - low) / (sortedNull.length + 1);
+}
+
+/**
+ * An item's bank mean and spread with one bank query's own logit taken out: a query that is also in the
+ * bank (`milens rank` without --bank), and each bank caption when the null is made, is measured against
+ * the other captions only. Spread 0 when fewer than two remain.
+ */
+export function leaveOneOutMoments(
+  mean: number,
+  deviation: number,
+  bankSize: number,
+  ownLogit: number,
+): { mean: number; deviation: number } {
+  if (bankSize < 3) return { mean, deviation: 0 };
+  const rest = bankSize - 1;
+  const restMean = (bankSize * mean - ownLogit) / rest;
+  const restSecond = (bankSize * (deviation * deviation + mean * mean) - ownLogit * ownLogit) / rest;
+  return { mean: restMean, deviation: Math.sqrt(Math.max(0, restSecond - restMean * restMean)) };
 }
