@@ -127,7 +127,11 @@ export async function rankDense(
   const k = Math.min(candidatesWanted, itemCount);
   const transform = options.offsets ? { scale: options.logitScale, offsets: options.offsets } : { scale: options.logitScale };
   const pass = await index.searchLogits(queries, queryCount, k, transform);
-  const moments = options.itemBankMoments;
+  // A null of M runner-ups cannot give a p-value below 1 / (M + 1): one too small to ever reject at α
+  // (fewer than 1/α − 1 bank queries) leaves the decision to the query's background.
+  const significance = options.rule.kind === 'chance-maximum' ? options.rule.significance : 0;
+  const moments =
+    options.itemBankMoments && 1 / (options.itemBankMoments.runnerUpNull.length + 1) < significance ? options.itemBankMoments : undefined;
   // The centring constants of the bank-standardised score (no-match.ts), once per call.
   const meanOffset = options.offsets ? cachedMean(options.offsets) : 0;
   const meanBankMean = moments ? cachedMean(moments.mean) : 0;
@@ -199,7 +203,6 @@ export async function rankDense(
       thresholdBits = minBits;
       isMatch = (position) => scored[position]!.bits > minBits;
     } else {
-      const significance = options.rule.significance;
       const thresholdLogit = deviation > 0 ? chanceMaximumLogit(mean, deviation, itemCount, significance) : Infinity;
       thresholdBits = bitsOf(thresholdLogit);
       isMatch = (position) => pValues[position]! < significance;

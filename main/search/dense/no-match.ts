@@ -21,8 +21,8 @@
 // α = 0.2 is the product's goal stated as a rate (at least 80 % of queries that match nothing answered
 // "nothing here"): under the null, a query is answered with probability α. No constant is fitted to a
 // data set; the bank brings its own null, so the rule follows the model, the collection and the bank.
-// Without a bank (an example image, `milens rank --no-hub-correction`) the rule falls back to the
-// query's own background: if nothing matched, the best of the N logits would be the maximum of N
+// Without a bank (an example image, `milens rank --no-hub-correction`), or with one too small ever to
+// reject (1/(M + 1) ≥ α), the rule falls back to the query's own background: if nothing matched, the best of the N logits would be the maximum of N
 // background draws, which exceeds t*(α) = mean + deviation · z* only with probability α, where
 // P(max of N standard normals > z*) = α (mean and deviation from the fused pass).
 // `--min-bits B` replaces either rule by a plain cut-off on PMI bits. docs/search.md has the

@@ -178,6 +178,35 @@ describe('dense ranking by PMI', () => {
     expect(result.milens.matchingKept).toBeGreaterThanOrEqual(0.95);
   }, 60_000);
 
+  it('leaves the decision to the background when the bank is too small to ever reject at α', async () => {
+    const index = await compute.createVectorIndex(store);
+    const query = data.items.slice(5 * dimension, 6 * dimension);
+    const rankWith = async (bankCount: number) => {
+      const state = await buildHubCorrection(
+        compute,
+        store,
+        index,
+        rows(data.bank.subarray(0, bankCount * dimension), bankCount, dimension),
+        100,
+      );
+      const [ranking] = await rankDense(index, query, 1, {
+        limit: 5,
+        logitScale: 100,
+        offsets: correctionOffsets(state),
+        itemBankMoments: { mean: state.itemBankMean, deviation: state.itemBankDeviation, runnerUpNull: state.runnerUpNull! },
+        rule: DEFAULT_MATCH_RULE,
+      });
+      return ranking!;
+    };
+    // Four runner-ups: p ≥ 1/5 = α always, so the bank rule could never answer; five can.
+    const tiny = await rankWith(4);
+    const enough = await rankWith(5);
+    index.dispose();
+    expect(tiny.rule).toBe('chance maximum');
+    expect(tiny.match).toBe(true);
+    expect(enough.rule).toBe('bank runner-up');
+  });
+
   it('measures a standing against the bank: double-centred scores, runner-ups and their p-values', () => {
     // (raw − query mean − (item bank mean − mean of bank means)) / item bank spread
     expect(bankStandardScore(30, 20, 25, 21, 2)).toBeCloseTo((30 - 20 - 4) / 2, 12);
