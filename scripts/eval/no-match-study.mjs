@@ -10,7 +10,7 @@
 // Every rule sees what the product's fused pass gives: the query's top candidates by corrected logit
 // (64, the product's smallest candidate list; --candidates to change), the background's mean and
 // spread, and the bank's per-item moments and runner-up null (hub-correction.ts).
-// Usage: npm run build && node scripts/eval/no-match-study.mjs [--seeds 5] [--candidates 64]
+// Usage: npm run build && node scripts/eval/no-match-study.mjs [--seeds 5] [--candidates 64] [--subcategory-weight 0.7]
 import { importBuilt, option } from '../bench/lib/common.mjs';
 
 const { getCompute } = await importBuilt('compute/index.js');
@@ -22,6 +22,8 @@ const { backgroundMoments } = await importBuilt('search/dense/pmi.js');
 const compute = await getCompute();
 const seeds = Number(option('seeds', 5));
 const candidates = Number(option('candidates', 64));
+// The sub-category centre's weight in an item's content (sensitivity: larger puts the mates nearer).
+const subcategoryWeight = Number(option('subcategory-weight', SUBCATEGORY_SYNTHETIC.subcategoryWeight));
 const ALPHA = 0.2;
 
 /**
@@ -83,7 +85,7 @@ const RULES = [
 const summary = new Map();
 for (const [generator, overrides] of [
   ['plain', {}],
-  ['sub-categories', SUBCATEGORY_SYNTHETIC],
+  ['sub-categories', { ...SUBCATEGORY_SYNTHETIC, subcategoryWeight }],
 ]) {
   for (let seed = 1; seed <= seeds; seed++) {
     const data = generateSynthetic({ seed, ...overrides });
@@ -158,6 +160,7 @@ console.log(
     `bank of 400; ${candidates} candidates per query; α = ${ALPHA}; seeds 1–${seeds}`,
 );
 for (const generator of ['plain', 'sub-categories']) {
+  if (generator === 'sub-categories') console.log(`\nsub-category weight ${subcategoryWeight}`);
   console.log(`\n${generator} generator: no-match answered "nothing here" / matching kept, per seed; ceiling at 95 % kept`);
   console.log('| rule | ' + Array.from({ length: seeds }, (_, s) => `seed ${s + 1}`).join(' | ') + ' | ceiling (seeds 1–' + seeds + ') |');
   console.log('|---|' + '---|'.repeat(seeds + 1));
