@@ -43,7 +43,7 @@ export async function withApi<T>(options: CommonOptions, run: (api: MilensApi, c
   try {
     return await run(core.api, core);
   } finally {
-    core.close();
+    await core.close();
   }
 }
 

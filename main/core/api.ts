@@ -14,7 +14,8 @@ import type { benchCalls } from './bench-calls.js';
 export interface MilensCore {
   api: MilensApi;
   context: CoreContext;
-  close(): void;
+  /** Closes the database and releases the model sessions the core opened (photo search's embedders). */
+  close(): Promise<void>;
 }
 
 type AreaFactory<K extends ApiMethod> = (context: CoreContext) => Pick<MilensApi, K>;

@@ -16,6 +16,8 @@ export class CoreContext {
   readonly modelsFolder: string;
   private readonly emitter = new EventEmitter();
   private connection: Database | undefined;
+  /** What areas opened beside the database and release when the core closes (e.g. photo search's model sessions). */
+  private readonly closeHooks = new Set<() => Promise<void> | void>();
   /** Long calls in flight (progress events, cancel by id). */
   readonly jobs = new JobRegistry((event) => this.emit('jobProgress', event));
 
@@ -43,8 +45,20 @@ export class CoreContext {
     return () => this.emitter.off(event, listener);
   }
 
-  close(): void {
+  /** Registers something to release when the core closes (registering the same function twice runs it once). */
+  onClose(hook: () => Promise<void> | void): void {
+    this.closeHooks.add(hook);
+  }
+
+  /**
+   * Closes the database at once, then releases what the areas registered with `onClose` (model sessions);
+   * resolves when all are released. A hook that fails does not keep the others from running.
+   */
+  async close(): Promise<void> {
     this.connection?.close();
     this.connection = undefined;
+    const hooks = [...this.closeHooks];
+    this.closeHooks.clear();
+    await Promise.allSettled(hooks.map(async (hook) => hook()));
   }
 }

@@ -24,7 +24,13 @@ import { queryBankEmbeddings, searchCacheFolderFor } from './dense/bank-cache.js
 import { foldBursts } from './dense/bursts.js';
 import { rankDense, type RankedItem } from './dense/dense-ranker.js';
 import { diversifyOrder } from './dense/diversify.js';
-import { buildHubCorrection, correctionNats, extendHubCorrection, type HubCorrectionState } from './dense/hub-correction.js';
+import {
+  attachRunnerUpNull,
+  buildHubCorrection,
+  correctionNats,
+  extendHubCorrection,
+  type HubCorrectionState,
+} from './dense/hub-correction.js';
 import { DEFAULT_MATCH_RULE, type MatchRule } from './dense/no-match.js';
 import { LN2 } from './dense/pmi.js';
 import { combineParts, parseConcepts, type QueryPart } from './dense/query-vectors.js';
@@ -66,6 +72,11 @@ export async function closePhotoSearchEmbedders(): Promise<void> {
   const open = [...embedders.values()];
   embedders.clear();
   await Promise.all(open.map(async (embedder) => (await embedder.catch(() => undefined))?.close()));
+}
+
+/** How many embedders photo search holds open (for the tests of the core's close()). */
+export function openPhotoSearchEmbedderCount(): number {
+  return embedders.size;
 }
 
 /** A cheap signature of the stored vectors of a model: changes when photos or vectors are added or removed. */
@@ -196,14 +207,17 @@ export class PhotoSearchService {
     const useCorrection = resident.correction !== null && parts.some((part) => part.kind === 'text');
     const offsets = useCorrection ? this.offsets(resident.correction!, rows, itemCount) : undefined;
     const correction = resident.correction;
+    // The no-match rule's null is the whole collection's; over a filtered subset, runner-ups among fewer
+    // photos would score lower, so the whole collection's null is the stricter of the two.
     const itemBankMoments =
-      useCorrection && correction
+      useCorrection && correction?.runnerUpNull
         ? rows
           ? {
               mean: Float32Array.from(rows, (row) => correction.itemBankMean[row]!),
               deviation: Float32Array.from(rows, (row) => correction.itemBankDeviation[row]!),
+              runnerUpNull: correction.runnerUpNull,
             }
-          : { mean: correction.itemBankMean, deviation: correction.itemBankDeviation }
+          : { mean: correction.itemBankMean, deviation: correction.itemBankDeviation, runnerUpNull: correction.runnerUpNull }
         : undefined;
     const rule: MatchRule = request.minBits === undefined ? DEFAULT_MATCH_RULE : { kind: 'min-bits', minBits: request.minBits };
     let ranked: RankedItem[];
@@ -352,6 +366,8 @@ export class PhotoSearchService {
       } finally {
         addedIndex.dispose();
       }
+      // The no-match null depends on every photo: one pass of the bank over the grown store.
+      correction = await attachRunnerUpNull(correction, index, bank);
     } else {
       correction = await buildHubCorrection(compute, store, index, bank, scale);
     }

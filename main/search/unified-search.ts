@@ -7,7 +7,7 @@
 import type { SearchRequest, SearchResponse, SearchResult } from '../api/contract.js';
 import { invalidArgument, invalidType, requireInteger } from '../api/errors.js';
 import type { CoreContext } from '../core/context.js';
-import { PhotoSearchService } from './photo-search.js';
+import { PhotoSearchService, closePhotoSearchEmbedders } from './photo-search.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, SearchService } from './search-service.js';
 
 export async function unifiedSearch(context: CoreContext, request: SearchRequest): Promise<SearchResponse> {
@@ -31,6 +31,8 @@ export async function unifiedSearch(context: CoreContext, request: SearchRequest
   }
   let photoResults: SearchResult[] = [];
   if (kind !== 'text') {
+    // The core's close() releases the model sessions photo search keeps open between searches.
+    context.onClose(closePhotoSearchEmbedders);
     photoResults = (await new PhotoSearchService(db, context.modelsFolder, context.databasePath).search(request, limit)).results;
   }
   const results = [...textResults, ...photoResults]

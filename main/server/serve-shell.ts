@@ -76,7 +76,7 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
       log(`milens: could not remember port ${server.port} for the next start: ${messageOf(error)}`);
     }
   } catch (error) {
-    core.close();
+    await core.close();
     throw error;
   }
 
@@ -115,7 +115,7 @@ export async function startServeShell(options: ServeShellOptions): Promise<Serve
           if (watch) await stopCollectionWatcher(core.context, { graceMs: closeGraceMs });
           await server.close();
         } finally {
-          core.close();
+          await core.close();
         }
       })();
       return closing;

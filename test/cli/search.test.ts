@@ -82,4 +82,24 @@ describe('milens search', () => {
     };
     expect(images.results).toEqual([]);
   });
+
+  it("with --why adds the API's why to text results in JSON and prints a why line per result", async () => {
+    const result = await runMilens(['search', 'owl', 'snow', '--db', db, '--json', '--why']);
+    expect(result.code, result.stderr).toBe(0);
+    const response = JSON.parse(result.stdout) as {
+      results: Array<{ path: string; bits: number; why: { model: string; matchedTerms: Array<{ term: string; bits: number }> } }>;
+    };
+    const owls = response.results[0]!;
+    expect(Object.keys(owls)).toEqual(['path', 'score', 'bits', 'kind', 'snippet', 'why']);
+    expect(owls.why.model).toMatch(/query likelihood/i);
+    expect(owls.why.matchedTerms.map((term) => term.term)).toContain('owl');
+    const text = await runMilens(['search', 'owl', 'snow', '--db', db, '--why']);
+    expect(text.code, text.stderr).toBe(0);
+    const whyLines = text.stdout.split('\n').filter((line) => line.trim().startsWith('why: '));
+    expect(whyLines).toHaveLength(response.results.length);
+    expect(whyLines[0]).toContain(`model ${owls.why.model}`);
+    expect(whyLines[0]).toMatch(/matched .*owl \d+\.\d\d/);
+    // Without --why the human output has no why lines.
+    expect((await runMilens(['search', 'owl', 'snow', '--db', db])).stdout).not.toContain('why: ');
+  });
 });

@@ -75,7 +75,11 @@ export function registerRank(program: Command): void {
         return;
       }
       if (results.length === 0) {
-        printText(`query ${query}: nothing here matches (best item below the chance maximum, ${round4(ranking.thresholdBits)} bits)`);
+        printText(
+          ranking.rule === 'min bits'
+            ? `query ${query}: nothing here matches (no item above ${round4(ranking.thresholdBits)} bits)`
+            : `query ${query}: nothing here matches (p = ${round4(ranking.bestPValue)} that chance alone gives the best item its standing, ${ranking.rule} rule)`,
+        );
         return;
       }
       printText(`query ${query}${ranking.match ? '' : ' (no match; --all lists it anyway)'}:`);

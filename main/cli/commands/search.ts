@@ -19,17 +19,35 @@ interface SearchOptions extends CommonOptions {
   location?: boolean;
   collection?: string[];
   diversify?: boolean;
+  why?: boolean;
 }
 
 /**
  * The CLI's JSON shape of a result: path, score, bits, kind, snippet for every result (exactly these
- * keys, in this order, for text), then for photos what the file says, its thumbnail, the near-duplicates
- * folded into it and why it is where it is.
+ * keys, in this order, for text; with `--why` a sixth, `why`, the API's explanation), then for photos
+ * what the file says, its thumbnail, the near-duplicates folded into it and why it is where it is
+ * (photos carry `why` always). Text's `why` is behind a flag because the five-key shape is a contract
+ * scripts rely on (`--queries` at depth 1000 for the collection evaluations would grow by every
+ * matched term of every result).
  */
-function resultJson(result: SearchResult) {
+function resultJson(result: SearchResult, withWhy: boolean) {
   const base = { path: result.path, score: result.score, bits: result.bits, kind: result.kind, snippet: result.snippet };
-  if (result.kind !== 'image') return base;
+  if (result.kind !== 'image') return withWhy && result.why ? { ...base, why: result.why } : base;
   return { ...base, itemId: result.itemId, photo: result.photo, thumbnail: result.thumbnail, folded: result.folded ?? [], why: result.why };
+}
+
+/** One short line saying why a result is where it is (`--why`): the model and the figures it used. */
+export function whyLine(result: SearchResult): string {
+  const why = result.why;
+  if (!why) return 'why: no explanation given';
+  const parts = [`model ${why.model}`];
+  if (why.matchedTerms && why.matchedTerms.length > 0)
+    parts.push(`matched ${why.matchedTerms.map((term) => `${term.term} ${term.bits.toFixed(2)}`).join(', ')} bits`);
+  if (why.cosine !== undefined) parts.push(`cosine ${why.cosine.toFixed(3)}`);
+  if (why.hubCorrectionBits !== undefined) parts.push(`hub correction ${why.hubCorrectionBits.toFixed(2)} bits`);
+  if (why.normaliserBits !== undefined) parts.push(`normaliser ${why.normaliserBits.toFixed(2)} bits`);
+  for (const note of why.notes ?? []) parts.push(note);
+  return `why: ${parts.join('; ')}`;
 }
 
 function parseDateFlag(flag: string, value: string | undefined): string | undefined {
@@ -98,7 +116,7 @@ function describeResult(result: SearchResult): string {
   return result.snippet.length > 100 ? `${result.snippet.slice(0, 97)}...` : result.snippet;
 }
 
-function printReadable(response: SearchResponse): void {
+function printReadable(response: SearchResponse, withWhy: boolean): void {
   if (response.noMatch) {
     printText(`nothing matches "${response.query}" (nothing here is more likely under the query than chance would make it)`);
     return;
@@ -109,6 +127,10 @@ function printReadable(response: SearchResponse): void {
       response.results.map((result) => [Number(result.bits.toFixed(2)), result.kind, result.path, describeResult(result)]),
     ),
   );
+  if (withWhy) {
+    printText('');
+    response.results.forEach((result, rank) => printText(`${rank + 1}. ${result.path}\n   ${whyLine(result)}`));
+  }
 }
 
 export function registerSearch(program: Command): void {
@@ -130,7 +152,11 @@ export function registerSearch(program: Command): void {
         .option('--location', 'only photos with GPS coordinates')
         .option('--no-location', 'only photos without GPS coordinates')
         .option('--collection <id...>', 'only items of these collections')
-        .option('--diversify', 'rerank photos by maximal marginal relevance (fewer near-repeats on the first page)'),
+        .option('--diversify', 'rerank photos by maximal marginal relevance (fewer near-repeats on the first page)')
+        .option(
+          '--why',
+          'say why each result is where it is (model, matched words or cosine, corrections); adds "why" to text results in --json',
+        ),
     ),
   ).action(async (words: string[], options: SearchOptions) => {
     const limit = parseLimit(options.limit);
@@ -151,7 +177,7 @@ export function registerSearch(program: Command): void {
       await withApi(options, async (api) => {
         for (const { id, query } of queries) {
           const response = await api.search({ query, limit, kind, minBits, ...extras });
-          printJsonLine({ id, results: response.results.map(resultJson) });
+          printJsonLine({ id, results: response.results.map((result) => resultJson(result, options.why === true)) });
         }
       });
       return;
@@ -161,7 +187,11 @@ export function registerSearch(program: Command): void {
       throw invalidArgument('Give a query (milens search <query>), --image <file> or --queries <file.tsv>.');
     const response = await withApi(options, (api) => api.search({ query, limit, kind, minBits, ...extras }));
     if (options.json)
-      return printJson({ query: response.query, results: response.results.map(resultJson), noMatch: response.noMatch ?? false });
-    printReadable(response);
+      return printJson({
+        query: response.query,
+        results: response.results.map((result) => resultJson(result, options.why === true)),
+        noMatch: response.noMatch ?? false,
+      });
+    printReadable(response, options.why === true);
   });
 }

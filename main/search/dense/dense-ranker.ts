@@ -3,8 +3,15 @@
 // the resident vector index per batch of queries gives the top candidates by corrected logit, the
 // softmax normaliser and the background's moments; nothing else reads the store.
 import type { VectorIndex } from '../../compute/kernels.js';
-import { leaveOneOutCorrectionNats } from './hub-correction.js';
-import { chanceMaximumLogit, chanceMaximumPValue, fisherCombined, type MatchRule } from './no-match.js';
+import { NULL_CANDIDATES, leaveOneOutCorrectionNats, meanOf } from './hub-correction.js';
+import {
+  bankStandardScore,
+  chanceMaximumLogit,
+  chanceMaximumPValue,
+  leaveOneOutMoments,
+  runnerUpPValue,
+  type MatchRule,
+} from './no-match.js';
 import { LN2, backgroundMoments, normaliserNats, pmiNats } from './pmi.js';
 
 /** Which items of a query's ranking are listed. */
@@ -32,11 +39,11 @@ export interface DenseRankOptions {
   rule: MatchRule;
   listing?: ListingRule;
   /**
-   * Per item (store row): mean and standard deviation of the bank's raw logits (hub-correction.ts).
-   * When given, the chance-maximum rule also weighs how far each candidate stands above what generic
-   * queries give it (no-match.ts, Fisher's combination).
+   * Per item (store row): mean and standard deviation of the bank's raw logits, and the bank's runner-up
+   * null (hub-correction.ts). When given, the no-match rule is the bank's (no-match.ts): each of the
+   * first NULL_CANDIDATES candidates' bank-standardised score against the null.
    */
-  itemBankMoments?: { mean: Float32Array; deviation: Float32Array };
+  itemBankMoments?: { mean: Float32Array; deviation: Float32Array; runnerUpNull: Float32Array };
 }
 
 export interface RankedItem {
@@ -53,9 +60,14 @@ export interface DenseRanking {
   results: RankedItem[];
   /** log2 mean exp of the corrected logits over the collection: what every item's bits had subtracted. */
   normaliserBits: number;
-  /** The PMI (bits) an item must exceed to match: the chance maximum's level, or the min-bits cut-off. */
+  /** Which rule decided `match` (no-match.ts). */
+  rule: 'bank runner-up' | 'chance maximum' | 'min bits';
+  /**
+   * The min-bits cut-off, or the PMI (bits) the chance maximum of the query's background asks for (the
+   * rule without a bank; with the bank, each item's own standing decides and this is for the record).
+   */
   thresholdBits: number;
-  /** The p-value of the query as a match (no-match.ts): the best item's, combined with the item witness when known. */
+  /** The p-value of the query as a match (no-match.ts): its best candidate's. */
   bestPValue: number;
   itemCount: number;
 }
@@ -74,6 +86,18 @@ function adjustLogSumExp(logSumExp: number, remove: readonly number[], add: read
   return logSumExp + Math.log(Math.max(1e-300, 1 + delta));
 }
 
+const means = new WeakMap<Float32Array, number>();
+
+/** The mean of a per-item array, computed once per array (offsets and bank means live as long as the index). */
+function cachedMean(values: Float32Array): number {
+  let mean = means.get(values);
+  if (mean === undefined) {
+    mean = meanOf(values);
+    means.set(values, mean);
+  }
+  return mean;
+}
+
 /** Ranks `queryCount` L2-normalised queries (row-major) against the index. */
 export async function rankDense(
   index: VectorIndex,
@@ -88,13 +112,29 @@ export async function rankDense(
   const rankings: DenseRanking[] = [];
   if (itemCount === 0) {
     for (let q = 0; q < queryCount; q++) {
-      rankings.push({ match: false, results: [], normaliserBits: 0, thresholdBits: Infinity, bestPValue: 1, itemCount });
+      rankings.push({
+        match: false,
+        results: [],
+        rule: 'chance maximum',
+        normaliserBits: 0,
+        thresholdBits: Infinity,
+        bestPValue: 1,
+        itemCount,
+      });
     }
     return rankings;
   }
   const k = Math.min(candidatesWanted, itemCount);
   const transform = options.offsets ? { scale: options.logitScale, offsets: options.offsets } : { scale: options.logitScale };
   const pass = await index.searchLogits(queries, queryCount, k, transform);
+  // A null of M runner-ups cannot give a p-value below 1 / (M + 1): one too small to ever reject at α
+  // (fewer than 1/α − 1 bank queries) leaves the decision to the query's background.
+  const significance = options.rule.kind === 'chance-maximum' ? options.rule.significance : 0;
+  const moments =
+    options.itemBankMoments && 1 / (options.itemBankMoments.runnerUpNull.length + 1) < significance ? options.itemBankMoments : undefined;
+  // The centring constants of the bank-standardised score (no-match.ts), once per call.
+  const meanOffset = options.offsets ? cachedMean(options.offsets) : 0;
+  const meanBankMean = moments ? cachedMean(moments.mean) : 0;
   for (let q = 0; q < queryCount; q++) {
     let candidates: Candidate[] = [];
     for (let rank = 0; rank < k; rank++) {
@@ -132,19 +172,27 @@ export async function rankDense(
       cosine: (candidate.logit + candidate.offset) / options.logitScale,
       correctionBits: candidate.offset === 0 ? 0 : -candidate.offset / LN2,
     }));
-    // Each candidate's p-value as a match: its logit against the chance maximum of the query's
-    // background, combined (when the bank's per-item moments are known) with its standing against
-    // what generic queries give that item, over the K candidates.
-    const moments = options.itemBankMoments;
+    // Each candidate's p-value as a match: with the bank, its bank-standardised score against the bank's
+    // runner-up null (only the first NULL_CANDIDATES candidates, as the null was made); without, its
+    // logit against the chance maximum of the query's background. An item the bank gives no spread is
+    // judged by the background alone.
+    const queryMeanRaw = mean + meanOffset;
     const pValueOf = (position: number): number => {
       const candidate = candidates[position]!;
-      const queryP = chanceMaximumPValue(candidate.logit, mean, deviation, itemCount);
-      if (!moments) return queryP;
-      const spread = moments.deviation[candidate.item]!;
-      // A bank that gives an item one and the same logit says nothing about it: the query's witness alone.
-      if (!(spread > 0)) return queryP;
-      const itemZ = (candidate.logit + candidate.offset - moments.mean[candidate.item]!) / spread;
-      return fisherCombined(queryP, chanceMaximumPValue(itemZ, 0, 1, candidates.length));
+      const backgroundP = () => chanceMaximumPValue(candidate.logit, mean, deviation, itemCount);
+      if (!moments) return backgroundP();
+      if (position >= NULL_CANDIDATES) return 1;
+      const raw = candidate.logit + candidate.offset;
+      let itemMean = moments.mean[candidate.item]!;
+      let itemDeviation = moments.deviation[candidate.item]!;
+      if (loo) {
+        // The query is one of the bank: it is measured against the other queries (as the null was made).
+        const others = leaveOneOutMoments(itemMean, itemDeviation, loo.bankSize, raw);
+        itemMean = others.mean;
+        itemDeviation = others.deviation;
+      }
+      const score = bankStandardScore(raw, queryMeanRaw, itemMean, meanBankMean, itemDeviation);
+      return Number.isNaN(score) ? backgroundP() : runnerUpPValue(score, moments.runnerUpNull);
     };
     const pValues = candidates.map((_, position) => pValueOf(position));
     const bestPValue = pValues.length > 0 ? Math.min(...pValues) : 1;
@@ -155,7 +203,6 @@ export async function rankDense(
       thresholdBits = minBits;
       isMatch = (position) => scored[position]!.bits > minBits;
     } else {
-      const significance = options.rule.significance;
       const thresholdLogit = deviation > 0 ? chanceMaximumLogit(mean, deviation, itemCount, significance) : Infinity;
       thresholdBits = bitsOf(thresholdLogit);
       isMatch = (position) => pValues[position]! < significance;
@@ -168,6 +215,7 @@ export async function rankDense(
     rankings.push({
       match,
       results: listed.slice(0, limit),
+      rule: options.rule.kind === 'min-bits' ? 'min bits' : moments ? 'bank runner-up' : 'chance maximum',
       normaliserBits: normaliserNats(logSumExp, itemCount) / LN2,
       thresholdBits,
       bestPValue,

@@ -1,5 +1,6 @@
 // The measures by which milens' dense ranking is compared with raw cosine (scripts/eval/rank-eval.mjs and
-// the tests): recall@k and MAP for queries with one true item, the skewness of the k-occurrence
+// the tests): recall@k (a query counts when any of its true items is among the first k, as MS-COCO and
+// Flickr30k recall is reported) and MAP (average precision over all of a query's true items), the skewness of the k-occurrence
 // distribution (how often each item appears in the top-10 lists: large positive skew means hubs), and
 // for "no match" the share of queries without a true item answered "nothing here" against the share of
 // matching queries kept. Plus `evaluateRankers`, which runs both rankings over one collection.
@@ -8,31 +9,60 @@ import { buildHubCorrection, correctionOffsets, type Float32Rows } from './hub-c
 import { rankDense } from './dense-ranker.js';
 import { DEFAULT_MATCH_RULE, type MatchRule } from './no-match.js';
 
-/** Share of queries (those with truth ≥ 0) whose true item is among the first k of its ranking. */
-export function recallAt(rankings: ReadonlyArray<ArrayLike<number>>, truth: ArrayLike<number>, k: number): number {
+/**
+ * Ground truth per query: one true item (−1: none), as the synthetic generator gives it, or the list of
+ * its true items (empty: none), as real data sets with several true items per query do.
+ */
+export type TruthLike = ArrayLike<number> | ReadonlyArray<readonly number[]>;
+
+/** The truth as one set of true items per query. */
+export function truthSets(truth: TruthLike): Array<Set<number>> {
+  return Array.from({ length: truth.length }, (_, q) => {
+    const entry = truth[q] as number | readonly number[];
+    return new Set(typeof entry === 'number' ? (entry >= 0 ? [entry] : []) : entry);
+  });
+}
+
+/** Share of queries with a true item that have one among the first k of their ranking. */
+export function recallAt(rankings: ReadonlyArray<ArrayLike<number>>, truth: TruthLike, k: number): number {
+  const sets = truthSets(truth);
   let hits = 0;
   let counted = 0;
   rankings.forEach((ranking, q) => {
-    if (truth[q]! < 0) return;
+    const relevant = sets[q]!;
+    if (relevant.size === 0) return;
     counted++;
-    for (let rank = 0; rank < Math.min(k, ranking.length); rank++) if (ranking[rank] === truth[q]) hits++;
+    for (let rank = 0; rank < Math.min(k, ranking.length); rank++) {
+      if (relevant.has(ranking[rank]!)) {
+        hits++;
+        break;
+      }
+    }
   });
   return counted === 0 ? 0 : hits / counted;
 }
 
-/** MAP with one relevant item per query: the mean of 1 / rank (0 when it is not ranked). */
-export function meanAveragePrecision(rankings: ReadonlyArray<ArrayLike<number>>, truth: ArrayLike<number>): number {
+/**
+ * MAP over queries with a true item: the mean of average precision, (1/|R|) Σ over the true items
+ * ranked of the precision at their rank (true items not ranked add 0). With one true item, 1 / rank.
+ */
+export function meanAveragePrecision(rankings: ReadonlyArray<ArrayLike<number>>, truth: TruthLike): number {
+  const sets = truthSets(truth);
   let total = 0;
   let counted = 0;
   rankings.forEach((ranking, q) => {
-    if (truth[q]! < 0) return;
+    const relevant = sets[q]!;
+    if (relevant.size === 0) return;
     counted++;
-    for (let rank = 0; rank < ranking.length; rank++) {
-      if (ranking[rank] === truth[q]) {
-        total += 1 / (rank + 1);
-        break;
+    let found = 0;
+    let precisionSum = 0;
+    for (let rank = 0; rank < ranking.length && found < relevant.size; rank++) {
+      if (relevant.has(ranking[rank]!)) {
+        found++;
+        precisionSum += found / (rank + 1);
       }
     }
+    total += precisionSum / relevant.size;
   });
   return counted === 0 ? 0 : total / counted;
 }
@@ -70,8 +100,8 @@ export interface RankerMeasures {
 export interface EvaluationInput {
   items: Float32Rows;
   queries: Float32Rows;
-  /** Per query: its true item, or −1 for a query whose true item is not in the collection. */
-  truth: Int32Array;
+  /** Per query: its true item(s); −1 or an empty list for a query whose true items are not in the collection. */
+  truth: TruthLike;
   /** A bank of queries for the hub correction; absent: the queries themselves, leave one out. */
   bank?: Float32Rows;
   logitScale: number;
@@ -85,13 +115,13 @@ export interface EvaluationResult {
   bankSource: 'bank' | 'queries (leave one out)' | 'none';
 }
 
-function measures(rankings: Int32Array[], answered: boolean[], truth: Int32Array, itemCount: number): RankerMeasures {
+function measures(rankings: Int32Array[], answered: boolean[], truth: TruthLike, itemCount: number): RankerMeasures {
   let noMatch = 0;
   let noMatchCorrect = 0;
   let matching = 0;
   let kept = 0;
-  truth.forEach((item, q) => {
-    if (item < 0) {
+  truthSets(truth).forEach((relevant, q) => {
+    if (relevant.size === 0) {
       noMatch++;
       if (!answered[q]) noMatchCorrect++;
     } else {
@@ -135,7 +165,7 @@ export async function evaluateRankers(compute: ComputeBackend, input: Evaluation
     if (useCorrection) {
       const state = await buildHubCorrection(compute, store, index, bank, logitScale);
       offsets = correctionOffsets(state);
-      itemBankMoments = { mean: state.itemBankMean, deviation: state.itemBankDeviation };
+      itemBankMoments = { mean: state.itemBankMean, deviation: state.itemBankDeviation, runnerUpNull: state.runnerUpNull! };
       if (!input.bank)
         leaveOneOut = { itemLogMass: state.itemLogMass, bankSize: state.bankSize, queryLogNormalisers: state.bankLogNormalisers };
     }

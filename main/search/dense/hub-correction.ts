@@ -26,9 +26,16 @@
 // full rebuild resets it (docs/search.md).
 import type { ComputeBackend, VectorIndex, VectorStore } from '../../compute/kernels.js';
 import { f16DecodeTable } from '../../compute/reference/similarity-topk.js';
+import { bankStandardScore, leaveOneOutMoments, runnerUp } from './no-match.js';
 
 /** Bank terms kept per item for exact incremental updates. */
 export const TOP_BANK_TERMS = 4;
+
+/**
+ * Candidates among which the no-match rule looks for a query's best bank-standardised score, for the
+ * bank's runner-up null and for every query alike (no-match.ts): the fused pass's smallest candidate list.
+ */
+export const NULL_CANDIDATES = 64;
 
 /** Weight of the uniform prior in the marginal estimate, as a share: p(x) = (1 − λ) p̂(x) + λ / N. */
 export const HUB_PRIOR_SHARE = 0.5;
@@ -61,6 +68,12 @@ export interface HubCorrectionState {
   itemBankDeviation: Float32Array;
   /** Largest error (nats) the incremental updates may have left in an old item's mass; 0 after a rebuild. */
   staleNats: number;
+  /**
+   * The no-match rule's null (no-match.ts): each bank query's second-best bank-standardised score among
+   * its NULL_CANDIDATES best items, sorted ascending. It depends on every item, so adding photos makes
+   * it stale: null until `attachRunnerUpNull` recomputes it over the whole store.
+   */
+  runnerUpNull: Float32Array | null;
 }
 
 const ITEM_QUERY_CHUNK = 2048;
@@ -159,7 +172,7 @@ export async function buildHubCorrection(
 ): Promise<HubCorrectionState> {
   const normalisers = await bankLogNormalisers(itemIndex, bank, logitScale);
   const masses = await withBankIndex(compute, bank, (bankIndex) => itemLogMasses(bankIndex, normalisers, items, logitScale));
-  return {
+  const state: HubCorrectionState = {
     logitScale,
     bankSize: bank.count,
     bankLogNormalisers: normalisers,
@@ -170,7 +183,55 @@ export async function buildHubCorrection(
     itemBankMean: masses.bankMean,
     itemBankDeviation: masses.bankDeviation,
     staleNats: 0,
+    runnerUpNull: null,
   };
+  return attachRunnerUpNull(state, itemIndex, bank);
+}
+
+/** Mean of a float32 array (0 when empty), in double precision. */
+export function meanOf(values: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
+  return values.length === 0 ? 0 : sum / values.length;
+}
+
+/**
+ * The state with its runner-up null computed (no-match.ts): every bank query ranked over the items
+ * (`itemIndex`, the whole store the state describes) as queries are, by corrected logit; its second-best
+ * bank-standardised score among its NULL_CANDIDATES first items, against the other bank queries'
+ * moments (its own logit left out, as a query that is not in the bank is measured).
+ */
+export async function attachRunnerUpNull(
+  state: HubCorrectionState,
+  itemIndex: VectorIndex,
+  bank: Float32Rows,
+): Promise<HubCorrectionState> {
+  const itemCount = itemIndex.count;
+  if (bank.count === 0 || itemCount === 0) return { ...state, runnerUpNull: new Float32Array(0) };
+  const offsets = correctionOffsets(state, itemCount);
+  const k = Math.min(NULL_CANDIDATES, itemCount);
+  const pass = await itemIndex.searchLogits(bank.data, bank.count, k, { scale: state.logitScale, offsets });
+  const meanOffset = meanOf(offsets);
+  const meanBankMean = meanOf(state.itemBankMean);
+  const runnerUps: number[] = [];
+  const scores = new Float64Array(k);
+  for (let b = 0; b < bank.count; b++) {
+    const queryMeanRaw = pass.sum[b]! / itemCount + meanOffset;
+    for (let rank = 0; rank < k; rank++) {
+      const item = pass.indices[b * k + rank]!;
+      if (item < 0) {
+        scores[rank] = NaN;
+        continue;
+      }
+      // The caption is measured against the other captions: its own logit leaves the item's moments.
+      const raw = pass.scores[b * k + rank]! + offsets[item]!;
+      const others = leaveOneOutMoments(state.itemBankMean[item]!, state.itemBankDeviation[item]!, bank.count, raw);
+      scores[rank] = bankStandardScore(raw, queryMeanRaw, others.mean, meanBankMean, others.deviation);
+    }
+    const second = runnerUp(scores);
+    if (Number.isFinite(second)) runnerUps.push(second);
+  }
+  return { ...state, runnerUpNull: Float32Array.from(runnerUps).sort() };
 }
 
 async function withBankIndex<T>(compute: ComputeBackend, bank: Float32Rows, work: (index: VectorIndex) => Promise<T>): Promise<T> {
@@ -263,6 +324,8 @@ export async function extendHubCorrection(
     itemBankMean,
     itemBankDeviation,
     staleNats: state.staleNats + worstError,
+    // The null depends on every item: recomputed over the grown store by attachRunnerUpNull.
+    runnerUpNull: null,
   };
 }
 

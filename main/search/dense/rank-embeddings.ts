@@ -47,7 +47,7 @@ export async function rankEmbeddings(compute: ComputeBackend, options: RankEmbed
     if (options.hubCorrection !== false && items.count > 0) {
       const state = await buildHubCorrection(compute, store, index, bank ?? queries, options.logitScale);
       rankOptions.offsets = correctionOffsets(state);
-      rankOptions.itemBankMoments = { mean: state.itemBankMean, deviation: state.itemBankDeviation };
+      rankOptions.itemBankMoments = { mean: state.itemBankMean, deviation: state.itemBankDeviation, runnerUpNull: state.runnerUpNull! };
       if (bank) correction = 'bank';
       else {
         correction = 'queries, each left out of its own';

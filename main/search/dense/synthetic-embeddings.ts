@@ -8,6 +8,13 @@
 // - bursts: runs of near-identical shots taken seconds apart;
 // - queries: a noisy text description of one item (its true match); "no match" queries describe
 //   items that are then left out of the collection.
+// - optionally (`subcategoryWeight` > 0), a finer class structure: each item also belongs to a
+//   sub-category ("same kind of thing, another instance": another dog on another beach) of a few
+//   items, as real collections and MS-COCO have. Then half of the no-match queries describe an item of
+//   a sub-category that keeps its other members in the collection (semantically near items remain)
+//   and half an item of a sub-category wholly absent (only same-topic items remain), and matching
+//   queries compete with their true item's sub-category mates. With weight 0 (the default) the draws
+//   are exactly those of the plain generator.
 // Deterministic for a seed.
 import { SeededRandom } from '../../mi/random.js';
 
@@ -28,6 +35,10 @@ export interface SyntheticOptions {
   noMatchQueries: number;
   /** Standard deviation of a query's description noise relative to the content (larger: vaguer queries). */
   queryNoise: number;
+  /** Weight of the sub-category centre in an item's content (0: no sub-categories, the plain generator). */
+  subcategoryWeight: number;
+  /** Mean number of collection items per sub-category. */
+  subcategoryMeanSize: number;
 }
 
 export const DEFAULT_SYNTHETIC: SyntheticOptions = {
@@ -42,7 +53,12 @@ export const DEFAULT_SYNTHETIC: SyntheticOptions = {
   matchingQueries: 400,
   noMatchQueries: 200,
   queryNoise: 1.1,
+  subcategoryWeight: 0,
+  subcategoryMeanSize: 4,
 };
+
+/** The variant with sub-categories (other instances of the same kind of thing), for the no-match study. */
+export const SUBCATEGORY_SYNTHETIC: Partial<SyntheticOptions> = { subcategoryWeight: 0.7, subcategoryMeanSize: 4 };
 
 export interface SyntheticCollection {
   dimension: number;
@@ -63,6 +79,11 @@ export interface SyntheticCollection {
   /** A bank of generic queries drawn like the matching ones but about random items (for the hub correction). */
   bank: Float32Array;
   bankCount: number;
+  /**
+   * Per query: how many collection items share the sub-category of the item it describes, other than
+   * that item (0 for every query of the plain generator).
+   */
+  subcategoryMates: Int32Array;
 }
 
 function normalise(vector: Float64Array): Float64Array {
@@ -97,6 +118,19 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
   // Contents: the collection's items plus the left-out items of the no-match queries.
   const totalContents = options.items + options.noMatchQueries;
   const contents: Float64Array[] = [];
+  // Sub-categories: the collection's (drawn per item), then one fresh per odd no-match query.
+  const useSubcategories = options.subcategoryWeight > 0;
+  const collectionSubcategories = Math.max(1, Math.round(options.items / Math.max(1, options.subcategoryMeanSize)));
+  const subcategoryCentres: Float64Array[] = [];
+  const subcategoryTopic: number[] = [];
+  const subcategoryOf = new Int32Array(totalContents).fill(-1);
+  const subcategoryCentre = (s: number): Float64Array => {
+    while (subcategoryCentres.length <= s) {
+      subcategoryTopic.push(random.nextInt(options.topics));
+      subcategoryCentres.push(normalise(gaussianVector(random, dimension)));
+    }
+    return subcategoryCentres[s]!;
+  };
   const burstOf = new Int32Array(options.items).fill(-1);
   // Bursts start every `stride` items: items [b · stride, b · stride + burstSize) form burst b.
   const stride = Math.max(options.burstSize, Math.floor(options.items / Math.max(1, options.bursts)));
@@ -113,6 +147,29 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
             [
               [first, 1],
               [gaussianVector(random, dimension, 0.12 / Math.sqrt(dimension)), 1],
+            ],
+            dimension,
+          ),
+        ),
+      );
+    } else if (useSubcategories) {
+      let s: number;
+      if (x < options.items) s = random.nextInt(collectionSubcategories);
+      else if ((x - options.items) % 2 === 0) {
+        // A no-match query whose sub-category keeps members in the collection: a collection item's.
+        let donor = random.nextInt(options.items);
+        while (subcategoryOf[donor]! < 0) donor = random.nextInt(options.items);
+        s = subcategoryOf[donor]!;
+      } else s = collectionSubcategories + (x - options.items);
+      const centre = subcategoryCentre(s);
+      subcategoryOf[x] = s;
+      contents.push(
+        normalise(
+          combine(
+            [
+              [topicCentres[subcategoryTopic[s]!]!, 0.8],
+              [centre, options.subcategoryWeight],
+              [gaussianVector(random, dimension, 1 / Math.sqrt(dimension)), 1],
             ],
             dimension,
           ),
@@ -185,8 +242,34 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
     truth[options.matchingQueries + q] = -1;
     queries.set(describe(contents[options.items + q]!), (options.matchingQueries + q) * dimension);
   }
+  // Burst shots inherit their first shot's sub-category.
+  for (let x = 0; x < options.items; x++) if (burstOf[x]! >= 0 && x % stride > 0) subcategoryOf[x] = subcategoryOf[x - (x % stride)]!;
+  const membersOf = new Map<number, number>();
+  for (let x = 0; x < options.items; x++) {
+    const s = subcategoryOf[x]!;
+    if (s >= 0) membersOf.set(s, (membersOf.get(s) ?? 0) + 1);
+  }
+  const subcategoryMates = Int32Array.from(truth, (item, q) => {
+    const described = item >= 0 ? item : options.items + (q - options.matchingQueries);
+    const s = subcategoryOf[described]!;
+    if (s < 0) return 0;
+    return (membersOf.get(s) ?? 0) - (item >= 0 ? 1 : 0);
+  });
   const bankCount = Math.max(200, options.matchingQueries);
   const bank = new Float32Array(bankCount * dimension);
   for (let b = 0; b < bankCount; b++) bank.set(describe(contents[random.nextInt(options.items)]!), b * dimension);
-  return { dimension, items, itemCount: options.items, takenAtMs, burstOf, hubs, queries, queryCount, truth, bank, bankCount };
+  return {
+    dimension,
+    items,
+    itemCount: options.items,
+    takenAtMs,
+    burstOf,
+    hubs,
+    queries,
+    queryCount,
+    truth,
+    bank,
+    bankCount,
+    subcategoryMates,
+  };
 }

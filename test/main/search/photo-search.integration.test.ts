@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MilensApi, SearchResult } from '../../../main/api/contract.js';
 import { createMilensCore, type MilensCore } from '../../../main/core/api.js';
-import { closePhotoSearchEmbedders } from '../../../main/search/photo-search.js';
+import { closePhotoSearchEmbedders, openPhotoSearchEmbedderCount } from '../../../main/search/photo-search.js';
 import { importModel } from '../../../models/import.js';
 import { validateManifest } from '../../../models/manifest.js';
 import { runMilens } from '../../helpers/cli.js';
@@ -99,7 +99,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closePhotoSearchEmbedders();
-  core?.close();
+  await core?.close();
   rmSync(home, { recursive: true, force: true });
   if (savedManifest === undefined) delete process.env.MILENS_MODEL_MANIFEST;
   else process.env.MILENS_MODEL_MANIFEST = savedManifest;
@@ -187,6 +187,13 @@ describe('photo search', () => {
       'why',
     ]);
     expect(path.basename(response.results[0]!.path as string)).toMatch(/^burst-/);
+    const readable = await runMilens(['search', 'red', '--kind', 'image', '--limit', '3', '--db', db, '--why'], { env });
+    expect(readable.code, readable.stderr).toBe(0);
+    const whyLines = readable.stdout.split('\n').filter((line) => line.trim().startsWith('why: '));
+    expect(whyLines.length).toBe(response.results.length);
+    const firstWhy = response.results[0]!.why as { model: string; cosine: number };
+    expect(whyLines[0]).toContain(`model ${firstWhy.model}; cosine ${firstWhy.cosine.toFixed(3)}; hub correction`);
+    expect(whyLines[0]).toContain('folded 3 near-duplicates');
     const byImage = await runMilens(['search', '--image', path.join(folder, 'deep-blue.jpg'), '--limit', '1', '--db', db, '--json'], {
       env,
     });
@@ -195,5 +202,28 @@ describe('photo search', () => {
     const missing = await runMilens(['search', '--image', path.join(folder, 'no-such.jpg'), '--db', db], { env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no-such.jpg');
+  });
+});
+
+describe("the core's close()", () => {
+  it('releases the model sessions photo search opened, and a new core on the same database searches again', async () => {
+    const modelsFolder = path.join(home, 'models');
+    const databasePath = path.join(home, 'milens.sqlite');
+    const second = createMilensCore({ databasePath, modelsFolder });
+    const before = await second.api.search({ query: 'red', kind: 'image', limit: 1 });
+    expect(before.results).toHaveLength(1);
+    expect(openPhotoSearchEmbedderCount()).toBeGreaterThan(0);
+    await second.close();
+    expect(openPhotoSearchEmbedderCount()).toBe(0);
+    // Closing released the sessions, not the ability to search: a third core opens the model again.
+    const third = createMilensCore({ databasePath, modelsFolder });
+    try {
+      const after = await third.api.search({ query: 'red', kind: 'image', limit: 1 });
+      expect(after.results.map(name)).toEqual(before.results.map(name));
+      expect(openPhotoSearchEmbedderCount()).toBeGreaterThan(0);
+    } finally {
+      await third.close();
+    }
+    expect(openPhotoSearchEmbedderCount()).toBe(0);
   });
 });
