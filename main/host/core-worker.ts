@@ -83,7 +83,7 @@ async function answer(request: HostRequest): Promise<unknown> {
       if (watching) await stopCollectionWatcher(core.context, { graceMs: request.graceMs });
       watching = false;
       await closeExtractionPool();
-      core.close();
+      await core.close();
       return undefined;
   }
 }
