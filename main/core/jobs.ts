@@ -3,6 +3,7 @@
 // the work (native kernels check it between chunks; loops check `job.throwIfCancelled()`), reports its
 // steps with `job.progress(...)`, and ends with `job.finish()` whatever happened. `cancelJob(id)` aborts
 // the signal; the work then rejects with a CANCELLED error.
+import { setMaxListeners } from 'node:events';
 import type { CancelJobResult, JobKind, JobProgressEvent } from '../api/contract.js';
 import { MilensError, invalidArgument } from '../api/errors.js';
 
@@ -30,7 +31,11 @@ export class Job {
     readonly unit: string,
     private readonly sink: ProgressSink,
     private readonly onEnd: (job: Job) => void,
-  ) {}
+  ) {
+    // One job's signal is watched by every file or task in flight at once (read-ahead, worker pools,
+    // kernels); each listener is removed when its task settles, so many at once is not a leak.
+    setMaxListeners(256, this.controller.signal);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;

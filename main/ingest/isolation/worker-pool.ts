@@ -79,26 +79,31 @@ export class WorkerPool {
     if (this.closed) return Promise.reject(new JobFailed('cancelled', `${options.label ?? type} stopped: the worker pool is closed`));
     if (options.signal?.aborted) return Promise.reject(this.cancelledFailure(options));
     return new Promise<T>((resolve, reject) => {
+      // A job cancelled while it waits leaves the queue; one that runs is stopped with its worker. The
+      // listener goes when the job settles: one signal serves a whole indexing run of thousands of files.
+      const onAbortWhileQueued = () => {
+        const index = this.queue.indexOf(job);
+        if (index >= 0) {
+          this.queue.splice(index, 1);
+          this.stats.jobsFailed++;
+          reject(this.cancelledFailure(options));
+        }
+      };
+      const settled = () => options.signal?.removeEventListener('abort', onAbortWhileQueued);
       const job: PendingJob = {
         request: { id: this.nextId++, type, payload },
         options,
-        resolve: resolve as (value: unknown) => void,
-        reject,
+        resolve: (value: unknown) => {
+          settled();
+          resolve(value as T);
+        },
+        reject: (reason: unknown) => {
+          settled();
+          reject(reason);
+        },
       };
       this.queue.push(job);
-      // A job cancelled while it waits leaves the queue; one that runs is stopped with its worker.
-      options.signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.queue.indexOf(job);
-          if (index >= 0) {
-            this.queue.splice(index, 1);
-            this.stats.jobsFailed++;
-            reject(this.cancelledFailure(options));
-          }
-        },
-        { once: true },
-      );
+      options.signal?.addEventListener('abort', onAbortWhileQueued, { once: true });
       this.dispatch();
     });
   }

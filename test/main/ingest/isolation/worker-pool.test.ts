@@ -1,6 +1,7 @@
 // The extraction worker pool on real worker threads (the compiled worker entry, so `npm run build`
 // first): results come back as structured data, and a job over its heap cap, over its time budget or
 // cancelled fails with a reason naming the limit while its worker is replaced and the next job runs.
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EXTRACTION_LIMITS } from '../../../../main/ingest/extractors/index.js';
 import { JobFailed } from '../../../../main/ingest/isolation/job-protocol.js';
@@ -90,6 +91,19 @@ describe('WorkerPool', () => {
     expect(await running).toMatchObject({ kind: 'cancelled', reason: 'extraction cancelled' });
     expect(await queued).toMatchObject({ kind: 'cancelled' });
     expect(workers.pending).toBe(0);
+  });
+
+  it('leaves no abort listener on a shared signal once its jobs have settled', async () => {
+    // One signal serves a whole indexing run; a listener left per job would keep every finished job alive.
+    const workers = pool({ size: 2 });
+    const controller = new AbortController();
+    const jobs = Array.from({ length: 40 }, (_, index) =>
+      workers.run('text', textJob(new TextEncoder().encode(`note ${index}`)), { signal: controller.signal }),
+    );
+    expect(getEventListeners(controller.signal, 'abort').length).toBeGreaterThan(0);
+    await Promise.all(jobs);
+    await failureOf(workers.run('text', textJob(new Uint8Array([104, 105, 0, 1])), { signal: controller.signal }));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('runs no more jobs at once than its size, and refuses an unknown job type', async () => {
