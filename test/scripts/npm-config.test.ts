@@ -66,25 +66,29 @@ describe.skipIf(!npmWorks)('.npmrc', () => {
     expect(installFlagIn('onnxruntime-node', 'cuda12')).toBe('cuda12');
   });
 
-  it.skipIf(!existsSync(ortScript))('lets onnxruntime-node’s install script exit 0 at once, without a download', { timeout: 60_000 }, () => {
-    const unreachable = 'http://127.0.0.1:9';
-    const env = freshEnv();
-    delete env.ONNXRUNTIME_NODE_INSTALL;
-    const result = spawnSync(process.execPath, [ortScript], {
-      cwd: path.dirname(path.dirname(ortScript)),
-      encoding: 'utf8',
-      env: {
-        ...env,
-        NODE_OPTIONS: scriptNodeOptions(),
-        npm_package_name: 'onnxruntime-node',
-        npm_lifecycle_event: 'postinstall',
-        GLOBAL_AGENT_HTTPS_PROXY: unreachable,
-        GLOBAL_AGENT_HTTP_PROXY: unreachable,
-        HTTPS_PROXY: unreachable,
-      },
-      timeout: 50_000,
-    });
-    expect(result.status, result.stderr).toBe(0);
-    expect(`${result.stdout}${result.stderr}`).not.toMatch(/Error|at .*\.js:\d+/);
-  });
+  it.skipIf(!existsSync(ortScript))(
+    'lets onnxruntime-node’s install script exit 0 at once, without a download',
+    { timeout: 60_000 },
+    () => {
+      const unreachable = 'http://127.0.0.1:9';
+      const env = freshEnv();
+      delete env.ONNXRUNTIME_NODE_INSTALL;
+      const result = spawnSync(process.execPath, [ortScript], {
+        cwd: path.dirname(path.dirname(ortScript)),
+        encoding: 'utf8',
+        env: {
+          ...env,
+          NODE_OPTIONS: scriptNodeOptions(),
+          npm_package_name: 'onnxruntime-node',
+          npm_lifecycle_event: 'postinstall',
+          GLOBAL_AGENT_HTTPS_PROXY: unreachable,
+          GLOBAL_AGENT_HTTP_PROXY: unreachable,
+          HTTPS_PROXY: unreachable,
+        },
+        timeout: 50_000,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      expect(`${result.stdout}${result.stderr}`).not.toMatch(/Error|at .*\.js:\d+/);
+    },
+  );
 });
