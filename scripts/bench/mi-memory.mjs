@@ -150,7 +150,7 @@ console.table(
     'peak / data': result.error ? '-' : (result.maxRssBytes / dataBytes).toFixed(2),
     'wall s': result.error ? '-' : (result.ms / 1000).toFixed(1),
     'CPU s': result.error ? '-' : (result.cpuMs / 1000).toFixed(1),
-    'peak / this build': result.error || mine.error ? '-' : (result.maxRssBytes / mine.maxRssBytes).toFixed(2),
+    "peak / this build's peak": result.error || mine.error ? '-' : (result.maxRssBytes / mine.maxRssBytes).toFixed(2),
   })),
 );
 for (const { build, result } of measured) if (!result.error) console.log(`${build.name}: ${result.mi}`);
