@@ -456,10 +456,11 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
   target_column = prepare_column(target, n, true);
   if (n > kFeaturesPerThreadMaxPoints) {
     // A tall table: one feature at a time with every thread on its distance sum, so that one feature's
-    // column (36 bytes a row) and one scratch (64 bytes a row) are held, not one of each per thread.
-    PairScratch scratch{BlockScratch(n, avx2), hardware_threads()};
+    // column (36 bytes a row) and one scratch (64 bytes a row) are held, not one of each per thread. The
+    // scratch is the feature's own, freed before the next feature's column (and its sort) is prepared.
     for (int64_t f = 0; f < feature_count; ++f) {
       std::optional<Column> feature = prepare_column(features[f], n, false);
+      PairScratch scratch{BlockScratch(n, avx2), hardware_threads()};
       measures_with_target(feature, target_column, n, scratch, measures + 3 * f, true);
     }
     return;
