@@ -14,11 +14,11 @@ import os from 'node:os';
  * Working bytes of a `milens mi` run per row of a tall table, besides the table: the larger of the
  * correlation kernel's (the target's prepared column 52, one feature's 20–36, the distance sum's scratch
  * 64) and the KSG kernel's (the target's sort and points 28, one feature's sort, grid and eps arrays 56,
- * the prepared target 8, the counts 8 a feature). Measured: 2.00 GB peak RSS for 11 M rows × 3 (0.26 GB
- * of data), 182 bytes a row in all, against 3.27 GB (12.4× the data) before the kernels went one
- * feature at a time; 160 leaves room for Node's own memory within the allowance.
+ * the prepared target 8, the counts 8 a feature). Measured: 1.82 GB peak RSS for 11 M rows × 3 (0.26 GB
+ * of data; 165 bytes a row in all, Node included), against 3.27 GB (12.4× the data) before the kernels
+ * went one feature at a time (scripts/bench/mi-memory.mjs).
  */
-export const RUN_WORKING_BYTES_PER_ROW = 160;
+export const RUN_WORKING_BYTES_PER_ROW = 140;
 /** Features whose prepared columns (8 bytes a row each) one kernel batch holds at once (estimate.ts). */
 const PREPARED_BATCH_FEATURES = 16;
 /** Bytes any run needs besides the table and the per-row copies (Node, the addon, fixed buffers). */
