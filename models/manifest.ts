@@ -387,7 +387,13 @@ export function activeManifest(env: NodeJS.ProcessEnv = process.env): ModelManif
 
 export function findModel(manifest: ModelManifest, id: string): ModelSpec {
   const model = manifest.find((candidate) => candidate.id === id);
-  if (!model) throw notFound(`Unknown model ${JSON.stringify(id)}; known models: ${manifest.map((m) => m.id).join(', ') || 'none'}`);
+  // An argument problem (exit 2, as every argument problem): the id names nothing the manifest knows.
+  if (!model)
+    throw invalidArgument(`Unknown model ${JSON.stringify(id)}; known models: ${manifest.map((m) => m.id).join(', ') || 'none'}`, {
+      argument: 'id',
+      value: id,
+      known: manifest.map((m) => m.id),
+    });
   return model;
 }
 

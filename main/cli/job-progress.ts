@@ -1,7 +1,8 @@
 // Progress and Ctrl+C for the CLI's long calls (mi, select): the call runs under a job id of the CLI's
 // own, its jobProgress events draw a bar on stderr once the run has taken more than a second (only on a
-// terminal; elsewhere a plain line every few seconds; never anything on stdout), and Ctrl+C cancels the
-// job (the call then rejects with CANCELLED; a second Ctrl+C exits at once).
+// terminal; elsewhere a plain line every few seconds; never anything on stdout): the table's load in
+// bytes read of the file first, then the job's steps. Ctrl+C cancels the job (the call then rejects with
+// CANCELLED; a second Ctrl+C exits at once).
 import type { JobProgressEvent, MilensApi } from '../api/contract.js';
 import type { MilensCore } from '../core/api.js';
 
@@ -11,7 +12,13 @@ const QUIET_MS = 1000;
 const PLAIN_INTERVAL_MS = 5000;
 const BAR_WIDTH = 24;
 
-/** One line of progress: a bar on a terminal, words elsewhere. */
+/** Decimal megabytes, one decimal below 100 MB (a table load's progress). */
+function megabytes(bytes: number): string {
+  const value = bytes / 1e6;
+  return value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
+}
+
+/** One line of progress: a bar on a terminal, words elsewhere (a table load's bytes in megabytes). */
 export function progressLine(event: JobProgressEvent, columns: number | undefined, bar: boolean): string {
   const fraction = event.total ? Math.min(1, event.done / event.total) : null;
   const parts: string[] = [];
@@ -19,7 +26,9 @@ export function progressLine(event: JobProgressEvent, columns: number | undefine
     const filled = Math.round(fraction * BAR_WIDTH);
     parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(fraction * 100)}%`);
   } else if (fraction !== null) parts.push(`${Math.floor(fraction * 100)}%`);
-  parts.push(event.total ? `${event.done}/${event.total} ${event.unit}` : `${event.done} ${event.unit}`);
+  if (event.unit === 'bytes')
+    parts.push(event.total ? `${megabytes(event.done)}/${megabytes(event.total)} MB` : `${megabytes(event.done)} MB`);
+  else parts.push(event.total ? `${event.done}/${event.total} ${event.unit}` : `${event.done} ${event.unit}`);
   if (event.etaMs !== null) parts.push(`${(event.etaMs / 1000).toFixed(1)} s left`);
   if (event.message) parts.push(event.message);
   const line = `${event.kind}: ${parts.join(' · ')}`;

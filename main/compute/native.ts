@@ -134,6 +134,8 @@ export interface NativeAddon {
    * Optional: older builds lack it.
    */
   scanNumericCsv?(path: string, offset: number, parts: number, maxBytes: number): Promise<NativeCsvPlan | null>;
+  /** Bytes both CSV passes have read in this process so far (every call; only rises): load progress. Optional. */
+  numericCsvBytesRead?(): number;
   /**
    * Second pass: every data line parsed into `columns` (each as long as the plan's rows added up), a
    * missing cell (empty or a missing word) as NaN; resolves to one flag per column, 1 where it received a

@@ -16,6 +16,8 @@ export interface JobProgress {
   done: number;
   total: number | null;
   message?: string;
+  /** The unit of this update when it is not the job's own (a table load counts "bytes" before its steps). */
+  unit?: string;
 }
 
 export class Job {
@@ -74,10 +76,10 @@ export class Job {
 
   private event(now: number, finished: boolean): JobProgressEvent {
     const elapsedMs = Math.round(now - this.startedAt);
-    const { done, total, message } = this.last;
+    const { done, total, message, unit = this.unit } = this.last;
     // Time left from the average rate so far; unknown until a step is done and the total is known.
     const etaMs = total !== null && done > 0 && !finished ? Math.max(0, Math.round((elapsedMs / done) * (total - done))) : null;
-    const event: JobProgressEvent = { jobId: this.id, kind: this.kind, done, total, unit: this.unit, elapsedMs, etaMs };
+    const event: JobProgressEvent = { jobId: this.id, kind: this.kind, done, total, unit, elapsedMs, etaMs };
     if (message !== undefined) event.message = message;
     if (finished) event.finished = true;
     return event;

@@ -16,6 +16,20 @@ import type { CoreContext } from './context.js';
 import { describeTable } from './describe-table.js';
 import type { Job } from './jobs.js';
 
+/** loadTable with the load's bytes as the job's progress ("bytes" of the file, before the job's own steps). */
+function loadTableForJob(request: MiRequest | SelectRequest, job: Job | undefined): ReturnType<typeof loadTable> {
+  const message = `loading ${request.table}`;
+  return loadTable(request.table, {
+    sampleRows: request.sample,
+    ...(job
+      ? {
+          onProgress: (bytesRead: number, totalBytes: number) =>
+            job.progress({ done: bytesRead, total: totalBytes, unit: 'bytes', message }),
+        }
+      : {}),
+  });
+}
+
 function requireTableRequest(request: { table?: unknown; target?: unknown }): void {
   if (typeof request.table !== 'string' || request.table.length === 0) throw invalidArgument('A table file is required');
   if (typeof request.target !== 'string' || request.target.length === 0) throw invalidArgument('A --target column is required');
@@ -37,8 +51,7 @@ function jobHooks(job: Job | undefined): {
 
 export async function estimateMi(request: MiRequest, job?: Job): Promise<MiReport> {
   requireTableRequest(request);
-  job?.progress({ done: 0, total: null, message: `loading ${request.table}` });
-  const table = await loadTable(request.table, { sampleRows: request.sample });
+  const table = await loadTableForJob(request, job);
   job?.throwIfCancelled();
   // With `given`, the conditional path (main/mi/conditional-estimate.ts); the plain path is untouched.
   if (request.given !== undefined) {
@@ -68,8 +81,7 @@ function withSampleWarning<R extends { warnings?: string[] }>(report: R, table: 
 
 export async function selectTableFeatures(request: SelectRequest, job?: Job): Promise<SelectReport> {
   requireTableRequest(request);
-  job?.progress({ done: 0, total: null, message: `loading ${request.table}` });
-  const table = await loadTable(request.table, { sampleRows: request.sample });
+  const table = await loadTableForJob(request, job);
   job?.throwIfCancelled();
   return withSampleWarning(await selectFeatures(await getCompute(), table, request.target, { ...request, ...jobHooks(job) }), table);
 }

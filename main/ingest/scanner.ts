@@ -1,7 +1,8 @@
 // Walks a collection folder and lists the files milens can index (as text, or as photos by their
 // extension: the image path then sniffs what they really are), with their size and mtime. What it
 // does not enter or read is listed with the reason: permission denied, broken links, files over the
-// size limit, names that are not valid UTF-8, and links it does not follow:
+// size limit, names that are not valid UTF-8, FIFOs, sockets and devices (never opened), and links it
+// does not follow:
 // - Symbolic links are followed only while they resolve inside the collection's folder (`followLinks:
 //   'anywhere'` follows them wherever they lead; the no-nesting rule of collections does not see those).
 // - Every real folder is scanned once, identified by device and inode; every real file is listed once.
@@ -101,6 +102,23 @@ function decodeName(name: Buffer): string | undefined {
 
 const identity = (stats: Stats) => `${stats.dev}:${stats.ino}`;
 
+/**
+ * Why an entry that is neither a folder nor a regular file is not read: a FIFO or a device would block
+ * (or never end) a read, a socket cannot be read as a file. Listed, never opened.
+ */
+export function notRegularReason(stats: Stats): string {
+  const kind = stats.isFIFO()
+    ? 'FIFO'
+    : stats.isSocket()
+      ? 'socket'
+      : stats.isCharacterDevice()
+        ? 'character device'
+        : stats.isBlockDevice()
+          ? 'block device'
+          : 'special file';
+  return `not a regular file (${kind})`;
+}
+
 export async function scanFolder(root: string, options: ScanOptions): Promise<ScanResult> {
   const files: ScannedFile[] = [];
   const skipped: SkippedEntry[] = [];
@@ -150,6 +168,7 @@ export async function scanFolder(root: string, options: ScanOptions): Promise<Sc
       }
       if (stats.isDirectory()) await enterFolder(full, stats);
       else if (stats.isFile()) listFile(full, stats);
+      else skipped.push({ path: full, reason: notRegularReason(stats) });
     }
   }
 
@@ -207,6 +226,8 @@ export async function scanFolder(root: string, options: ScanOptions): Promise<Sc
       await enterFolder(link, stats);
     } else if (stats.isFile()) {
       listFile(link, stats);
+    } else {
+      skipped.push({ path: link, reason: notRegularReason(stats) });
     }
   }
 

@@ -34,6 +34,12 @@ export const DEFAULT_SEED = 0;
 export const MAX_PERMUTATIONS = 1_000_000;
 /** Features handed to one kernel call: enough to keep every native thread busy, bounded memory. */
 const KERNEL_BATCH = 16;
+/**
+ * Above this many rows the correlations run before the MI jobs instead of beside them (a tall table's
+ * peak memory is then the larger of the two, not their sum); the native kernels likewise take one
+ * feature at a time above 2^20 points.
+ */
+const SERIAL_CORRELATIONS_ROWS = 1 << 20;
 
 export interface MiEngineOptions extends KindOptions {
   k?: number;
@@ -334,9 +340,14 @@ export async function estimateMutualInformation(
         ]).then(([onRows, picked]) => onRows.map((measure, index) => (pickedNatively[index] ? picked[index]! : measure)))
       : Promise.resolve(features.map(() => null));
   correlationsDone.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
+  // A tall table runs them alone first: their working copies (~150 bytes a row) and the MI kernels'
+  // (~130) would otherwise add up at the peak; with every thread busy in each, the overlap saves little.
+  if (table.rowCount > SERIAL_CORRELATIONS_ROWS) await correlationsDone;
   // The tie rule runs on native threads for the columns it can handle (the rest fall back on first use).
   // The target is prepared up front: every pair uses it, and its tie-rule outcome is reported below.
-  await prepareContinuousVariables([target, ...features], seed);
+  // Each feature is prepared just before its job and released after it (runJob), so that the run holds
+  // the prepared columns of one job, not of the whole table.
+  await prepareContinuousVariables([target], seed);
   if (target.kind === 'continuous') void target.prepared;
   const warnings: string[] = [];
   const featureWarnings = features.map(() => [] as string[]);
@@ -362,6 +373,10 @@ export async function estimateMutualInformation(
   const progress = (message?: string): void => options.onProgress?.(done, total, message);
   const runJob = async (job: EstimationJob): Promise<void> => {
     options.throwIfCancelled?.();
+    await prepareContinuousVariables(
+      job.featureIndexes.map((index) => features[index]!),
+      seed,
+    );
     const values = await job.run();
     job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
     done++;

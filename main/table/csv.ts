@@ -8,10 +8,10 @@
 // read and parsed by the native addon on every thread (native/cpu/csv_numbers.cc); it declines anything
 // else, and the paths here then read the file as they always did, so the values and errors never depend
 // on it.
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { unreadable } from '../api/errors.js';
-import { loadAddon } from '../compute/native.js';
+import { loadAddon, type NativeAddon } from '../compute/native.js';
 import { allocateColumns, buildColumns, ColumnBuilder, type Table } from './columns.js';
 
 export type Delimiter = ',' | ';' | '\t';
@@ -38,20 +38,34 @@ export interface CsvLoadOptions {
    * the TypeScript path (the native reader parses every row).
    */
   sampleEvery?: number;
+  /** Bytes read so far of the bytes to read (both passes of the native reader count), now and then. */
+  onProgress?: LoadProgress;
 }
+
+/**
+ * Load progress: how far through the file the reader is, as `bytesRead` of `totalBytes` (the file's size),
+ * after each chunk (TypeScript readers), row group (Parquet) or poll of the native reader, whose two passes
+ * each count half.
+ */
+export type LoadProgress = (bytesRead: number, totalBytes: number) => void;
+
+/** How often the native reader's byte counter is polled while its passes run on the addon's threads. */
+const NATIVE_PROGRESS_POLL_MS = 200;
+/** The csv-parse path reports its source's bytes once per this many records. */
+const PARSER_PROGRESS_RECORDS = 4096;
 
 export async function loadCsv(path: string, options: CsvLoadOptions = {}): Promise<Table> {
   const every = options.sampleEvery ?? 1;
-  return (every === 1 ? await loadNumericCsvNatively(path) : null) ?? loadCsvInTypeScript(path, options);
+  return (every === 1 ? await loadNumericCsvNatively(path, 0, options.onProgress) : null) ?? loadCsvInTypeScript(path, options);
 }
 
 /** The TypeScript reader alone (the reference for the native all-numbers path). */
 export async function loadCsvInTypeScript(path: string, options: CsvLoadOptions = {}): Promise<Table> {
   const every = options.sampleEvery ?? 1;
   try {
-    return await loadCsvFast(path, every);
+    return await loadCsvFast(path, every, options.onProgress);
   } catch (error) {
-    if (error instanceof QuotedFieldFound) return loadCsvWithParser(path, every);
+    if (error instanceof QuotedFieldFound) return loadCsvWithParser(path, every, options.onProgress);
     throw error;
   }
 }
@@ -65,7 +79,7 @@ export async function loadCsvInTypeScript(path: string, options: CsvLoadOptions 
  * into the columns allocated here. `parts` fixes how many parts the file is cut into (for tests of the
  * cuts; 0 lets the addon choose).
  */
-export async function loadNumericCsvNatively(path: string, parts = 0): Promise<Table | null> {
+export async function loadNumericCsvNatively(path: string, parts = 0, onProgress?: LoadProgress): Promise<Table | null> {
   const loaded = loadAddon();
   if ('error' in loaded) return null;
   const { addon } = loaded;
@@ -74,11 +88,19 @@ export async function loadNumericCsvNatively(path: string, parts = 0): Promise<T
   if (head === null) return null;
   const delimiter = detectDelimiter(head.header);
   const names = headerNames(head.header.split(delimiter), path);
-  const plan = await addon.scanNumericCsv(path, head.dataOffset, parts, NATIVE_MAX_BYTES);
-  if (plan === null) return null;
-  const rowCount = plan.rows.reduce((sum, rows) => sum + rows, 0);
-  const columns = allocateColumns(Float64Array, names.length, rowCount);
-  const missing = await addon.parseNumericCsvFile(path, plan, columns, delimiter);
+  const progress = nativeProgress(addon, head, onProgress);
+  let missing: unknown;
+  let rowCount: number;
+  let columns: Float64Array[];
+  try {
+    const plan = await addon.scanNumericCsv(path, head.dataOffset, parts, NATIVE_MAX_BYTES);
+    if (plan === null) return null;
+    rowCount = plan.rows.reduce((sum, rows) => sum + rows, 0);
+    columns = allocateColumns(Float64Array, names.length, rowCount);
+    missing = await addon.parseNumericCsvFile(path, plan, columns, delimiter);
+  } finally {
+    progress.stop();
+  }
   if (!(missing instanceof Uint8Array) || missing.length !== names.length) return null; // an older build answers a boolean
   return {
     path,
@@ -88,10 +110,31 @@ export async function loadNumericCsvNatively(path: string, parts = 0): Promise<T
   };
 }
 
-/** The header line (BOM stripped) and the byte offset just past it, where the data lines start. */
+/**
+ * Polls the addon's count of bytes its CSV passes have read while they run on its threads: each pass reads
+ * the data lines once, so half the count is how far through the file the load is. The counter is
+ * process-wide (a second load at the same time adds to it), hence the clamp to the file's size.
+ */
+function nativeProgress(addon: NativeAddon, head: CsvHead, onProgress: LoadProgress | undefined): { stop(): void } {
+  if (!onProgress || typeof addon.numericCsvBytesRead !== 'function') return { stop: () => {} };
+  const counter = addon.numericCsvBytesRead.bind(addon);
+  const start = counter();
+  const report = (): void => onProgress(Math.min(head.fileBytes, head.dataOffset + Math.floor((counter() - start) / 2)), head.fileBytes);
+  const timer = setInterval(report, NATIVE_PROGRESS_POLL_MS);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      report();
+    },
+  };
+}
+
+/** The header line (BOM stripped), the byte offset just past it (where the data lines start), the file's size. */
 interface CsvHead {
   header: string;
   dataOffset: number;
+  fileBytes: number;
 }
 
 /**
@@ -107,7 +150,8 @@ function readCsvHead(path: string): CsvHead | null {
     return null;
   }
   try {
-    if (fstatSync(fd).size > NATIVE_MAX_BYTES) return null;
+    const fileBytes = fstatSync(fd).size;
+    if (fileBytes > NATIVE_MAX_BYTES) return null;
     let bytes = Buffer.allocUnsafe(HEAD_READ_BYTES);
     let length = 0;
     for (;;) {
@@ -124,7 +168,7 @@ function readCsvHead(path: string): CsvHead | null {
       if (line === null || bytes.subarray(0, line.next).indexOf(QUOTE) >= 0) return null;
       let header = bytes.toString('utf8', line.start, line.end);
       if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
-      return { header, dataOffset: line.next };
+      return { header, dataOffset: line.next, fileBytes };
     }
   } catch {
     return null;
@@ -192,8 +236,18 @@ function wrongCellCount(path: string, line: number, found: number, expected: num
   return unreadable(path, `line ${line} has ${found} cells but the header has ${expected}`);
 }
 
-async function loadCsvFast(path: string, every: number): Promise<Table> {
+/** The size of the file behind an open stream's path, for progress (0 when it cannot be read). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function loadCsvFast(path: string, every: number, onProgress?: LoadProgress): Promise<Table> {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const totalBytes = onProgress ? fileSize(path) : 0;
   const decoder = new StringDecoder('utf8');
   let builders: ColumnBuilder[] | undefined;
   let delimiter: Delimiter = ',';
@@ -240,6 +294,7 @@ async function loadCsvFast(path: string, every: number): Promise<Table> {
         start = newline + 1;
       }
       pending = text.slice(start);
+      onProgress?.(Math.min(stream.bytesRead, totalBytes), totalBytes);
     }
     const rest = pending + decoder.end();
     if (rest.length > 0) consumeLine(rest, 0, rest.length);
@@ -280,7 +335,7 @@ async function readHeaderLine(path: string): Promise<string> {
   return headerOf(text + decoder.end());
 }
 
-async function loadCsvWithParser(path: string, every: number): Promise<Table> {
+async function loadCsvWithParser(path: string, every: number, onProgress?: LoadProgress): Promise<Table> {
   let delimiter: Delimiter;
   try {
     delimiter = detectDelimiter(await readHeaderLine(path));
@@ -289,12 +344,15 @@ async function loadCsvWithParser(path: string, every: number): Promise<Table> {
   }
   // csv-parse loads only for files with quoted fields (the other paths never need it).
   const { parse } = await import('csv-parse');
-  const parser = createReadStream(path).pipe(parse({ delimiter, bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  const source = createReadStream(path);
+  const totalBytes = onProgress ? fileSize(path) : 0;
+  const parser = source.pipe(parse({ delimiter, bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let builders: ColumnBuilder[] | undefined;
   let rows = 0;
   let fileRows = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (onProgress && fileRows % PARSER_PROGRESS_RECORDS === 0) onProgress(Math.min(source.bytesRead, totalBytes), totalBytes);
       if (builders === undefined) {
         builders = headerNames(record, path).map((name) => new ColumnBuilder(name, delimiter === ';'));
         continue;
@@ -304,6 +362,7 @@ async function loadCsvWithParser(path: string, every: number): Promise<Table> {
       for (let column = 0; column < record.length; column++) builders[column]!.pushCell(record[column]!);
       rows++;
     }
+    onProgress?.(Math.min(source.bytesRead, totalBytes), totalBytes);
   } catch (error) {
     throw toReadError(path, error);
   }

@@ -5,27 +5,33 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { requireInteger, unavailable, unreadable } from '../api/errors.js';
 import type { Table } from './columns.js';
-import { loadCsv } from './csv.js';
+import { loadCsv, type LoadProgress } from './csv.js';
 import { estimateCsvMemory, formatBytes, rowsThatFit } from './memory.js';
 
 export interface TableLoadOptions {
   /** Read about this many rows, every n-th row of the file, when it has more (`--sample N`). */
   sampleRows?: number;
+  /** Bytes read of the bytes to read, now and then while the file loads (CSV and Parquet). */
+  onProgress?: LoadProgress;
 }
 
 export async function loadTable(file: string, options: TableLoadOptions = {}): Promise<Table> {
   if (options.sampleRows !== undefined) requireInteger('sample', options.sampleRows, 2);
   const resolved = path.resolve(file);
   let isFile: boolean;
+  let fileBytes: number;
   try {
-    isFile = (await stat(resolved)).isFile();
+    const stats = await stat(resolved);
+    isFile = stats.isFile();
+    fileBytes = stats.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw unreadable(file, code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error));
   }
   if (!isFile) throw unreadable(file, 'it is not a regular file');
+  options.onProgress?.(0, fileBytes);
   // The Parquet reader (hyparquet) loads only for Parquet files: a CSV run should not pay for it.
-  if (await isParquet(resolved)) return { ...(await (await import('./parquet.js')).loadParquet(resolved)), path: file };
+  if (await isParquet(resolved)) return { ...(await (await import('./parquet.js')).loadParquet(resolved, options.onProgress)), path: file };
   const estimate = estimateCsvMemory(resolved);
   let sampleEvery = 1;
   if (estimate !== null && options.sampleRows !== undefined) sampleEvery = Math.max(1, Math.ceil(estimate.rows / options.sampleRows));
@@ -38,7 +44,7 @@ export async function loadTable(file: string, options: TableLoadOptions = {}): P
       { path: file, neededBytes: estimate.neededBytes, availableBytes: estimate.availableBytes, rows: estimate.rows, suggestedSample: fit },
     );
   }
-  return { ...(await loadCsv(resolved, { sampleEvery })), path: file };
+  return { ...(await loadCsv(resolved, { sampleEvery, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })), path: file };
 }
 
 /**

@@ -3,17 +3,25 @@
 // until the process is killed. The estimate reads the header and the first MiB of data lines: rows ≈
 // file size / mean line length, and each column holds 8 bytes a row (float64; text codes take 4, the
 // estimate counts 8). Loading itself peaks near 1× that (the native reader parses straight into the
-// final columns: 1.03× measured at 71 M rows × 3); the whole `milens mi` run peaks at RUN_PEAK_FACTOR ×
-// it, the MI engine's working copies included (docs/mi.md, "Large and wide tables").
+// final columns: 1.03× measured at 71 M rows × 3). The whole `milens mi` run adds the MI engine's working
+// copies, which on a tall table are per row, not per column: the kernels take one feature at a time
+// there (docs/mi.md, "Large and wide tables"), so a run needs the data, RUN_WORKING_BYTES_PER_ROW for
+// every row, 8 bytes a row for each prepared feature of one kernel batch, and a fixed allowance.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import os from 'node:os';
 
 /**
- * Peak bytes of a `milens mi` run per byte of column data, the engine's working copies included:
- * measured 12× (20.6 GB for 71 M rows × 3, 1.7 GB of data) and 9.6× (2.5 GB for 11 M × 3).
+ * Working bytes of a `milens mi` run per row of a tall table, besides the table: the larger of the
+ * correlation kernel's (the target's prepared column 52, one feature's 20–36, the distance sum's scratch
+ * 64) and the KSG kernel's (the target's sort and points 28, one feature's sort, grid and eps arrays 56,
+ * the prepared target 8, the counts 8 a feature). Measured: 1.82 GB peak RSS for 11 M rows × 3 (0.26 GB
+ * of data; 165 bytes a row in all, Node included), against 3.27 GB (12.4× the data) before the kernels
+ * went one feature at a time (scripts/bench/mi-memory.mjs).
  */
-export const RUN_PEAK_FACTOR = 12;
-/** Bytes any run needs besides the table (Node, the addon, the engine's fixed buffers). */
+export const RUN_WORKING_BYTES_PER_ROW = 140;
+/** Features whose prepared columns (8 bytes a row each) one kernel batch holds at once (estimate.ts). */
+const PREPARED_BATCH_FEATURES = 16;
+/** Bytes any run needs besides the table and the per-row copies (Node, the addon, fixed buffers). */
 export const FIXED_ALLOWANCE_BYTES = 512 * 1024 * 1024;
 const SAMPLE_BYTES = 1 << 20;
 
@@ -68,7 +76,7 @@ export function estimateCsvMemory(file: string): TableMemoryEstimate | null {
       rows = Math.ceil((fileBytes - headerEnd) / meanLineBytes);
     }
     const dataBytes = rows * columns * 8;
-    return { fileBytes, columns, rows, dataBytes, neededBytes: neededBytesFor(dataBytes), availableBytes: availableMemoryBytes() };
+    return { fileBytes, columns, rows, dataBytes, neededBytes: neededBytesFor(rows, columns), availableBytes: availableMemoryBytes() };
   } catch {
     return null;
   } finally {
@@ -76,13 +84,20 @@ export function estimateCsvMemory(file: string): TableMemoryEstimate | null {
   }
 }
 
-export function neededBytesFor(dataBytes: number): number {
-  return RUN_PEAK_FACTOR * dataBytes + FIXED_ALLOWANCE_BYTES;
+/** Bytes a `milens mi` run needs per row of a table with `columns` columns: its data and the working copies. */
+function bytesPerRow(columns: number): number {
+  const count = Math.max(columns, 1);
+  return 8 * count + RUN_WORKING_BYTES_PER_ROW + 8 * Math.min(Math.max(count - 1, 1), PREPARED_BATCH_FEATURES);
+}
+
+/** Peak bytes of a whole `milens mi` run on `rows` × `columns` (the table, the working copies, the allowance). */
+export function neededBytesFor(rows: number, columns: number): number {
+  return rows * bytesPerRow(columns) + FIXED_ALLOWANCE_BYTES;
 }
 
 /** The most rows that fit in `availableBytes` with `columns` columns (at least 1,000). */
 export function rowsThatFit(availableBytes: number, columns: number): number {
-  const rows = Math.floor((availableBytes - FIXED_ALLOWANCE_BYTES) / (RUN_PEAK_FACTOR * 8 * Math.max(columns, 1)));
+  const rows = Math.floor((availableBytes - FIXED_ALLOWANCE_BYTES) / bytesPerRow(columns));
   return Math.max(1000, Math.floor(rows / 1000) * 1000);
 }
 

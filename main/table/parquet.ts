@@ -4,8 +4,13 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { unreadable } from '../api/errors.js';
 import { ColumnBuilder, type Table } from './columns.js';
+import type { LoadProgress } from './csv.js';
 
-export async function loadParquet(path: string): Promise<Table> {
+/**
+ * `onProgress` after each row group: the share of the row groups' compressed bytes read so far, as bytes
+ * of the file's size.
+ */
+export async function loadParquet(path: string, onProgress?: LoadProgress): Promise<Table> {
   let file;
   try {
     file = await asyncBufferFromFile(path);
@@ -21,6 +26,11 @@ export async function loadParquet(path: string): Promise<Table> {
     // One row group at a time keeps memory bounded; within it, chunks are put in row order before
     // they are appended (hyparquet may resolve them out of order).
     let groupStart = 0;
+    const groupBytes = (group: (typeof metadata.row_groups)[number]): number =>
+      group.columns.reduce((sum, chunk) => sum + Number(chunk.meta_data?.total_compressed_size ?? 0), 0);
+    const totalBytes = metadata.row_groups.reduce((sum, group) => sum + groupBytes(group), 0);
+    let bytesRead = 0;
+    const fileBytes = file.byteLength;
     for (const group of metadata.row_groups) {
       const groupEnd = groupStart + Number(group.num_rows);
       const chunks: Array<{ columnName: string; columnData: ArrayLike<unknown>; rowStart: number }> = [];
@@ -34,6 +44,8 @@ export async function loadParquet(path: string): Promise<Table> {
         for (let i = from; i < to; i++) appendValue(builder, columnData[i]);
       }
       groupStart = groupEnd;
+      bytesRead += groupBytes(group);
+      onProgress?.(totalBytes > 0 ? Math.round((fileBytes * bytesRead) / totalBytes) : 0, fileBytes);
     }
     const columns = names.map((name) => {
       const builder = builders.get(name)!;

@@ -386,15 +386,18 @@ struct PairScratch {
   int threads;
 };
 
-/** correlationsOf() of the reference: [pearson, spearman, dcor] of a feature (a) and the target (b), NaN for null. */
-void measures_of(const Column& a, const Column& b, int64_t n, PairScratch& scratch, double* out) {
+/**
+ * correlationsOf() of the reference: [pearson, spearman, dcor] of a feature (a) and the target (b), NaN for
+ * null. The distance sum comes last, so that with `release_feature` the feature's ranks and row sums (16
+ * bytes a row) are freed before its scratch is filled; every sum is the same, in the same order.
+ */
+void measures_of(Column& a, const Column& b, int64_t n, PairScratch& scratch, bool release_feature, double* out) {
   const double count = static_cast<double>(n);
   double product = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double p = a.standardised[i] * b.standardised[i];
     product += p;
   }
-  const double products = distance_product_sum(a, b, n, scratch.blocks, scratch.threads);
   double row_products = 0, a_total = 0, b_total = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double p = a.row_sums[i] * b.row_sums[i];
@@ -402,6 +405,13 @@ void measures_of(const Column& a, const Column& b, int64_t n, PairScratch& scrat
     a_total += a.row_sums[i];
     b_total += b.row_sums[i];
   }
+  out[0] = clamp_unit(product / count);
+  out[1] = pearson(a.ranks.data(), b.ranks.data(), n);
+  if (release_feature) {
+    Buffer<double>().swap(a.ranks);
+    Buffer<double>().swap(a.row_sums);
+  }
+  const double products = distance_product_sum(a, b, n, scratch.blocks, scratch.threads);
   const double nn = count * count, nnn = nn * count, nnnn = nnn * count;
   const double two_rows = 2 * row_products, totals = a_total * b_total;
   const double covariance = products / nn - two_rows / nnn + totals / nnnn;
@@ -410,18 +420,20 @@ void measures_of(const Column& a, const Column& b, int64_t n, PairScratch& scrat
     const double variances = a.distance_variance * b.distance_variance;
     dcor_squared = covariance / std::sqrt(variances);
   }
-  out[0] = clamp_unit(product / count);
-  out[1] = pearson(a.ranks.data(), b.ranks.data(), n);
   out[2] = dcor_squared == dcor_squared ? std::sqrt(std::max(0.0, std::min(1.0, dcor_squared))) : std::numeric_limits<double>::quiet_NaN();
 }
 
-void measures_with_target(const std::optional<Column>& feature, const std::optional<Column>& target, int64_t n, PairScratch& scratch, double* out) {
+void measures_with_target(std::optional<Column>& feature, const std::optional<Column>& target, int64_t n, PairScratch& scratch, double* out,
+                          bool release_feature = false) {
   if (!feature || !target) {
     out[0] = out[1] = out[2] = std::numeric_limits<double>::quiet_NaN();
     return;
   }
-  measures_of(*feature, *target, n, scratch, out);
+  measures_of(*feature, *target, n, scratch, release_feature, out);
 }
+
+/** Above this many rows, correlation_measures takes one feature at a time to bound its memory. */
+constexpr int64_t kFeaturesPerThreadMaxPoints = int64_t{1} << 20;
 
 }  // namespace
 
@@ -438,13 +450,27 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
       }
     });
     PairScratch scratch{BlockScratch(n, avx2), hardware_threads()};
-    measures_with_target(feature_column, target_column, n, scratch, measures);
+    measures_with_target(feature_column, target_column, n, scratch, measures, true);
     return;
   }
   target_column = prepare_column(target, n, true);
+  if (n > kFeaturesPerThreadMaxPoints) {
+    // A tall table: one feature at a time with every thread on its distance sum, so that one feature's
+    // column (36 bytes a row) and one scratch (64 bytes a row) are held, not one of each per thread. The
+    // scratch is the feature's own, freed before the next feature's column (and its sort) is prepared.
+    for (int64_t f = 0; f < feature_count; ++f) {
+      std::optional<Column> feature = prepare_column(features[f], n, false);
+      PairScratch scratch{BlockScratch(n, avx2), hardware_threads()};
+      measures_with_target(feature, target_column, n, scratch, measures + 3 * f, true);
+    }
+    return;
+  }
   parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
     PairScratch scratch{BlockScratch(n, avx2), 1};  // one per thread, reused by its features
-    for (int64_t f = from; f < to; ++f) measures_with_target(prepare_column(features[f], n, false), target_column, n, scratch, measures + 3 * f);
+    for (int64_t f = from; f < to; ++f) {
+      std::optional<Column> feature = prepare_column(features[f], n, false);
+      measures_with_target(feature, target_column, n, scratch, measures + 3 * f);
+    }
   });
 }
 

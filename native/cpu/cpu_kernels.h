@@ -68,6 +68,8 @@ bool scan_numeric_csv(const std::string& path, int64_t offset, int64_t parts, in
  */
 bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns,
                        uint8_t* missing);
+/** Bytes the two passes above have read in this process so far (every call, only rising): load progress. */
+int64_t numeric_csv_bytes_read();
 /** What the tie rule did to one column: accepted (0: constant, the slice then unspecified), whether the
  * dense-rank fallback ran, and how many rows were tied before spreading (prepareContinuous's fields). */
 struct TieRuleOutcome {

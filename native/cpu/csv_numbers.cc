@@ -48,6 +48,9 @@ constexpr int64_t kOverlapStepBytes = 4096;
 
 using Buffer = std::unique_ptr<char[]>;
 
+/** Bytes both passes have read, process-wide and only rising: the caller's progress (numeric_csv_bytes_read). */
+std::atomic<int64_t> bytes_read{0};
+
 /** One buffer per worker thread, allocated on first use (uninitialised: every byte used is read first). */
 class Buffers {
  public:
@@ -101,6 +104,7 @@ bool count_part(const PositionalFile& file, int64_t size, int64_t from, int64_t 
     const int64_t step = std::min(kReadBytes, to - 1 - at);
     const int64_t want = std::min(step + 2, size - at);
     if (file.read(buffer, want, at) != want) return false;
+    bytes_read.fetch_add(want, std::memory_order_relaxed);
     std::memset(buffer + want, '\n', static_cast<size_t>(step + 2 - want));
     if (std::memchr(buffer, '"', static_cast<size_t>(want)) != nullptr) return false;
     rows += count_row_starts(buffer, step);
@@ -233,6 +237,7 @@ class PartReader {
     want = std::min(want, std::max<int64_t>(to_ - end(), 0) + kOverlapStepBytes);
     want = std::min(want, size_ - end());
     if (want <= 0 || file_.read(buffer_ + filled_, want, end()) != want) return false;
+    bytes_read.fetch_add(want, std::memory_order_relaxed);
     filled_ += want;
     return true;
   }
@@ -335,5 +340,7 @@ bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t col
   for (size_t at = 0; at < worker_missing.size(); ++at) missing[at % column_count] |= worker_missing[at];
   return true;
 }
+
+int64_t numeric_csv_bytes_read() { return bytes_read.load(std::memory_order_relaxed); }
 
 }  // namespace milens::cpu

@@ -55,6 +55,8 @@ namespace {
 constexpr int64_t kPointsPerCell = 2;
 /** A run of more equal values than this in x or y sends the feature to the kd-tree. */
 constexpr int64_t kMaxTieRun = 32;
+/** Above this many points, ksg_counts takes one feature at a time (all threads on it) to bound its memory. */
+constexpr int64_t kFeaturesPerThreadMaxPoints = int64_t{1} << 20;
 
 /** One marginal sorted: sorted values and the point at each sorted position (ties in index order). */
 struct SortedMarginal {
@@ -794,7 +796,10 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
   }
   const bool avx2 = use_avx2();
   SharedTarget shared{{}, QuantileCuts{n, grid_size(n)}, {}, {}, {}};
-  if (feature_count >= hardware_threads()) {
+  // Whole features per thread hold one feature's sort, grid and eps arrays (~64 bytes a point) per
+  // thread at once; past kFeaturesPerThreadMaxPoints the features go one at a time, each split across
+  // the threads (the same counts either way), so a tall table's peak is that of one feature.
+  if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
     prepare_target(target, n, shared);
     // Whole features per thread: the sorts and the grid build run in parallel too.
     parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {

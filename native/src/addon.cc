@@ -327,6 +327,11 @@ Napi::Value KsgPermutationMeans(const Napi::CallbackInfo& info) {
 }
 
 /** Test helper: scratch bytes held by permutation kernels in flight (0 once every call has ended). */
+/** numericCsvBytesRead(): bytes the CSV reader's two passes have read in this process so far (progress). */
+Napi::Value NumericCsvBytesRead(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cpu::numeric_csv_bytes_read()));
+}
+
 Napi::Value PermutationScratchBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cpu::permutation_scratch_in_use()));
 }
@@ -879,6 +884,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pickCompleteRows", Napi::Function::New(env, PickCompleteRows, "pickCompleteRows"));
   exports.Set("permutationScratchBytes", Napi::Function::New(env, PermutationScratchBytes, "permutationScratchBytes"));
   exports.Set("scanNumericCsv", Napi::Function::New(env, ScanNumericCsv, "scanNumericCsv"));
+  exports.Set("numericCsvBytesRead", Napi::Function::New(env, NumericCsvBytesRead, "numericCsvBytesRead"));
   exports.Set("parseNumericCsvFile", Napi::Function::New(env, ParseNumericCsvFile, "parseNumericCsvFile"));
   exports.Set("prepareContinuous", Napi::Function::New(env, PrepareContinuous, "prepareContinuous"));
   exports.Set("rossCounts", Napi::Function::New(env, RossCounts, "rossCounts"));

@@ -1,11 +1,12 @@
 // Optional downloads that must never fail an install:
 // - onnxruntime-node's CUDA execution-provider libraries (Linux x64 only). `.npmrc` stops
-//   onnxruntime-node's own script, which aborts the whole install when the download is refused; here
-//   we run the same script with its default behaviour. Its output is captured: on success it is passed
+//   onnxruntime-node's own script (its `node-options` preload sets ONNXRUNTIME_NODE_INSTALL=skip inside
+//   that package's scripts only), which aborts the whole install when the download is refused; here we
+//   run the same script with its default behaviour. Its output is captured: on success it is passed
 //   on, on failure (offline, a proxy refusing, a timeout) one readable line says what happened and how
 //   to fetch the libraries later, never the script's stack trace.
 // Run it again at any time (`node scripts/install/fetch-optional-binaries.mjs`) to fetch them on a
-// machine that is online; ONNXRUNTIME_NODE_INSTALL=skip skips it.
+// machine that is online; ONNXRUNTIME_NODE_INSTALL=skip (or npm's --onnxruntime-node-install=skip) skips it.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -24,10 +25,15 @@ export function failureReason(output) {
   return reason.length > 200 ? `${reason.slice(0, 200)}…` : reason;
 }
 
+/** The user asked to skip onnxruntime-node's downloads (its own flag, as its script reads it). */
+function skipRequested() {
+  return (process.env.ONNXRUNTIME_NODE_INSTALL || process.env.npm_config_onnxruntime_node_install) === 'skip';
+}
+
 function fetchCudaLibraries() {
   const env = { ...process.env };
-  // Unset what makes the script skip: our .npmrc flag and the "local install" detection.
-  delete env.npm_config_onnxruntime_node_install;
+  // Unset what makes the script skip: the "local install" detection (npm's variables of this package's
+  // own script). The .npmrc preload acts only where npm_package_name is onnxruntime-node, never here.
   delete env.npm_package_json;
   delete env.npm_config_local_prefix;
   const result = spawnSync(process.execPath, [ortScript], {
@@ -47,6 +53,6 @@ function fetchCudaLibraries() {
   );
 }
 
-if (process.platform === 'linux' && process.arch === 'x64' && existsSync(ortScript) && process.env.ONNXRUNTIME_NODE_INSTALL !== 'skip') {
+if (process.platform === 'linux' && process.arch === 'x64' && existsSync(ortScript) && !skipRequested()) {
   fetchCudaLibraries();
 }

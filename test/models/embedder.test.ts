@@ -178,6 +178,6 @@ describe('openEmbedder with the test model', () => {
     const error = await rejection(openEmbedder(makeTempFolder(), undefined, { manifest: MODEL_MANIFEST }));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toContain('milens models download clip-vit-b32');
-    expect((await rejection(openEmbedder(makeTempFolder(), 'no-such-model', { manifest: MODEL_MANIFEST }))).code).toBe('NOT_FOUND');
+    expect((await rejection(openEmbedder(makeTempFolder(), 'no-such-model', { manifest: MODEL_MANIFEST }))).code).toBe('INVALID_ARGUMENT');
   });
 });

@@ -67,7 +67,7 @@ describe('model calls', () => {
   it('refuses an unchecksummed model unless asked, and unknown ids by name', async () => {
     await expect(core.api.downloadModel('loose-clip')).rejects.toThrow(/--allow-unverified/);
     expect((await core.api.downloadModel('loose-clip', { allowUnverified: true })).installed).toBe(true);
-    await expect(core.api.downloadModel('no-such-model')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(core.api.downloadModel('no-such-model')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('checks arguments arriving through the dispatcher', async () => {

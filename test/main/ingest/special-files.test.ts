@@ -1,6 +1,8 @@
 // Only regular files are read: a FIFO, a socket, a device link and a link out of the collection, each
 // swapped in for a file after the scan saw a regular file there (mid-run), are skipped with their own
-// reason at once instead of blocking the run; the rest is indexed and what was stored stays.
+// reason at once instead of blocking the run; the rest is indexed and what was stored stays. FIFOs and
+// sockets already there when the folder is scanned are listed among the skipped files (the report and the
+// database's skipped_files), never opened.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, realpathSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -92,5 +94,32 @@ describe.skipIf(!posix)('special files swapped in during a run', () => {
     expect(paths.map((file) => path.basename(file))).toEqual(['kept.txt', 'regular.txt']);
     const hits = new SearchService(db).search({ query: 'cellar apples winter' }).results;
     expect(hits.map((hit) => path.basename(hit.path))).toContain('kept.txt');
+  });
+
+  it('lists FIFOs and sockets present at scan time among the skipped files, in the report and the database', async () => {
+    const root = realpathSync(makeTempFolder());
+    const folder = path.join(root, 'notes');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, 'kept.txt'), 'Kept notes\n\nThe cellar holds apples through winter.\n');
+    execFileSync('mkfifo', [path.join(folder, 'pipe.txt')]);
+    execFileSync('mkfifo', [path.join(folder, 'named-pipe')]); // no extension: still a special file worth naming
+    await listeningSocket(path.join(folder, 'socket.md'));
+    symlinkSync(path.join(folder, 'pipe.txt'), path.join(folder, 'link-to-pipe.txt'));
+    const db: Database = openDatabase(path.join(root, 'milens.sqlite'));
+    cleanups.push(() => db.close());
+    const service = new IndexingService(db);
+    const report: IndexReport = await withinSeconds(30, 'indexing', service.indexFolder(folder));
+    const expected = [
+      { path: path.join(folder, 'link-to-pipe.txt'), reason: 'not a regular file (FIFO)' },
+      { path: path.join(folder, 'named-pipe'), reason: 'not a regular file (FIFO)' },
+      { path: path.join(folder, 'pipe.txt'), reason: 'not a regular file (FIFO)' },
+      { path: path.join(folder, 'socket.md'), reason: 'not a regular file (socket)' },
+    ];
+    expect([...report.skipped].sort((a, b) => (a.path < b.path ? -1 : 1))).toEqual(expected);
+    expect(report.added).toBe(1);
+    const stored = db.prepare('SELECT path, reason FROM skipped_files ORDER BY path').all();
+    expect(stored).toEqual(expected);
+    const paths = db.prepare('SELECT path FROM documents').pluck().all() as string[];
+    expect(paths).toEqual([path.join(folder, 'kept.txt')]);
   });
 });
