@@ -61,9 +61,16 @@ function startServe(reason) {
   followChild(child);
 }
 
+/** NODE_OPTIONS without the install-time preload that `.npmrc` adds to every npm script (Electron needs none of it). */
+function withoutInstallPreload(nodeOptions) {
+  const kept = (nodeOptions ?? '').split(/\s+/).filter((option) => option && !option.startsWith('--import=data:'));
+  return kept.join(' ');
+}
+
 const electron = findElectronBinary();
 if (electron.path) {
-  followChild(spawn(electron.path, [root], { cwd: root, stdio: 'inherit' }));
+  const env = { ...process.env, NODE_OPTIONS: withoutInstallPreload(process.env.NODE_OPTIONS) };
+  followChild(spawn(electron.path, [root], { cwd: root, stdio: 'inherit', env }));
 } else {
   startServe(electron.reason);
 }
