@@ -30,13 +30,13 @@ import {
 } from './estimate.js';
 import { DEFAULT_STOP_AFTER_EXCEEDANCES, permutationTests, type PermutationJob } from './permutations.js';
 import { deriveSeed, SeededRandom } from './random.js';
-import { prepareContinuous } from './tie-rule.js';
+import { prepareContinuous, prepareContinuousNatively } from './tie-rule.js';
 import {
   denseCodes,
-  isMissing,
   pickCodes,
   pickFloat,
   prepareContinuousVariables,
+  presenceOf,
   toEngineVariable,
   type EngineVariable,
 } from './variables.js';
@@ -52,13 +52,22 @@ interface TripleSide {
   rankFallback: boolean;
 }
 
-/** Rows where every variable is present, or null when that is every row. */
+/** Rows where every variable is present, or null when that is every row (typed passes, no closure per row). */
 export function completeRowsOf(variables: EngineVariable[]): Int32Array | null {
-  if (variables.every((variable) => variable.missingRows === 0)) return null;
-  const rowCount = variables[0]!.rowCount;
-  const rows: number[] = [];
-  for (let i = 0; i < rowCount; i++) if (variables.every((variable) => !isMissing(variable, i))) rows.push(i);
-  return Int32Array.from(rows);
+  const withMissing = variables.filter((variable) => variable.missingRows > 0);
+  if (withMissing.length === 0) return null;
+  const present = presenceOf(withMissing[0]!);
+  for (const variable of withMissing.slice(1)) {
+    const other = presenceOf(variable);
+    for (let i = 0; i < present.length; i++) present[i]! &= other[i]!;
+  }
+  const rows = new Int32Array(present.length);
+  let count = 0;
+  for (let i = 0; i < present.length; i++) {
+    rows[count] = i;
+    count += present[i]!;
+  }
+  return rows.slice(0, count);
 }
 
 /**
@@ -115,14 +124,16 @@ const KERNEL_BATCH = 16;
  * One variable on a triple's rows as the estimators take it. On every row (rows null) a continuous
  * variable's prepared values are its own (computed once, natively where the tie rule allows, with the
  * same seed, so bit-identical to preparing the picked rows) and a discrete one's spread codes are cached.
+ * On a triple's own rows the picked column goes through the tie rule on the addon's threads (bit-identical
+ * to the TypeScript rule, which runs where the addon is not built or declines the column).
  */
-function sideOf(
+async function sideOf(
   variable: EngineVariable,
   rows: Int32Array | null,
   asCodes: boolean,
   seed: number,
   cache: Map<string, TripleSide>,
-): TripleSide {
+): Promise<TripleSide> {
   if (asCodes) return { codes: denseCodes(pickCodes(variable.codes!, rows)), values: null, constant: false, rankFallback: false };
   if (rows === null && variable.kind === 'continuous') {
     const values = variable.prepared!;
@@ -132,7 +143,9 @@ function sideOf(
   if (cached) return cached;
   // Discrete codes enter the continuous estimator through the tie rule, which leaves I(X;Y|Z) unchanged.
   const raw = variable.codes ? Float64Array.from(pickCodes(variable.codes, rows)) : pickFloat(variable.numeric!, rows);
-  const prepared = prepareContinuous(raw, deriveSeed(seed, variable.name));
+  const columnSeed = deriveSeed(seed, variable.name);
+  const [native] = await prepareContinuousNatively([raw], [columnSeed]);
+  const prepared = native ?? prepareContinuous(raw, columnSeed);
   const side = { codes: null, values: prepared.values, constant: prepared.constant, rankFallback: prepared.rankFallback };
   if (rows === null) cache.set(variable.name, side);
   return side;
@@ -263,9 +276,7 @@ export async function estimateConditionalMutualInformation(
     const skip = target.constant || feature.constant || used < 2;
     if (!skip) {
       const allDiscrete = feature.kind === 'discrete' && target.kind === 'discrete' && given.kind === 'discrete';
-      const x = sideOf(feature, rows, allDiscrete, seed, sides);
-      const y = sideOf(target, rows, allDiscrete, seed, sides);
-      const z = sideOf(given, rows, allDiscrete, seed, sides);
+      const [x, y, z] = await Promise.all([feature, target, given].map((variable) => sideOf(variable, rows, allDiscrete, seed, sides)));
       if (x.rankFallback || y.rankFallback || z.rankFallback)
         featureWarnings.push('ties too close for float64 spreading; dense ranks were used (see docs/mi.md)');
       if (!allDiscrete && used <= k) featureWarnings.push(`only ${used} rows for k = ${k} neighbours: MI reported as 0`);
