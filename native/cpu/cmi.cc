@@ -1,23 +1,26 @@
 // CPU Frenzel–Pompe counts (conditional MI, I(X;Y|Z) for continuous variables; see cmi.h). For each
 // point: eps = its k-th Chebyshev neighbour distance in the joint (x, y, z) space, then the strict
 // counts of other points within eps in the (x, z), (y, z) and z subspaces. Exactly the counts of the
-// TypeScript reference (main/compute/reference/frenzel-pompe-counts.ts), whatever the tree shapes:
+// TypeScript reference (main/compute/reference/frenzel-pompe-counts.ts), whatever the search:
 //
-// - the k-th distance is a value, the same from any exact search: a kd-tree here (D = 2 + dim z), with
-//   boxes pruned when their lower bound is ≥ the current k-th distance (such points cannot change it);
+// - the k-th distance is a value, the same from any exact search. With one given column (the common
+//   case) a 3-D grid at the marginal quantiles, searched ring by ring with exact lower bounds (see "One
+//   given column" below); a column with a long run of equal values, or two to four given columns, a
+//   kd-tree (D = 2 + dim z), with boxes pruned when their lower bound is ≥ the current k-th distance;
 // - a count is the size of a set, {j ≠ i : |a_j − a_i| < eps for every coordinate a}. With one given
-//   column (the common case), the points within eps of a value form one run of the sorted column
-//   (rounding of |a − b| is monotone), found by galloping from the point's own position; the (x, z) and
-//   (y, z) counts are then rectangles in (rank in x or y, rank in z), all answered by one sweep along
-//   the x (or y) ranks that inserts each point's z rank into a bit set with block counts (O(n log n)).
-//   With two to four given columns, kd-trees over the subspaces count: a box is counted whole when its
-//   farthest corner is within eps, skipped when its nearest point is not, its points tested otherwise.
+//   column, the points within eps of a value form one run of the sorted column (rounding of |a − b| is
+//   monotone), found for every point walking the sorted column in order; the (x, z) and (y, z) counts
+//   are then rectangles in (rank in x or y, rank in z), all answered by one sweep along the x (or y)
+//   ranks that inserts each point's z rank into a bit set with constant-time prefix counts (O(n) after
+//   the sorts). With two to four given columns, kd-trees over the subspaces count: a box is counted
+//   whole when its farthest corner is within eps, skipped when its nearest point is not, its points
+//   tested otherwise.
 //
 // What a shuffle of the shared variable does not change is built once per call: the sorted shared
-// variable and z (or the (shared, z) and z trees). Per feature, the joint tree (and the feature's sort
-// or (feature, z) tree) is built; with at least as many features as threads each thread takes whole
-// features, otherwise the points of one feature are split across threads. k-th distances are searched
-// leaf by leaf, each point's own leaf first (a tight bound before the descent from the root).
+// variable and z, their grid slabs, each row's (y, z) cell and the z ranks in y order (or the (shared,
+// z) and z trees). Per feature, its sort, grid (or joint tree) and sweeps; with at least as many features
+// as threads each thread takes whole features, otherwise the points of one feature are split across
+// threads.
 #include "cmi.h"
 
 #include <algorithm>
