@@ -117,6 +117,16 @@ export interface NativeAddon {
    * builds lack it.
    */
   pickCompleteRows?(a: Float64Array, bs: Float64Array[]): Promise<Array<{ a: Float64Array; b: Float64Array }>>;
+  /**
+   * pickCompleteRows for Ross and plug-in pairs: `a` and each column of `bs` numbers (missing where not
+   * finite) or Int32Array codes (missing where < 0); outputs keep their input's type, and with `dense` picked
+   * codes are renumbered in order of first appearance. Not a backend kernel. Optional: older builds lack it.
+   */
+  pickCompleteCodeRows?<A extends Float64Array | Int32Array, B extends Float64Array | Int32Array>(
+    a: A,
+    bs: B[],
+    dense: boolean,
+  ): Promise<Array<{ a: A; b: B }>>;
   /** Test helper: scratch bytes held by ksgPermutationMeans calls in flight (0 when none runs). Optional: older builds lack it. */
   permutationScratchBytes?(): number;
   /** Conditional MI counts (native/cpu/cmi.cc), with the three digamma means. Optional: older builds lack it. */

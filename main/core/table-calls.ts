@@ -63,7 +63,10 @@ export async function estimateMi(request: MiRequest, job?: Job): Promise<MiRepor
         throw invalidArgument(`${argument} cannot be combined with given (the conditional estimate has no ${argument})`, { argument });
     }
     return withSampleWarning(
-      await estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, request),
+      await estimateConditionalMutualInformation(await getCompute(), table, request.target, request.given, {
+        ...request,
+        ...jobHooks(job),
+      }),
       table,
     );
   }

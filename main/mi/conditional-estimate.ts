@@ -5,25 +5,38 @@
 // conditional permutation p-values: the target is shuffled only among rows with the same Z (discrete
 // Z) or among blocks of LOCAL_PERMUTATION_BLOCK rows adjacent in Z order (continuous Z, a "local
 // permutation" after Runge 2018), so that the shuffle breaks X–Y dependence given Z but keeps Y–Z.
+// The tests run on the plain path's machinery (./permutations.ts: batches, Besag–Clifford early stop,
+// the same p-value formula); progress goes to `onProgress` (estimates, then permutations, with running
+// p-values) and the work stops between steps when `throwIfCancelled` throws, as in ./estimate.ts.
 // Kept apart from ./estimate.ts (the plain, kernel-backed path); it shares only the option checks, the
 // correlation measures and the report's warnings with it.
 import type { ColumnKind, MiFeatureResult, MiReport } from '../api/contract.js';
-import { invalidArgument } from '../api/errors.js';
+import { invalidArgument, requireInteger } from '../api/errors.js';
 import type { ComputeBackend } from '../compute/kernels.js';
 import type { Table } from '../table/columns.js';
 import { inferKind, requireKindAllowed } from '../table/kinds.js';
 import { findColumn, resolveColumns } from './columns-resolve.js';
 import { frenzelPompeMutualInformation } from './conditional.js';
 import { discreteConditionalMutualInformation } from './discrete.js';
-import { checkedEngineOptions, correlationsOnRows, miReport, requirePresentTarget, toUnit, type MiEngineOptions } from './estimate.js';
+import {
+  checkedEngineOptions,
+  correlationsOnRows,
+  MAX_PERMUTATIONS,
+  miReport,
+  requirePresentTarget,
+  runningPValues,
+  toUnit,
+  type MiEngineOptions,
+} from './estimate.js';
+import { DEFAULT_STOP_AFTER_EXCEEDANCES, permutationTests, type PermutationJob } from './permutations.js';
 import { deriveSeed, SeededRandom } from './random.js';
-import { prepareContinuous } from './tie-rule.js';
+import { prepareContinuous, prepareContinuousNatively } from './tie-rule.js';
 import {
   denseCodes,
-  isMissing,
   pickCodes,
   pickFloat,
   prepareContinuousVariables,
+  presenceOf,
   toEngineVariable,
   type EngineVariable,
 } from './variables.js';
@@ -39,13 +52,22 @@ interface TripleSide {
   rankFallback: boolean;
 }
 
-/** Rows where every variable is present, or null when that is every row. */
+/** Rows where every variable is present, or null when that is every row (typed passes, no closure per row). */
 export function completeRowsOf(variables: EngineVariable[]): Int32Array | null {
-  if (variables.every((variable) => variable.missingRows === 0)) return null;
-  const rowCount = variables[0]!.rowCount;
-  const rows: number[] = [];
-  for (let i = 0; i < rowCount; i++) if (variables.every((variable) => !isMissing(variable, i))) rows.push(i);
-  return Int32Array.from(rows);
+  const withMissing = variables.filter((variable) => variable.missingRows > 0);
+  if (withMissing.length === 0) return null;
+  const present = presenceOf(withMissing[0]!);
+  for (const variable of withMissing.slice(1)) {
+    const other = presenceOf(variable);
+    for (let i = 0; i < present.length; i++) present[i]! &= other[i]!;
+  }
+  const rows = new Int32Array(present.length);
+  let count = 0;
+  for (let i = 0; i < present.length; i++) {
+    rows[count] = i;
+    count += present[i]!;
+  }
+  return rows.slice(0, count);
 }
 
 /**
@@ -102,14 +124,16 @@ const KERNEL_BATCH = 16;
  * One variable on a triple's rows as the estimators take it. On every row (rows null) a continuous
  * variable's prepared values are its own (computed once, natively where the tie rule allows, with the
  * same seed, so bit-identical to preparing the picked rows) and a discrete one's spread codes are cached.
+ * On a triple's own rows the picked column goes through the tie rule on the addon's threads (bit-identical
+ * to the TypeScript rule, which runs where the addon is not built or declines the column).
  */
-function sideOf(
+async function sideOf(
   variable: EngineVariable,
   rows: Int32Array | null,
   asCodes: boolean,
   seed: number,
   cache: Map<string, TripleSide>,
-): TripleSide {
+): Promise<TripleSide> {
   if (asCodes) return { codes: denseCodes(pickCodes(variable.codes!, rows)), values: null, constant: false, rankFallback: false };
   if (rows === null && variable.kind === 'continuous') {
     const values = variable.prepared!;
@@ -119,7 +143,9 @@ function sideOf(
   if (cached) return cached;
   // Discrete codes enter the continuous estimator through the tie rule, which leaves I(X;Y|Z) unchanged.
   const raw = variable.codes ? Float64Array.from(pickCodes(variable.codes, rows)) : pickFloat(variable.numeric!, rows);
-  const prepared = prepareContinuous(raw, deriveSeed(seed, variable.name));
+  const columnSeed = deriveSeed(seed, variable.name);
+  const [native] = await prepareContinuousNatively([raw], [columnSeed]);
+  const prepared = native ?? prepareContinuous(raw, columnSeed);
   const side = { codes: null, values: prepared.values, constant: prepared.constant, rankFallback: prepared.rankFallback };
   if (rows === null) cache.set(variable.name, side);
   return side;
@@ -134,6 +160,38 @@ interface ContinuousTriple {
   z: Float64Array;
 }
 
+/**
+ * The conditional permutation test of one Frenzel–Pompe triple: each batch of seeds shuffles the target
+ * within the strata of Z and goes to the kernel KERNEL_BATCH shuffles per call, the feature as the
+ * kernel's shared variable (its sort and Z's are built once per call, only the shuffled targets' per
+ * shuffle), so the results are those of one shuffle at a time. Stops between calls when `signal` aborts.
+ */
+function conditionalPermutationJob(
+  compute: ComputeBackend,
+  triple: ContinuousTriple,
+  strataOf: (rows: Int32Array | null) => Int32Array[],
+  k: number,
+  observed: Float64Array,
+): PermutationJob {
+  return {
+    rows: triple.y.length,
+    observed: [observed[triple.index]!],
+    shuffled: async (_, seeds, signal) => {
+      const strata = strataOf(triple.rows);
+      const results: number[][] = [];
+      for (let first = 0; first < seeds.length; first += KERNEL_BATCH) {
+        if (signal?.aborted) return null;
+        const shuffles = seeds
+          .slice(first, first + KERNEL_BATCH)
+          .map((shuffle) => shuffleWithinStrata(triple.y, strata, new SeededRandom(shuffle)));
+        const values = await frenzelPompeMutualInformation(compute, triple.x, [triple.z], shuffles, k);
+        for (const value of values) results.push([value]);
+      }
+      return results;
+    },
+  };
+}
+
 /** Scores every feature of the table against the target, conditioned on the `given` column. */
 export async function estimateConditionalMutualInformation(
   compute: ComputeBackend,
@@ -143,6 +201,8 @@ export async function estimateConditionalMutualInformation(
   options: MiEngineOptions = {},
 ): Promise<MiReport> {
   const { k, seed, permutations, unit, discreteEstimator } = checkedEngineOptions(options);
+  const stopAfterExceedances = options.stopAfterExceedances ?? DEFAULT_STOP_AFTER_EXCEEDANCES;
+  requireInteger('stopAfterExceedances', stopAfterExceedances, 0, MAX_PERMUTATIONS);
   if (typeof givenName !== 'string' || givenName.length === 0)
     throw invalidArgument('The given column (--given) must be a non-empty column name', { argument: 'given' });
   if (givenName === targetName) {
@@ -191,13 +251,14 @@ export async function estimateConditionalMutualInformation(
     warnings.push(`given "${given.name}" is missing in ${given.missingRows} rows; they are dropped from every triple`);
 
   // The tie rule on native threads for every continuous column it can take (the rest on first use).
+  options.throwIfCancelled?.();
   await prepareContinuousVariables([target, given, ...features], seed);
-  const total = features.length * (1 + permutations);
+  options.throwIfCancelled?.();
   const results: MiFeatureResult[] = [];
   const correlationJobs: Array<{ index: number; rows: Int32Array | null }> = [];
+  /** Raw (not clipped) I(X;Y|Z) per feature: the permutation tests compare raw estimates (./permutations.ts). */
   const observed = new Float64Array(features.length);
-  const exceedances = new Int32Array(features.length);
-  const skipped: boolean[] = [];
+  const tests: Array<{ index: number; job: PermutationJob }> = [];
   const triples: ContinuousTriple[] = [];
   const sides = new Map<string, TripleSide>();
   const strataByRows = new Map<Int32Array | null, Int32Array[]>();
@@ -206,9 +267,6 @@ export async function estimateConditionalMutualInformation(
     if (!strata) strataByRows.set(rows, (strata = permutationStrata(given, rows)));
     return strata;
   };
-  // From (seed, target, given, permutation) only, as in the plain path: not from other columns.
-  const permutationRandom = (permutation: number): SeededRandom =>
-    new SeededRandom(deriveSeed(seed, `conditional-permutation:${permutation}:${target.name}:${given.name}`));
   for (const [index, feature] of features.entries()) {
     const featureWarnings: string[] = [];
     const rows = completeRowsOf([feature, target, given]);
@@ -216,12 +274,9 @@ export async function estimateConditionalMutualInformation(
     if (rows && used < table.rowCount) featureWarnings.push(`${table.rowCount - used} rows with a missing value dropped`);
     if (feature.constant) featureWarnings.push(`column "${feature.name}" is constant: MI is 0`);
     const skip = target.constant || feature.constant || used < 2;
-    skipped.push(skip);
     if (!skip) {
       const allDiscrete = feature.kind === 'discrete' && target.kind === 'discrete' && given.kind === 'discrete';
-      const x = sideOf(feature, rows, allDiscrete, seed, sides);
-      const y = sideOf(target, rows, allDiscrete, seed, sides);
-      const z = sideOf(given, rows, allDiscrete, seed, sides);
+      const [x, y, z] = await Promise.all([feature, target, given].map((variable) => sideOf(variable, rows, allDiscrete, seed, sides)));
       if (x.rankFallback || y.rankFallback || z.rankFallback)
         featureWarnings.push('ties too close for float64 spreading; dense ranks were used (see docs/mi.md)');
       if (!allDiscrete && used <= k) featureWarnings.push(`only ${used} rows for k = ${k} neighbours: MI reported as 0`);
@@ -234,15 +289,26 @@ export async function estimateConditionalMutualInformation(
       }
       if (allDiscrete) {
         const estimate = (yCodes: Int32Array): number =>
-          Math.max(0, discreteConditionalMutualInformation(x.codes!, yCodes, z.codes!, discreteEstimator));
+          discreteConditionalMutualInformation(x.codes!, yCodes, z.codes!, discreteEstimator);
         observed[index] = estimate(y.codes!);
-        for (let permutation = 0; permutation < permutations; permutation++) {
-          if (estimate(shuffleWithinStrata(y.codes!, strataOf(rows), permutationRandom(permutation))) >= observed[index]!)
-            exceedances[index]!++;
-        }
+        tests.push({
+          index,
+          job: {
+            rows: used,
+            observed: [observed[index]!],
+            shuffled: (_, seeds, signal) =>
+              Promise.resolve(
+                signal?.aborted
+                  ? null
+                  : seeds.map((shuffle) => [estimate(shuffleWithinStrata(y.codes!, strataOf(rows), new SeededRandom(shuffle)))]),
+              ),
+          },
+        });
       } else if (!(x.constant || y.constant || used <= k)) {
         // Conditioning on a constant is conditioning on nothing: I(X;Y|Z) = I(X;Y), here via a zero z.
-        triples.push({ index, rows, x: x.values!, y: y.values!, z: z.constant ? new Float64Array(used) : z.values! });
+        const triple = { index, rows, x: x.values!, y: y.values!, z: z.constant ? new Float64Array(used) : z.values! };
+        triples.push(triple);
+        tests.push({ index, job: conditionalPermutationJob(compute, triple, strataOf, k, observed) });
       }
     }
     correlationJobs.push({ index, rows });
@@ -254,14 +320,19 @@ export async function estimateConditionalMutualInformation(
       spearman: null,
       dcor: null,
       pValue: null,
+      ...(permutations > 0 ? { permutationsRun: 0 } : {}),
       rows: used,
       droppedRows: table.rowCount - used,
       warnings: featureWarnings,
     });
   }
-  // The skipped and all-discrete features are done; the Frenzel–Pompe ones run below.
-  let done = total - triples.length * (1 + permutations);
-  options.onProgress?.(done, total);
+  // Steps: one per feature for the estimates, then one per (tested feature, permutation); a test that
+  // stops early takes the permutations it no longer needs off the total. The skipped and all-discrete
+  // features are estimated already; the Frenzel–Pompe ones run below.
+  let total = features.length + permutations * tests.length;
+  let done = features.length - triples.length;
+  const progress = (message?: string): void => options.onProgress?.(done, total, message);
+  progress();
 
   // Observed I(X;Y|Z): the features on every row share the target and Z, so one kernel call takes many
   // (the (y, z) and z structures are built once per call); a feature with rows of its own goes alone.
@@ -271,6 +342,7 @@ export async function estimateConditionalMutualInformation(
     ...triples.filter((triple) => triple.rows !== null).map((triple) => [triple]),
   ];
   for (const group of groups) {
+    options.throwIfCancelled?.();
     const values = await frenzelPompeMutualInformation(
       compute,
       group[0]!.y,
@@ -278,31 +350,37 @@ export async function estimateConditionalMutualInformation(
       group.map((triple) => triple.x),
       k,
     );
-    group.forEach((triple, position) => (observed[triple.index] = Math.max(0, values[position]!)));
+    group.forEach((triple, position) => (observed[triple.index] = values[position]!));
     done += group.length;
-    options.onProgress?.(done, total);
+    progress(`estimated ${group.map((triple) => features[triple.index]!.name).join(', ')}`);
   }
+  options.throwIfCancelled?.();
+  results.forEach((result, index) => (result.mi = toUnit(Math.max(0, observed[index]!), unit)));
 
-  // Conditional permutations: the target shuffled within the strata of Z, KERNEL_BATCH shuffles per
-  // kernel call with the feature as the kernel's shared variable, so the (x, z) and z structures are
-  // built once per call; the shuffles (and so the p-values) are those of one shuffle at a time.
-  for (const triple of triples) {
-    const strata = strataOf(triple.rows);
-    for (let first = 0; first < permutations; first += KERNEL_BATCH) {
-      const count = Math.min(KERNEL_BATCH, permutations - first);
-      const shuffles = Array.from({ length: count }, (_, offset) =>
-        shuffleWithinStrata(triple.y, strata, permutationRandom(first + offset)),
-      );
-      const values = await frenzelPompeMutualInformation(compute, triple.x, [triple.z], shuffles, k);
-      for (const value of values) if (Math.max(0, value) >= observed[triple.index]!) exceedances[triple.index]!++;
-      done += count;
-      options.onProgress?.(done, total);
-    }
+  // Conditional permutation tests on the shared machinery (./permutations.ts: batches, Besag–Clifford
+  // stop, running p-values); shuffle i from (seed, target, given, i) only, as in the plain path.
+  for (const { index, job } of tests) {
+    if (permutations === 0) break;
+    const [outcome] = await permutationTests(
+      { ...job, observed: [observed[index]!] },
+      {
+        permutations,
+        stopAfterExceedances,
+        seedOf: (permutation) => deriveSeed(seed, `conditional-permutation:${permutation}:${target.name}:${given.name}`),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.throwIfCancelled ? { throwIfCancelled: options.throwIfCancelled } : {}),
+        onBatch: (ran, skipped, running) => {
+          done += ran;
+          total -= skipped;
+          progress(runningPValues([features[index]!.name], running));
+        },
+      },
+    );
+    results[index]!.pValue = outcome!.pValue;
+    results[index]!.permutationsRun = outcome!.permutationsRun;
   }
-  results.forEach((result, index) => {
-    result.mi = toUnit(observed[index]!, unit);
-    result.pValue = permutations > 0 ? (skipped[index] ? 1 : (1 + exceedances[index]!) / (1 + permutations)) : null;
-  });
+  // Skipped features (constant, too few rows) have nothing to test: p = 1, as in the plain path.
+  if (permutations > 0) for (const result of results) result.pValue ??= 1;
 
   if (options.correlations !== false) {
     // Not conditioned on Z, on the rows the triple uses, so every number of a result row describes the

@@ -21,6 +21,7 @@ import {
   presenceOf,
   denseCodes,
   pickCodes,
+  pickCompleteCodePairs,
   pickCompletePairs,
   pickFloat,
   prepareContinuousVariables,
@@ -160,6 +161,53 @@ function pickedPairJob(
   };
 }
 
+/**
+ * The job of a Ross or plug-in pair with missing cells (either side discrete): its complete rows picked
+ * on native threads once (pickCompleteCodePairs; codes renumbered densely for Ross, as denseCodes does),
+ * kept for the permutations (re-estimated per shuffle) and dropped by release(). The estimates are those
+ * of estimatePair on the same rows, bit for bit.
+ */
+function pickedCodePairJob(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  feature: EngineVariable,
+  index: number,
+  k: number,
+  discreteEstimator: DiscreteEstimator,
+  onRows: (rows: number) => void,
+): EstimationJob {
+  const bothDiscrete = target.kind === 'discrete' && feature.kind === 'discrete';
+  let pair: Promise<{ a: Float64Array | Int32Array; b: Float64Array | Int32Array }> | null = null;
+  const picked = () =>
+    (pair ??= pickCompleteCodePairs<Float64Array | Int32Array, Float64Array | Int32Array>(
+      target.kind === 'continuous' ? target.prepared! : target.codes!,
+      [feature.kind === 'continuous' ? feature.prepared! : feature.codes!],
+      !bothDiscrete,
+    ).then(([complete]) => {
+      onRows(complete!.a.length);
+      return complete!;
+    }));
+  const estimate = async (shuffle: SeededRandom | null): Promise<number> => {
+    const { a, b } = await picked();
+    if (a.length < 2) return 0;
+    if (bothDiscrete) return discreteMutualInformation(b as Int32Array, shuffledCodes(a as Int32Array, shuffle), discreteEstimator);
+    const [mi] =
+      target.kind === 'discrete'
+        ? await rossMutualInformation(compute, shuffledCodes(a as Int32Array, shuffle), [b as Float64Array], k)
+        : await rossMutualInformation(compute, b as Int32Array, [shuffledFloat(a as Float64Array, shuffle)], k);
+    return mi!;
+  };
+  return {
+    featureIndexes: [index],
+    rows: target.rowCount,
+    run: async () => [await estimate(null)],
+    shuffled: (_, seeds, signal) => eachShuffle(seeds, signal, async (shuffle) => [await estimate(shuffle)]),
+    release: () => {
+      pair = null;
+    },
+  };
+}
+
 function planJobs(
   compute: ComputeBackend,
   target: EngineVariable,
@@ -177,7 +225,12 @@ function planJobs(
   features.forEach((feature, index) => {
     if (skip[index]) return;
     if (pickedNatively[index]) {
-      jobs.push(pickedPairJob(compute, target, feature, index, k, (rows) => (rowCounts[index] = rows), continuousMi));
+      const onRows = (rows: number) => (rowCounts[index] = rows);
+      jobs.push(
+        target.kind === 'continuous' && feature.kind === 'continuous'
+          ? pickedPairJob(compute, target, feature, index, k, onRows, continuousMi)
+          : pickedCodePairJob(compute, target, feature, index, k, discreteEstimator, onRows),
+      );
       return;
     }
     const rows = rowsByFeature[index]!;
@@ -321,13 +374,12 @@ export async function estimateMutualInformation(
   // Each pair's complete rows (null: every row), computed once for the estimators, the correlations and
   // the report. A feature's missing rows are exactly its non-finite numbers, so the correlations' rows
   // (both numbers finite) are the same.
-  const targetPresence = target.missingRows > 0 ? presenceOf(target) : undefined;
-  // Continuous pairs with missing cells get their rows picked on native threads (their KSG job and their
-  // correlations); the other pairs with missing cells keep row lists (codes are picked through them).
-  const pickedNatively = features.map(
-    (feature) => target.kind === 'continuous' && feature.kind === 'continuous' && (feature.missingRows > 0 || target.missingRows > 0),
-  );
-  const rowsByFeature = features.map((feature, index) => (pickedNatively[index] ? null : completeRows(feature, target, targetPresence)));
+  let targetPresenceCache: Uint8Array | undefined;
+  const targetPresence = (): Uint8Array | undefined => (target.missingRows > 0 ? (targetPresenceCache ??= presenceOf(target)) : undefined);
+  // Pairs with missing cells get their rows picked on native threads (their KSG, Ross or plug-in job and
+  // their correlations), so the JavaScript thread never walks their rows.
+  const pickedNatively = features.map((feature) => feature.missingRows > 0 || target.missingRows > 0);
+  const rowsByFeature = features.map((feature, index) => (pickedNatively[index] ? null : completeRows(feature, target, targetPresence())));
   /** Rows kept by each natively picked pair, once its job or its correlations have picked them. */
   const rowCounts: Array<number | undefined> = features.map(() => undefined);
   // The correlations need only the raw numbers: their kernel starts first, on native threads, and runs
@@ -424,7 +476,7 @@ export async function estimateMutualInformation(
   const results: MiFeatureResult[] = features.map((feature, index) => {
     const rows = rowsByFeature[index]!;
     const used = pickedNatively[index]
-      ? (rowCounts[index] ?? completeRows(feature, target, targetPresence)!.length) // a skipped pair: counted here
+      ? (rowCounts[index] ?? completeRows(feature, target, targetPresence())!.length) // a skipped pair: counted here
       : rows
         ? rows.length
         : table.rowCount;
@@ -452,7 +504,7 @@ export async function estimateMutualInformation(
 }
 
 /** Job progress text: each feature's running p-value, settled ones marked (the first few features). */
-function runningPValues(names: string[], running: PermutationOutcome[]): string {
+export function runningPValues(names: string[], running: PermutationOutcome[]): string {
   const shown = running.slice(0, 6).map((outcome, position) => {
     const state = outcome.stoppedEarly ? ' settled' : '';
     return `${names[position]} p=${outcome.pValue.toPrecision(2)} (${outcome.permutationsRun}${state})`;

@@ -228,6 +228,40 @@ export async function pickCompletePairs(a: Float64Array, bs: Float64Array[]): Pr
   });
 }
 
+/** A column as pickCompleteCodePairs takes it: numbers (missing where not finite) or codes (missing where < 0). */
+export type PickableColumn = Float64Array | Int32Array;
+
+/**
+ * pickCompletePairs for pairs where either side may be discrete codes (Ross and plug-in pairs): the rows
+ * where both are present, each output of its input's type; with `dense`, the picked codes renumbered in
+ * order of first appearance (denseCodes). On the addon's threads where it is built, here otherwise (the
+ * same values).
+ */
+export async function pickCompleteCodePairs<A extends PickableColumn, B extends PickableColumn>(
+  a: A,
+  bs: B[],
+  dense: boolean,
+): Promise<Array<{ a: A; b: B }>> {
+  const loaded = loadAddon();
+  if (bs.length > 0 && !('error' in loaded) && typeof loaded.addon.pickCompleteCodeRows === 'function')
+    return loaded.addon.pickCompleteCodeRows(a, bs, dense);
+  const present = (column: PickableColumn, i: number): boolean =>
+    column instanceof Int32Array ? column[i]! >= 0 : column[i]! - column[i]! === 0;
+  const picked = <C extends PickableColumn>(column: C, rows: Int32Array): C => {
+    if (column instanceof Int32Array) {
+      const codes = pickCodes(column, rows);
+      return (dense ? denseCodes(codes) : codes) as C;
+    }
+    return pickFloat(column as Float64Array, rows) as C;
+  };
+  return bs.map((b) => {
+    const rows: number[] = [];
+    for (let i = 0; i < a.length; i++) if (present(a, i) && present(b, i)) rows.push(i);
+    const picks = Int32Array.from(rows);
+    return { a: picked(a, picks), b: picked(b, picks) };
+  });
+}
+
 export function pickFloat(values: Float64Array, rows: Int32Array | null): Float64Array {
   if (!rows) return values;
   const result = new Float64Array(rows.length);

@@ -1,5 +1,5 @@
 // The Frenzel–Pompe (2007) neighbour counts of the conditional MI estimator I(X;Y|Z) on the CPU
-// (cmi.cc). Every backend routes the kernel here: it is tree searches, branchy and memory-bound.
+// (cmi.cc). Every backend routes the kernel here: it is grid and tree searches, branchy and memory-bound.
 #pragma once
 
 #include <cstdint>

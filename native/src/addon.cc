@@ -415,6 +415,152 @@ Napi::Value PickCompleteRows(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+// pickCompleteCodeRows(a, bs, dense): pickCompleteRows for pairs where either side may be discrete codes
+// (Ross and plug-in pairs): a and each column of bs a Float64Array (missing where not finite) or an
+// Int32Array of codes (missing where < 0); each { a, b } holds the values of both at the rows where both
+// are present, in row order, each of its input's type. With dense, picked codes are renumbered 0, 1, … in
+// order of first appearance (the TypeScript denseCodes), so labels that lost every row leave no gap.
+class PickCodeRowsWorker : public KernelWorker {
+ public:
+  explicit PickCodeRowsWorker(Napi::Env env) : KernelWorker(env, "milens.pickCompleteCodeRows") {}
+  /** One column: its data, whether it holds codes (int32) or numbers (double), and its output buffer. */
+  struct Column {
+    const void* data = nullptr;
+    bool codes = false;
+    void* out = nullptr;
+    Napi::Reference<Napi::TypedArray> out_array;
+  };
+  int64_t n_ = 0;
+  bool dense_ = false;
+  Column a_;
+  std::vector<Column> bs_;
+  std::vector<Column> outs_a_;  // a picked once per column of bs (only `out` used)
+  std::vector<int64_t> counts_;
+
+  static bool present(const Column& column, int64_t i) {
+    if (column.codes) return static_cast<const int32_t*>(column.data)[i] >= 0;
+    const double value = static_cast<const double*>(column.data)[i];
+    return value - value == 0;  // NaN and ±Infinity fail
+  }
+  /** Copies the rows where `keep` is 1 into `out`, renumbering codes densely when asked. */
+  void pick(const Column& column, void* out, const std::vector<uint8_t>& keep) const {
+    int64_t count = 0;
+    if (!column.codes) {
+      const double* values = static_cast<const double*>(column.data);
+      double* target = static_cast<double*>(out);
+      for (int64_t i = 0; i < n_; ++i) {
+        target[count] = values[i];
+        count += keep[i];
+      }
+      return;
+    }
+    const int32_t* codes = static_cast<const int32_t*>(column.data);
+    int32_t* target = static_cast<int32_t*>(out);
+    for (int64_t i = 0; i < n_; ++i) {
+      target[count] = codes[i];
+      count += keep[i];
+    }
+    if (!dense_) return;
+    int32_t largest = -1;
+    for (int64_t j = 0; j < count; ++j) largest = std::max(largest, target[j]);
+    std::vector<int32_t> mapping(static_cast<size_t>(largest) + 1, -1);
+    int32_t next = 0;
+    for (int64_t j = 0; j < count; ++j) {
+      int32_t& mapped = mapping[target[j]];
+      if (mapped < 0) mapped = next++;
+      target[j] = mapped;
+    }
+  }
+
+ protected:
+  void Run() override {
+    counts_.assign(bs_.size(), 0);
+    cpu::parallel_tasks(static_cast<int64_t>(bs_.size()), [&](int, int64_t c) {
+      std::vector<uint8_t> keep(static_cast<size_t>(n_));
+      int64_t count = 0;
+      for (int64_t i = 0; i < n_; ++i) {
+        keep[i] = present(a_, i) & present(bs_[c], i);
+        count += keep[i];
+      }
+      pick(a_, outs_a_[c].out, keep);
+      pick(bs_[c], bs_[c].out, keep);
+      counts_[c] = count;
+    });
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Array result = Napi::Array::New(env, bs_.size());
+    auto view = [&](Column& column, int64_t count) -> Napi::Value {
+      Napi::TypedArray array = column.out_array.Value();
+      if (column.codes) return Napi::Int32Array::New(env, static_cast<size_t>(count), array.ArrayBuffer(), 0);
+      return Napi::Float64Array::New(env, static_cast<size_t>(count), array.ArrayBuffer(), 0);
+    };
+    for (size_t c = 0; c < bs_.size(); ++c) {
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("a", view(outs_a_[c], counts_[c]));
+      entry.Set("b", view(bs_[c], counts_[c]));
+      result.Set(static_cast<uint32_t>(c), entry);
+    }
+    return result;
+  }
+};
+
+Napi::Value PickCompleteCodeRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3) throw Napi::TypeError::New(env, "pickCompleteCodeRows expects 3 arguments but received " + std::to_string(info.Length()));
+  auto column_of = [&](const Napi::Value& value, const std::string& name) {
+    if (!value.IsTypedArray()) throw_type(env, name, "a Float64Array or an Int32Array", value);
+    const Napi::TypedArray array = value.As<Napi::TypedArray>();
+    PickCodeRowsWorker::Column column;
+    if (array.TypedArrayType() == napi_float64_array) column.data = array.As<Napi::Float64Array>().Data();
+    else if (array.TypedArrayType() == napi_int32_array) {
+      column.data = array.As<Napi::Int32Array>().Data();
+      column.codes = true;
+    } else throw_type(env, name, "a Float64Array or an Int32Array", value);
+    return column;
+  };
+  /** A fresh output of the column's type and length n, kept by the column. */
+  auto allocate = [&](PickCodeRowsWorker::Column& column, int64_t n) {
+    if (column.codes) {
+      Napi::Int32Array out = Napi::Int32Array::New(env, static_cast<size_t>(n));
+      column.out = out.Data();
+      column.out_array = Napi::Persistent(out.As<Napi::TypedArray>());
+    } else {
+      Napi::Float64Array out = Napi::Float64Array::New(env, static_cast<size_t>(n));
+      column.out = out.Data();
+      column.out_array = Napi::Persistent(out.As<Napi::TypedArray>());
+    }
+  };
+  auto* worker = new PickCodeRowsWorker(env);
+  try {
+    worker->a_ = column_of(info[0], "a");
+    const int64_t n = static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength());
+    worker->Keep(info[0]);
+    if (!info[1].IsArray()) throw_type(env, "bs", "an array of Float64Array or Int32Array", info[1]);
+    if (!info[2].IsBoolean()) throw_type(env, "dense", "a boolean", info[2]);
+    worker->dense_ = info[2].As<Napi::Boolean>().Value();
+    Napi::Array array = info[1].As<Napi::Array>();
+    for (uint32_t c = 0; c < array.Length(); ++c) {
+      Napi::Value value = array.Get(c);
+      const std::string name = "bs[" + std::to_string(c) + "]";
+      PickCodeRowsWorker::Column column = column_of(value, name);
+      if (static_cast<int64_t>(value.As<Napi::TypedArray>().ElementLength()) != n) throw_range(env, name, "a column as long as a", value);
+      worker->Keep(value);
+      worker->bs_.push_back(std::move(column));
+    }
+    worker->n_ = n;
+    worker->outs_a_.resize(worker->bs_.size());
+    for (size_t c = 0; c < worker->bs_.size(); ++c) {
+      worker->outs_a_[c].codes = worker->a_.codes;
+      allocate(worker->outs_a_[c], n);
+      allocate(worker->bs_[c], n);
+    }
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  return worker->Queue();
+}
+
 // The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
 // no backend name. scanNumericCsv counts each part's rows; the caller allocates the columns, and
 // parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards),
@@ -882,6 +1028,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
   exports.Set("ksgPermutationMeans", Napi::Function::New(env, KsgPermutationMeans, "ksgPermutationMeans"));
   exports.Set("pickCompleteRows", Napi::Function::New(env, PickCompleteRows, "pickCompleteRows"));
+  exports.Set("pickCompleteCodeRows", Napi::Function::New(env, PickCompleteCodeRows, "pickCompleteCodeRows"));
   exports.Set("permutationScratchBytes", Napi::Function::New(env, PermutationScratchBytes, "permutationScratchBytes"));
   exports.Set("scanNumericCsv", Napi::Function::New(env, ScanNumericCsv, "scanNumericCsv"));
   exports.Set("numericCsvBytesRead", Napi::Function::New(env, NumericCsvBytesRead, "numericCsvBytesRead"));

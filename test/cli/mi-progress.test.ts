@@ -22,32 +22,43 @@ function tableFile(): string {
   return file;
 }
 
-describe('milens mi progress and Ctrl+C', () => {
-  it('shows progress on stderr only, and Ctrl+C cancels the run', async () => {
-    const child = spawn(
-      process.execPath,
-      [MILENS_BIN, 'mi', tableFile(), '--target', 'y', '--permutations', '1000000', '--stop-after', '0', '--json'],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    const progressSeen = new Promise<void>((resolve) => {
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        if (/^mi: \d+% · \d+\/\d+ steps/m.test(stderr)) resolve();
-      });
+/** Runs `milens mi` on the table with these extra arguments, sends SIGINT once a progress line is on stderr. */
+async function interrupted(extra: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [MILENS_BIN, 'mi', tableFile(), '--target', 'y', '--permutations', '1000000', '--stop-after', '0', '--json', ...extra],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const progressSeen = new Promise<void>((resolve) => {
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (/^mi: \d+% · \d+\/\d+ steps/m.test(stderr)) resolve();
     });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await progressSeen;
-    expect(stdout).toBe(''); // nothing but the answer ever goes to stdout
-    child.kill('SIGINT');
-    const code = await exited;
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/cancelling/);
-    expect(stderr).toMatch(/was cancelled/);
-    expect(JSON.parse(stdout)).toMatchObject({ error: { code: 'CANCELLED' } });
-    // Progress lines name running p-values while the permutations run.
-    expect(stderr).toMatch(/permutations: a p=/);
-  }, 120_000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await progressSeen;
+  expect(stdout).toBe(''); // nothing but the answer ever goes to stdout
+  child.kill('SIGINT');
+  const code = await exited;
+  return { code, stdout, stderr };
+}
+
+describe('milens mi progress and Ctrl+C', () => {
+  for (const [label, extra] of [
+    ['plain', []],
+    ['with --given (conditional permutations)', ['--given', 'b']],
+  ] as const) {
+    it(`shows progress on stderr only, and Ctrl+C cancels the run: ${label}`, async () => {
+      const { code, stdout, stderr } = await interrupted([...extra]);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/cancelling/);
+      expect(stderr).toMatch(/was cancelled/);
+      expect(JSON.parse(stdout)).toMatchObject({ error: { code: 'CANCELLED' } });
+      // Progress lines name running p-values while the permutations run.
+      expect(stderr).toMatch(/permutations: a p=/);
+    }, 120_000);
+  }
 });

@@ -175,6 +175,53 @@ describe.skipIf(variants.length === 0).each(variants)('frenzelPompeCounts on the
     );
   });
 
+  // One given column takes the 3-D grid when no column has a run of more than 32 equal values (the
+  // kd-tree otherwise): ties that keep the runs short, so that the grid's pruning meets equal values,
+  // equal distances and eps = 0, beside a feature with long runs (the tree) in the same call.
+  it('matches the reference on the grid path: rounded, integer, lattice and duplicated values, k from 1 to 7', async () => {
+    const backend = await getBackend(name);
+    const random = seededRandom(314);
+    const n = 3000;
+    const normal = () => Float64Array.from({ length: n }, () => gaussian(random));
+    const round = (values: Float64Array, step: number) => values.map((value) => Math.round(value / step) * step);
+    const z = normal();
+    const y = Float64Array.from(z, (value) => 0.8 * value + 0.6 * gaussian(random));
+    const x = Float64Array.from(z, (value) => 0.5 * value + gaussian(random));
+    const lattice = () => Float64Array.from({ length: n }, () => randomInt(random, 0, 200)); // integer distances tie everywhere
+    const tripled = Float64Array.from({ length: n }, (_, i) => Math.floor(i / 3) * 0.37); // every point three times
+    const shapes: Array<{ label: string; target: Float64Array; given: Float64Array; features: Float64Array[] }> = [
+      { label: 'tie-free', target: y, given: z, features: [x, normal()] },
+      { label: 'rounded to 2 decimals', target: round(y, 0.01), given: round(z, 0.01), features: [round(x, 0.01), round(normal(), 0.01)] },
+      {
+        label: '4 significant digits',
+        target: y.map((v) => Number(v.toPrecision(4))),
+        given: z,
+        features: [x.map((v) => Number(v.toPrecision(4)))],
+      },
+      {
+        label: 'integers round(30x)',
+        target: round(y, 1 / 30).map((v) => Math.round(v * 30)),
+        given: z.map((v) => Math.round(30 * v)),
+        features: [x.map((v) => Math.round(30 * v))],
+      },
+      { label: 'integer lattice', target: lattice(), given: lattice(), features: [lattice(), lattice()] },
+      { label: 'duplicate points', target: tripled, given: tripled, features: [tripled, Float64Array.from(tripled, (v) => -v)] },
+      {
+        label: 'duplicates and a long tie run (tree) in one call',
+        target: tripled,
+        given: z,
+        features: [tripled, Float64Array.from({ length: n }, () => randomInt(random, 0, 3))],
+      },
+    ];
+    for (const shape of shapes) {
+      for (const k of [1, 2, 3, 5, 7]) {
+        const expected = await reference.frenzelPompeCounts(shape.target, [shape.given], shape.features, k);
+        const actual = await backend.frenzelPompeCounts(shape.target, [shape.given], shape.features, k);
+        expect(countsOnly(actual), `${shape.label}, k = ${k}`).toEqual(countsOnly(expected));
+      }
+    }
+  });
+
   it('returns nothing for no features, and rejects NaN, k ≥ n and too many given columns', async () => {
     const backend = await getBackend(name);
     const values = Float64Array.from([1, 2, 3]);

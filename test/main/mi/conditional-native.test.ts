@@ -55,32 +55,71 @@ describe.skipIf(nativeNames.length === 0).each(nativeNames.map((name) => ({ name
 });
 
 describe('batched conditional permutations', () => {
+  // The tests run on the plain path's machinery (main/mi/permutations.ts): raw (unclipped) estimates
+  // compared, Besag–Clifford's stop at the h-th exceedance, p = h / l when stopped, (1 + g) / (N + 1)
+  // otherwise; the batches must give exactly what one shuffle at a time gives.
+  const table = mixedTable(600, 9);
+  const seed = 2;
+  const column = (columnName: string) => table.columns.find((entry) => entry.name === columnName)!;
+  const prepared = (columnName: string) =>
+    prepareContinuous((column(columnName) as { values: Float64Array }).values, deriveSeed(seed, columnName)).values;
+  /** Raw I(X;Y|Z) of the feature and of each of the first `permutations` conditional shuffles, one at a time. */
+  function oneAtATime(featureName: string, permutations: number): { observed: number; shuffled: number[] } {
+    const y = prepared('y'),
+      z = prepared('z'),
+      x = prepared(featureName);
+    const strata = permutationStrata(toEngineVariable(column('z'), 'continuous', seed), null);
+    const shuffled = Array.from({ length: permutations }, (_, permutation) => {
+      const random = new SeededRandom(deriveSeed(seed, `conditional-permutation:${permutation}:y:z`));
+      return frenzelPompe(x, shuffleWithinStrata(y, strata, random), z, 3);
+    });
+    return { observed: frenzelPompe(x, y, z, 3), shuffled };
+  }
+
   it('give the p-value of one shuffle at a time, each scored by the reference estimator', async () => {
-    const table = mixedTable(600, 9);
     const permutations = 37; // more than two kernel batches, the last one short
     const report = await estimateConditionalMutualInformation(getReferenceBackend(), table, 'y', 'z', {
       permutations,
-      seed: 2,
+      stopAfterExceedances: 0,
+      seed,
       features: ['direct', 'throughZ'],
     });
-    const seed = 2;
-    const column = (columnName: string) => table.columns.find((entry) => entry.name === columnName)!;
-    const prepared = (columnName: string) =>
-      prepareContinuous((column(columnName) as { values: Float64Array }).values, deriveSeed(seed, columnName)).values;
-    const y = prepared('y'),
-      z = prepared('z');
-    const strata = permutationStrata(toEngineVariable(column('z'), 'continuous', seed), null);
     for (const featureName of ['direct', 'throughZ']) {
-      const x = prepared(featureName);
-      const observed = Math.max(0, frenzelPompe(x, y, z, 3));
-      let exceedances = 0;
-      for (let permutation = 0; permutation < permutations; permutation++) {
-        const random = new SeededRandom(deriveSeed(seed, `conditional-permutation:${permutation}:y:z`));
-        if (Math.max(0, frenzelPompe(x, shuffleWithinStrata(y, strata, random), z, 3)) >= observed) exceedances++;
-      }
+      const { observed, shuffled } = oneAtATime(featureName, permutations);
+      const exceedances = shuffled.filter((value) => value >= observed).length;
       const feature = report.features.find((entry) => entry.name === featureName)!;
-      expect(feature.mi).toBe(observed);
+      expect(feature.mi).toBe(Math.max(0, observed));
       expect(feature.pValue).toBe((1 + exceedances) / (1 + permutations));
+      expect(feature.permutationsRun).toBe(permutations);
     }
+  });
+
+  it('stop a feature at its h-th exceedance (Besag–Clifford), as one shuffle at a time would', async () => {
+    const permutations = 200,
+      h = 4;
+    const report = await estimateConditionalMutualInformation(getReferenceBackend(), table, 'y', 'z', {
+      permutations,
+      stopAfterExceedances: h,
+      seed,
+      features: ['direct', 'throughZ'],
+    });
+    const throughZ = report.features.find((entry) => entry.name === 'throughZ')!;
+    const { observed, shuffled } = oneAtATime('throughZ', permutations);
+    let exceedances = 0,
+      stoppedAt = permutations;
+    for (let i = 0; i < permutations; i++) {
+      if (shuffled[i]! >= observed) exceedances++;
+      if (exceedances === h) {
+        stoppedAt = i + 1;
+        break;
+      }
+    }
+    expect(stoppedAt).toBeLessThan(permutations); // independent given z: it stops early
+    expect(throughZ.permutationsRun).toBe(stoppedAt);
+    expect(throughZ.pValue).toBe(h / stoppedAt);
+    // Dependence beyond z: no shuffle reaches it, every shuffle runs, p = 1 / (N + 1).
+    const direct = report.features.find((entry) => entry.name === 'direct')!;
+    expect(direct.permutationsRun).toBe(permutations);
+    expect(direct.pValue).toBe(1 / (permutations + 1));
   });
 });

@@ -110,6 +110,51 @@ describe('MI and selection as jobs', () => {
   });
 });
 
+describe('conditional MI (given) as a job', () => {
+  it('estimateMi with given sends progress in order with running p-values, then one finished event', async () => {
+    const { events, stop } = collect('cmi-1');
+    const report = await core.api.estimateMi({ table: csv, target: 'y', given: 'b', permutations: 30, jobId: 'cmi-1' });
+    stop();
+    expectOrdered(events, 'mi');
+    expect(report.given).toBe('b');
+    const a = report.features.find((f) => f.name === 'a')!;
+    expect(a.pValue).toBeCloseTo(1 / 31, 12); // a causes y beyond b: no shuffle reaches it
+    expect(a.permutationsRun).toBe(30);
+    const counted = events.filter((event) => event.total !== null);
+    for (let i = 1; i < counted.length; i++) expect(counted[i]!.done).toBeGreaterThanOrEqual(counted[i - 1]!.done);
+    expect(events.some((event) => /^permutations: a p=/.test(event.message ?? ''))).toBe(true);
+    expect(events.at(-1)!.done).toBe(events.at(-1)!.total);
+  });
+
+  it('a cancelled run with given stops, rejects with CANCELLED, and the next call works', async () => {
+    const { events, stop } = collect('cmi-cancel');
+    const running = core.api.estimateMi({
+      table: csv,
+      target: 'y',
+      given: 'b',
+      permutations: 100_000,
+      stopAfterExceedances: 0,
+      jobId: 'cmi-cancel',
+    });
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (events.some((event) => event.message?.startsWith('permutations'))) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 2);
+    });
+    expect(await core.api.cancelJob('cmi-cancel')).toEqual({ cancelled: true });
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    stop();
+    const last = events.at(-1)!;
+    expect(last.finished).toBe(true);
+    expect(last.done).toBeLessThan(last.total!); // long before 3 × 100,000 conditional permutations
+    const next = await core.api.estimateMi({ table: csv, target: 'y', given: 'b', jobId: 'cmi-cancel' });
+    expect(next.features.map((f) => f.name).sort()).toEqual(['a', 'c', 'd']);
+  });
+});
+
 describe('the CLI progress line', () => {
   const event: JobProgressEvent = {
     jobId: 'j',
