@@ -90,11 +90,17 @@ struct PositionedValue {
   int32_t position;  // in the target's order (the inverse of `order`)
 };
 
-/** prepareCorrelationColumn() of the reference, and the column's values in sorted order. */
+/**
+ * prepareCorrelationColumn() of the reference, as the measures read it. A feature keeps its standardised
+ * values by index (the product sum), in sorted order and its order (the distance sum's gather); the
+ * target keeps only `positioned` (its standardised values by index, with their positions), so its sorted
+ * copy, order and `standardised` are freed once it is prepared: 20 bytes a row less on a tall table.
+ */
 struct Column {
   Buffer<double> standardised, sorted, ranks, row_sums;
   Buffer<int32_t> order;
   Buffer<PositionedValue> positioned;  // the target's only: standardised[i] and i's position, by index i
+  double total = 0;                    // Σ standardised[i] in index order
   double distance_variance = 0;
 };
 
@@ -170,6 +176,12 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
     row_total += row_sums[i];
   }
   const double sum = total;
+  column.total = total;
+  if (with_positions) {  // the target: `positioned` holds all that the measures read of it
+    Buffer<double>().swap(column.standardised);
+    Buffer<double>().swap(column.sorted);
+    Buffer<int32_t>().swap(column.order);
+  }
   const double two_n_squares = 2 * count * sum_squares, two_sum_sum = 2 * sum * sum;
   const double squared_distances = two_n_squares - two_sum_sum;
   const double nn = count * count, nnn = nn * count, nnnn = nnn * count;
@@ -212,12 +224,20 @@ struct alignas(32) Point {
   double v, u, uv, position;
 };
 
-/** Two buffers of points (a block is split from one into the other), and which loops split them. */
+/**
+ * The points (n) and the spare half (n / 2) that a block's split borrows: a block is split in place, its
+ * lower half going to the spare and back (see split_and_sum_across), so the scratch is 48 bytes a row,
+ * not the 64 of two whole buffers. A block of size s borrows s / 2 spare points from its own offset
+ * there; its halves borrow (s / 2) / 2 and (s − s / 2) / 2, side by side in the same room, so two threads
+ * can sum them at once.
+ */
 struct BlockScratch {
-  std::unique_ptr<Point[]> points[2];
+  std::unique_ptr<Point[]> points, spare;
   bool avx2;
-  BlockScratch(int64_t n, bool avx2) : points{std::unique_ptr<Point[]>(new Point[n]), std::unique_ptr<Point[]>(new Point[n])}, avx2(avx2) {}
-  Point* at(int side, int64_t from) { return points[side].get() + from; }
+  BlockScratch(int64_t n, bool avx2)
+      : points(new Point[std::max<int64_t>(n, 1)]), spare(new Point[std::max<int64_t>(n / 2, 1)]), avx2(avx2) {}
+  Point* at(int64_t from) { return points.get() + from; }
+  Point* spare_at(int64_t from) { return spare.get() + from; }
 };
 
 /**
@@ -252,23 +272,25 @@ MILENS_NOINLINE double leaf_discordant_sum(const Point* block, int64_t size) {
 }
 
 /**
- * Splits a block's points (in v order) stably into those at positions below `split` (out[0..lower)) and
- * the rest (out[lower..size)), and returns the D of the pairs across the halves. The pass runs backwards
- * and has no branches (the halves are random): each point goes to the last free slot of its half, and
+ * Splits a block's points (in v order) stably into those at positions below `split` (block[0..lower),
+ * by way of spare[0..lower)) and the rest (block[lower..size)), and returns the D of the pairs across the
+ * halves. The pass runs backwards and has no branches (the halves are random): each point goes to the
+ * last free slot of its half (an upper point to the block itself: its slot is never before the point
+ * being read, so nothing unread is overwritten; a lower one to the spare), and
  * its values are weighted by 1 or 0, so that an upper point's term, and a lower point's values, are added
  * to their sums or a zero is. Adding a zero leaves a sum as it is (the sums start at +0, so are never −0),
  * and so does an upper point's term before any lower point (every product in it is ±0).
  */
-MILENS_NOINLINE double split_and_sum_across(const Point* in, Point* out, int64_t size, int64_t lower, int64_t split) {
+MILENS_NOINLINE double split_and_sum_across(Point* block, Point* spare, int64_t size, int64_t lower, int64_t split) {
   const double split_position = static_cast<double>(split);
   int64_t next_lower = lower, next_upper = size;
   double sum_v = 0, sum_u = 0, sum_uv = 0, lowers_after = 0, across = 0;
   for (int64_t q = size - 1; q >= 0; --q) {
-    const Point point = in[q];
+    const Point point = block[q];
     const bool is_lower = point.position < split_position;
     next_lower -= is_lower;
     next_upper -= !is_lower;
-    out[is_lower ? next_lower : next_upper] = point;
+    *(is_lower ? spare + next_lower : block + next_upper) = point;
     const double lower_weight = static_cast<double>(is_lower), upper_weight = 1 - lower_weight;
     const double a = point.u * sum_v, b = point.uv * lowers_after, d = point.v * sum_u;
     const double term = a - b - sum_uv + d;
@@ -280,6 +302,7 @@ MILENS_NOINLINE double split_and_sum_across(const Point* in, Point* out, int64_t
     sum_uv += weighted_uv;
     lowers_after += lower_weight;
   }
+  std::memcpy(static_cast<void*>(block), spare, static_cast<size_t>(lower) * sizeof(Point));
   return across;
 }
 
@@ -290,7 +313,7 @@ MILENS_NOINLINE double split_and_sum_across(const Point* in, Point* out, int64_t
  * multiplication, zeroed for a lower point. Each lane does the scalar loop's arithmetic (1·SUV = SUV, and
  * adding +0 leaves a sum as it is), and the term is summed in the same order, so the result is the same.
  */
-__attribute__((target("avx2"))) MILENS_NOINLINE double split_and_sum_across_avx2(const Point* in, Point* out, int64_t size, int64_t lower,
+__attribute__((target("avx2"))) MILENS_NOINLINE double split_and_sum_across_avx2(Point* block, Point* spare, int64_t size, int64_t lower,
                                                                                   int64_t split) {
   const __m256d split_position = _mm256_set1_pd(static_cast<double>(split));
   const __m256d one_last = _mm256_setr_pd(0, 0, 0, 1);
@@ -298,13 +321,13 @@ __attribute__((target("avx2"))) MILENS_NOINLINE double split_and_sum_across_avx2
   __m256d sums = _mm256_setzero_pd();  // SV, SU, SUV, c
   double across = 0;
   for (int64_t q = size - 1; q >= 0; --q) {
-    const __m256d point = _mm256_load_pd(&in[q].v);
+    const __m256d point = _mm256_load_pd(&block[q].v);
     const __m256d position = _mm256_permute4x64_pd(point, 0xFF);
     const __m256d lower_mask = _mm256_cmp_pd(position, split_position, _CMP_LT_OQ);
     const int64_t is_lower = _mm256_movemask_pd(lower_mask) & 1;
     next_lower -= is_lower;
     next_upper -= 1 - is_lower;
-    _mm256_store_pd(&out[is_lower ? next_lower : next_upper].v, point);
+    _mm256_store_pd(&(is_lower ? spare + next_lower : block + next_upper)->v, point);
     const __m256d values = _mm256_blend_pd(point, one_last, 0x8);                // v, u, uv, 1
     const __m256d factors = _mm256_permute4x64_pd(values, _MM_SHUFFLE(0, 3, 2, 1));  // u, uv, 1, v
     const __m256d paired = _mm256_permute4x64_pd(sums, _MM_SHUFFLE(1, 2, 3, 0));     // SV, c, SUV, SU
@@ -316,38 +339,41 @@ __attribute__((target("avx2"))) MILENS_NOINLINE double split_and_sum_across_avx2
     const double term = a - b - c + d;
     across += term;
   }
+  std::memcpy(static_cast<void*>(block), spare, static_cast<size_t>(lower) * sizeof(Point));
   return across;
 }
 
 #endif
 
-double split_and_sum_across(BlockScratch& scratch, int side, int64_t from, int64_t size, int64_t lower, int64_t split) {
-  const Point* in = scratch.at(side, from);
-  Point* out = scratch.at(side ^ 1, from);
+double split_and_sum_across(BlockScratch& scratch, int64_t from, int64_t spare_from, int64_t size, int64_t lower, int64_t split) {
+  Point* block = scratch.at(from);
+  Point* spare = scratch.spare_at(spare_from);
 #ifdef MILENS_X86_DISPATCH
-  if (scratch.avx2) return split_and_sum_across_avx2(in, out, size, lower, split);
+  if (scratch.avx2) return split_and_sum_across_avx2(block, spare, size, lower, split);
 #endif
-  return split_and_sum_across(in, out, size, lower, split);
+  return split_and_sum_across(block, spare, size, lower, split);
 }
 
 /**
- * D of a block: points from..from+size of buffer `side`, holding positions first..first+size (see
- * split_and_sum_across); halves of large blocks go to two threads while `threads` > 1.
+ * D of a block: points from..from+size, holding positions first..first+size (see split_and_sum_across),
+ * with spare points from spare_from (size / 2 of them, see BlockScratch); halves of large blocks go to two
+ * threads while `threads` > 1.
  */
-double block_discordant_sum(BlockScratch& scratch, int side, int64_t from, int64_t first, int64_t size, int threads) {
-  if (size <= kLeafSize) return leaf_discordant_sum(scratch.at(side, from), size);
+double block_discordant_sum(BlockScratch& scratch, int64_t from, int64_t spare_from, int64_t first, int64_t size, int threads) {
+  if (size <= kLeafSize) return leaf_discordant_sum(scratch.at(from), size);
   const int64_t lower = size / 2;
-  const double across = split_and_sum_across(scratch, side, from, size, lower, first + lower);
+  const double across = split_and_sum_across(scratch, from, spare_from, size, lower, first + lower);
+  const int64_t upper_spare_from = spare_from + lower / 2;  // after the lower half's lower / 2 spare points
   if (threads < 2 || size < kParallelBlock) {
-    const double lower_sum = block_discordant_sum(scratch, side ^ 1, from, first, lower, 1);
-    const double upper_sum = block_discordant_sum(scratch, side ^ 1, from + lower, first + lower, size - lower, 1);
+    const double lower_sum = block_discordant_sum(scratch, from, spare_from, first, lower, 1);
+    const double upper_sum = block_discordant_sum(scratch, from + lower, upper_spare_from, first + lower, size - lower, 1);
     return across + lower_sum + upper_sum;
   }
   double halves[2];
   parallel_for(0, 2, 1, [&](int, int64_t begin, int64_t end) {
     for (int64_t half = begin; half < end; ++half) {
       const int64_t offset = half == 0 ? 0 : lower, half_size = half == 0 ? lower : size - lower;
-      halves[half] = block_discordant_sum(scratch, side ^ 1, from + offset, first + offset, half_size, threads / 2);
+      halves[half] = block_discordant_sum(scratch, from + offset, half == 0 ? spare_from : upper_spare_from, first + offset, half_size, threads / 2);
     }
   });
   return across + halves[0] + halves[1];
@@ -355,24 +381,18 @@ double block_discordant_sum(BlockScratch& scratch, int side, int64_t from, int64
 
 /**
  * Σ_ij |u_i − u_j||v_i − v_j| with u = by_position's values (its `positioned` points) and v = by_order's;
- * `threads` > 1 splits the work (the result does not depend on it). scratch holds n points.
+ * `threads` > 1 splits the work (the result does not depend on it). scratch holds n points. sum_uv is
+ * Σ u_i·v_i in index order (measures_of's product sum: the same products in the same order), and Σ u_i,
+ * Σ v_i are the columns' totals (the same sums in the same order as the reference's loop here).
  */
-double distance_product_sum(const Column& by_order, const Column& by_position, int64_t n, BlockScratch& scratch, int threads) {
-  const double* v = by_order.standardised.data();
-  const double* u = by_position.standardised.data();
-  Point* points = scratch.at(0, 0);
+double distance_product_sum(const Column& by_order, const Column& by_position, int64_t n, double sum_uv, BlockScratch& scratch, int threads) {
+  Point* points = scratch.at(0);
   for (int64_t q = 0; q < n; ++q) {
     const PositionedValue point = by_position.positioned[by_order.order[q]];  // one random read per point
     const double value = by_order.sorted[q];
     points[q] = {value, point.value, point.value * value, static_cast<double>(point.position)};
   }
-  double sum_u = 0, sum_v = 0, sum_uv = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double product = u[i] * v[i];
-    sum_u += u[i];
-    sum_v += v[i];
-    sum_uv += product;
-  }
+  const double sum_u = by_position.total, sum_v = by_order.total;
   const double n_sum_uv = static_cast<double>(n) * sum_uv, sums = sum_u * sum_v;
   const double signed_sum = n_sum_uv - sums;
   const double discordant = block_discordant_sum(scratch, 0, 0, 0, n, threads);
@@ -388,14 +408,15 @@ struct PairScratch {
 
 /**
  * correlationsOf() of the reference: [pearson, spearman, dcor] of a feature (a) and the target (b), NaN for
- * null. The distance sum comes last, so that with `release_feature` the feature's ranks and row sums (16
- * bytes a row) are freed before its scratch is filled; every sum is the same, in the same order.
+ * null. The distance sum comes last, so that with `release_feature` the feature's ranks, row sums and
+ * standardised values (24 bytes a row) are freed before its scratch is filled; every sum is the same, in
+ * the same order.
  */
 void measures_of(Column& a, const Column& b, int64_t n, PairScratch& scratch, bool release_feature, double* out) {
   const double count = static_cast<double>(n);
   double product = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double p = a.standardised[i] * b.standardised[i];
+    const double p = b.positioned[i].value * a.standardised[i];  // u·v, as the distance sum's Σ u_i v_i
     product += p;
   }
   double row_products = 0, a_total = 0, b_total = 0;
@@ -410,8 +431,9 @@ void measures_of(Column& a, const Column& b, int64_t n, PairScratch& scratch, bo
   if (release_feature) {
     Buffer<double>().swap(a.ranks);
     Buffer<double>().swap(a.row_sums);
+    Buffer<double>().swap(a.standardised);
   }
-  const double products = distance_product_sum(a, b, n, scratch.blocks, scratch.threads);
+  const double products = distance_product_sum(a, b, n, product, scratch.blocks, scratch.threads);
   const double nn = count * count, nnn = nn * count, nnnn = nnn * count;
   const double two_rows = 2 * row_products, totals = a_total * b_total;
   const double covariance = products / nn - two_rows / nnn + totals / nnnn;
@@ -456,7 +478,8 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
   target_column = prepare_column(target, n, true);
   if (n > kFeaturesPerThreadMaxPoints) {
     // A tall table: one feature at a time with every thread on its distance sum, so that one feature's
-    // column (36 bytes a row) and one scratch (64 bytes a row) are held, not one of each per thread. The
+    // column (36 bytes a row, 12 at its distance sum) and one scratch (48 bytes a row) are held, not one
+    // of each per thread. The
     // scratch is the feature's own, freed before the next feature's column (and its sort) is prepared.
     for (int64_t f = 0; f < feature_count; ++f) {
       std::optional<Column> feature = prepare_column(features[f], n, false);

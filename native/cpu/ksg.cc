@@ -155,13 +155,13 @@ void run_extremes(const Buffer<double>& sorted, const QuantileCuts& cuts, std::v
  */
 struct Grid {
   int64_t size = 1;  // G
-  Buffer<int64_t> cell_start;  // G² + 1
+  Buffer<int32_t> cell_start;  // G² + 1 packed positions (n < 2^31, as the orders' int32 indices)
   Buffer<double> xs, ys;
-  Buffer<int32_t> x_ranks, y_ranks;
+  Buffer<int32_t> x_ranks;
   std::vector<double> column_low, column_high;
 };
 
-/** A point of the target as the grid build reads it, by point index: its value, rank and grid row. */
+/** A point of the target as the grid build holds it within a column: its value, rank and grid row. */
 struct TargetPoint {
   double y;
   int32_t rank;  // its position in the target's sorted order
@@ -172,18 +172,22 @@ struct SharedTarget {
   SortedMarginal marginal;
   QuantileCuts cuts;
   std::vector<double> row_low, row_high;
-  Buffer<TargetPoint> points;  // points[i]: point i (one 16-byte read where the build looks it up)
+  // ranks[i]: point i's position in the sorted target (its value and grid row follow from it). 4 bytes
+  // a row, where the value, rank and row side by side took 16.
+  Buffer<int32_t> ranks;
+  /** Point i's value, rank and grid row. */
+  TargetPoint point(int64_t i) const {
+    const int32_t rank = ranks[i];
+    return TargetPoint{marginal.sorted[rank], rank, static_cast<int32_t>(cuts.part_of(rank))};
+  }
 };
 
-/** Sorts the target and fills its row extremes and points. */
+/** Sorts the target and fills its row extremes and ranks. */
 void prepare_target(const double* target, int64_t n, SharedTarget& shared) {
   shared.marginal = sort_marginal(target, n);
   run_extremes(shared.marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
-  shared.points.resize(n);
-  for (int64_t p = 0; p < n; ++p) {
-    const TargetPoint point{shared.marginal.sorted[p], static_cast<int32_t>(p), static_cast<int32_t>(shared.cuts.part_of(p))};
-    shared.points[shared.marginal.order[p]] = point;
-  }
+  shared.ranks.resize(n);
+  for (int64_t p = 0; p < n; ++p) shared.ranks[shared.marginal.order[p]] = static_cast<int32_t>(p);
 }
 
 int64_t grid_size(int64_t n) {
@@ -204,11 +208,10 @@ void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget&
   const QuantileCuts cuts{n, size};
   run_extremes(x_marginal.sorted, cuts, grid.column_low, grid.column_high);
   grid.cell_start.resize(size * size + 1);
-  grid.cell_start[size * size] = n;
+  grid.cell_start[size * size] = static_cast<int32_t>(n);
   grid.xs.resize(n);
   grid.ys.resize(n);
   grid.x_ranks.resize(n);
-  grid.y_ranks.resize(n);
   auto columns = [&](int, int64_t from, int64_t to) {
     std::vector<int64_t> fill(size);
     Buffer<TargetPoint> column_points;
@@ -217,14 +220,14 @@ void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget&
       column_points.resize(last - first);
       std::fill(fill.begin(), fill.end(), 0);
       for (int64_t p = first; p < last; ++p) {
-        const TargetPoint point = target.points[x_marginal.order[p]];
+        const TargetPoint point = target.point(x_marginal.order[p]);
         column_points[p - first] = point;
         ++fill[point.row];
       }
       int64_t at = first;
       for (int64_t r = 0; r < size; ++r) {
         const int64_t count = fill[r];
-        grid.cell_start[c * size + r] = at;
+        grid.cell_start[c * size + r] = static_cast<int32_t>(at);
         fill[r] = at;
         at += count;
       }
@@ -234,7 +237,6 @@ void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget&
         grid.xs[q] = x_marginal.sorted[p];
         grid.ys[q] = point.y;
         grid.x_ranks[q] = static_cast<int32_t>(p);
-        grid.y_ranks[q] = point.rank;
       }
     }
   };
@@ -411,13 +413,12 @@ int64_t cell_of_position(const Grid& grid, int64_t from) {
 }
 
 /**
- * eps of the points packed at positions [from, to) of the grid, stored by each point's x rank and by its
- * y rank: the counting passes then walk the sorted marginals in order (see marginal_counts). A branch-free
+ * eps of the points packed at positions [from, to) of the grid, stored by each point's x rank (one_feature
+ * then copies it by y rank): the counting passes walk the sorted marginals in order (see marginal_counts). A branch-free
  * Nearest takes rings 0 and 1 from the cell's block; the others scan them cell by cell.
  */
 template <class Nearest>
-void grid_eps_with(const Grid& grid, const SharedTarget& target, Nearest& nearest, int64_t from, int64_t to, double* eps_by_x_rank,
-                   double* eps_by_y_rank) {
+void grid_eps_with(const Grid& grid, const SharedTarget& target, Nearest& nearest, int64_t from, int64_t to, double* eps_by_x_rank) {
   const int64_t size = grid.size;
   int64_t cell = cell_of_position(grid, from);
   BlockCandidates block;
@@ -436,7 +437,6 @@ void grid_eps_with(const Grid& grid, const SharedTarget& target, Nearest& neares
     }
     const double eps = search.scan_outer_rings(nearest);
     eps_by_x_rank[grid.x_ranks[p]] = eps;
-    eps_by_y_rank[grid.y_ranks[p]] = eps;
   }
 }
 
@@ -507,14 +507,13 @@ MILENS_AVX2 int lanes_past_ring_one(const Grid& grid, const SharedTarget& target
  * its own k distances, which are those the scalar path would hold there, so eps is the same.
  */
 template <int K>
-MILENS_AVX2 void grid_eps_avx2(const Grid& grid, const SharedTarget& target, int64_t from, int64_t to, double* eps_by_x_rank,
-                               double* eps_by_y_rank) {
+MILENS_AVX2 void grid_eps_avx2(const Grid& grid, const SharedTarget& target, int64_t from, int64_t to, double* eps_by_x_rank) {
   const int64_t size = grid.size;
   FixedKSmallest<K> nearest;
   __m256d kept[K];
   alignas(32) double kept_lanes[K][kQueryLanes];
   for (int64_t cell = cell_of_position(grid, from); cell < size * size && grid.cell_start[cell] < to; ++cell) {
-    const int64_t first = std::max(grid.cell_start[cell], from), last = std::min(grid.cell_start[cell + 1], to);
+    const int64_t first = std::max<int64_t>(grid.cell_start[cell], from), last = std::min<int64_t>(grid.cell_start[cell + 1], to);
     if (first >= last) continue;
     const int64_t column = cell / size, row = cell % size;
     const BlockRuns block(grid, column, row);
@@ -534,7 +533,6 @@ MILENS_AVX2 void grid_eps_avx2(const Grid& grid, const SharedTarget& target, int
           eps = PointSearch(grid, target, p + l, column, row).scan_outer_rings(nearest);
         }
         eps_by_x_rank[grid.x_ranks[p + l]] = eps;
-        eps_by_y_rank[grid.y_ranks[p + l]] = eps;
       }
     }
   }
@@ -542,23 +540,22 @@ MILENS_AVX2 void grid_eps_avx2(const Grid& grid, const SharedTarget& target, int
 
 #endif
 
-void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, bool avx2, int64_t from, int64_t to, double* eps_by_x_rank,
-              double* eps_by_y_rank) {
+void grid_eps(const Grid& grid, const SharedTarget& target, int32_t k, bool avx2, int64_t from, int64_t to, double* eps_by_x_rank) {
 #ifdef MILENS_X86_DISPATCH
   if (avx2) {
     switch (k) {
-      case 1: return grid_eps_avx2<1>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
-      case 2: return grid_eps_avx2<2>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
-      case 3: return grid_eps_avx2<3>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
-      case 4: return grid_eps_avx2<4>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
-      case 5: return grid_eps_avx2<5>(grid, target, from, to, eps_by_x_rank, eps_by_y_rank);
+      case 1: return grid_eps_avx2<1>(grid, target, from, to, eps_by_x_rank);
+      case 2: return grid_eps_avx2<2>(grid, target, from, to, eps_by_x_rank);
+      case 3: return grid_eps_avx2<3>(grid, target, from, to, eps_by_x_rank);
+      case 4: return grid_eps_avx2<4>(grid, target, from, to, eps_by_x_rank);
+      case 5: return grid_eps_avx2<5>(grid, target, from, to, eps_by_x_rank);
       default: break;
     }
   }
 #else
   (void)avx2;
 #endif
-  auto run = [&](auto nearest) { grid_eps_with(grid, target, nearest, from, to, eps_by_x_rank, eps_by_y_rank); };
+  auto run = [&](auto nearest) { grid_eps_with(grid, target, nearest, from, to, eps_by_x_rank); };
   switch (k) {  // the usual small k without branches; larger k keep the insertion with its early exit
     case 1: return run(FixedKSmallest<1>{});
     case 2: return run(FixedKSmallest<2>{});
@@ -764,19 +761,51 @@ void kd_tree_counts(const double* x, const double* target, const Buffer<double>&
   else body(0, 0, n);
 }
 
-void one_feature(const double* x, const double* y, int64_t n, int32_t k, const SharedTarget& target, bool avx2, bool threaded, int32_t* out_x,
-                 int32_t* out_y, const SortedMarginal& x_marginal) {
+/** sorted[p] = values[order[p]] again, after release_sorted (the same values sort_marginal gathered). */
+void refill_sorted(const double* values, SortedMarginal& marginal, int64_t n, bool threaded) {
+  marginal.sorted.resize(n);
+  auto gather = [&](int, int64_t from, int64_t to) {
+    for (int64_t p = from; p < to; ++p) marginal.sorted[p] = values[marginal.order[p]];
+  };
+  if (threaded) parallel_for(0, n, 1 << 16, gather);
+  else gather(0, 0, n);
+}
+
+/**
+ * The counts of one feature. With `release_sorted` (a tall table's features, one at a time, the target and
+ * the marginal this call's own), the sorted values of x and y are freed while the grid is searched (it
+ * holds its own copies and the searches read neither) and gathered again from x and y for the counts: 16
+ * bytes a row less at the grid's peak, for one gather pass of each.
+ */
+void one_feature(const double* x, const double* y, int64_t n, int32_t k, SharedTarget& target, bool avx2, bool threaded, int32_t* out_x,
+                 int32_t* out_y, SortedMarginal& x_marginal, bool release_sorted = false) {
   if (x_marginal.longest_tie_run > kMaxTieRun || target.marginal.longest_tie_run > kMaxTieRun) {
     kd_tree_counts(x, y, x_marginal.sorted, target.marginal.sorted, n, k, threaded, out_x, out_y);
     return;
   }
-  Buffer<double> eps_by_x_rank(n), eps_by_y_rank(n);  // every rank gets its point's eps
+  Buffer<double> eps_by_x_rank(n);  // every x rank gets its point's eps
   {
     Grid grid;
     build_grid(n, x_marginal, target, threaded, grid);
-    auto search = [&](int, int64_t from, int64_t to) { grid_eps(grid, target, k, avx2, from, to, eps_by_x_rank.data(), eps_by_y_rank.data()); };
+    if (release_sorted) {
+      Buffer<double>().swap(x_marginal.sorted);
+      Buffer<double>().swap(target.marginal.sorted);
+    }
+    auto search = [&](int, int64_t from, int64_t to) { grid_eps(grid, target, k, avx2, from, to, eps_by_x_rank.data()); };
     if (threaded) parallel_for(0, n, 2048, search);
     else search(0, 0, n);
+  }
+  // By y rank too, once the grid is freed (so the two never take room together): the point at x rank p
+  // has y rank ranks[order[p]].
+  Buffer<double> eps_by_y_rank(n);
+  auto by_y_rank = [&](int, int64_t from, int64_t to) {
+    for (int64_t p = from; p < to; ++p) eps_by_y_rank[target.ranks[x_marginal.order[p]]] = eps_by_x_rank[p];
+  };
+  if (threaded) parallel_for(0, n, 2048, by_y_rank);
+  else by_y_rank(0, 0, n);
+  if (release_sorted) {
+    refill_sorted(x, x_marginal, n, threaded);
+    refill_sorted(y, target.marginal, n, threaded);
   }
   auto count = [&](int, int64_t from, int64_t to) {
     marginal_counts(x_marginal, eps_by_x_rank.data(), n, avx2, from, to, out_x);
@@ -804,7 +833,8 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
     // Whole features per thread: the sorts and the grid build run in parallel too.
     parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
       for (int64_t f = from; f < to; ++f) {
-        one_feature(features[f], target, n, k, shared, avx2, false, count_x + f * n, count_y + f * n, sort_marginal(features[f], n));
+        SortedMarginal marginal = sort_marginal(features[f], n);
+        one_feature(features[f], target, n, k, shared, avx2, false, count_x + f * n, count_y + f * n, marginal);
       }
     });
     return;
@@ -818,7 +848,8 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
     }
   });
   for (int64_t f = 0; f < feature_count; ++f) {
-    one_feature(features[f], target, n, k, shared, avx2, true, count_x + f * n, count_y + f * n, f == 0 ? std::move(first) : sort_marginal(features[f], n));
+    SortedMarginal marginal = f == 0 ? std::move(first) : sort_marginal(features[f], n);
+    one_feature(features[f], target, n, k, shared, avx2, true, count_x + f * n, count_y + f * n, marginal, n > kFeaturesPerThreadMaxPoints);
   }
 }
 
@@ -857,11 +888,11 @@ void shuffled_target(const SharedTarget& base, const int32_t* source, int64_t n,
   std::memcpy(out.marginal.sorted.data(), base.marginal.sorted.data(), n * sizeof(double));
   out.marginal.longest_tie_run = base.marginal.longest_tie_run;
   out.marginal.order.resize(n);
-  out.points.resize(n);
+  out.ranks.resize(n);
   for (int64_t p = 0; p < n; ++p) {
     const int32_t row = inverse[base.marginal.order[p]];
     out.marginal.order[p] = row;
-    out.points[row] = TargetPoint{base.marginal.sorted[p], static_cast<int32_t>(p), static_cast<int32_t>(base.cuts.part_of(p))};
+    out.ranks[row] = static_cast<int32_t>(p);
   }
 }
 
@@ -875,8 +906,8 @@ bool ksg_permutation_means(const double* target, int64_t n, const double* const*
     throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", std::to_string(k)));
   }
   auto cancelled = [&] { return cancel != nullptr && *cancel != 0; };
-  // Per shuffle: its values, sorted copy, order and points (36 bytes a row); per feature its marginal (12).
-  const ScratchAccount account(n * (36 * permutation_count + 12 * feature_count + 36));
+  // Per shuffle: its values, sorted copy, order and ranks (24 bytes a row); per feature its marginal (12).
+  const ScratchAccount account(n * (24 * permutation_count + 12 * feature_count + 24));
   const bool avx2 = use_avx2();
   SharedTarget base{{}, QuantileCuts{n, grid_size(n)}, {}, {}, {}};
   std::vector<SortedMarginal> marginals(feature_count);
