@@ -260,16 +260,20 @@ function planJobs(
   });
   for (let start = 0; start < batchable.length; start += KERNEL_BATCH) {
     const featureIndexes = batchable.slice(start, start + KERNEL_BATCH);
-    const prepared = featureIndexes.map((index) => features[index]!.prepared!);
+    // Read when the job runs, after runJob has prepared its features on native threads: read here, at
+    // planning, each getter would run the TypeScript tie rule, and the job would hold those copies (8
+    // bytes a row each) beside the native ones until the end of the run.
+    const prepared = (): Float64Array[] => featureIndexes.map((index) => features[index]!.prepared!);
     jobs.push({
       featureIndexes,
       rows: target.rowCount,
       run: () =>
         target.kind === 'continuous'
-          ? continuousMi(compute, target.prepared!, prepared, k)
-          : rossMutualInformation(compute, target.codes!, prepared, k),
+          ? continuousMi(compute, target.prepared!, prepared(), k)
+          : rossMutualInformation(compute, target.codes!, prepared(), k),
       shuffled: (positions, seeds, signal) => {
-        const active = positions.map((position) => prepared[position]!);
+        const columns = prepared();
+        const active = positions.map((position) => columns[position]!);
         if (target.kind !== 'continuous')
           return eachShuffle(seeds, signal, (shuffle) => rossMutualInformation(compute, shuffledCodes(target.codes!, shuffle), active, k));
         return continuousMi === ksgMutualInformation

@@ -60,20 +60,37 @@ double unit_scale(const double* values, int64_t n) {
   return scale;
 }
 
-/** pearson() of the reference; NaN for null. */
-double pearson(const double* x, const double* y, int64_t n) {
+/** An average rank (a whole or half number) from twice it: the same double as (start + end + 1) / 2. */
+inline double rank_of(uint32_t twice_rank) { return static_cast<double>(twice_rank) / 2; }
+
+/** unit_scale of the ranks held as twice their values. */
+double unit_scale_of_ranks(const uint32_t* twice_ranks, int64_t n) {
+  uint32_t largest = 0;
+  for (int64_t i = 0; i < n; ++i) largest = std::max(largest, twice_ranks[i]);
+  const double largest_rank = rank_of(largest);
+  return unit_scale(&largest_rank, 1);  // the largest magnitude alone sets the scale
+}
+
+/**
+ * pearson() of the reference on two columns of average ranks, each held as twice its value (4 bytes a
+ * row instead of 8; whole numbers below 2^32 for n < 2^31, so every rank is the exact double it was);
+ * NaN for null.
+ */
+double pearson_of_ranks(const uint32_t* twice_x, const uint32_t* twice_y, int64_t n) {
   if (n < 2) return std::numeric_limits<double>::quiet_NaN();
-  const double scale_x = unit_scale(x, n), scale_y = unit_scale(y, n);
+  const double scale_x = unit_scale_of_ranks(twice_x, n), scale_y = unit_scale_of_ranks(twice_y, n);
+  auto x = [&](int64_t i) { return rank_of(twice_x[i]); };
+  auto y = [&](int64_t i) { return rank_of(twice_y[i]); };
   double mean_x = 0, mean_y = 0;
   for (int64_t i = 0; i < n; ++i) {
-    mean_x += x[i] * scale_x;
-    mean_y += y[i] * scale_y;
+    mean_x += x(i) * scale_x;
+    mean_y += y(i) * scale_y;
   }
   mean_x /= static_cast<double>(n);
   mean_y /= static_cast<double>(n);
   double sxy = 0, sxx = 0, syy = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double dx = x[i] * scale_x - mean_x, dy = y[i] * scale_y - mean_y;
+    const double dx = x(i) * scale_x - mean_x, dy = y(i) * scale_y - mean_y;
     const double pxy = dx * dy, pxx = dx * dx, pyy = dy * dy;
     sxy += pxy;
     sxx += pxx;
@@ -97,7 +114,8 @@ struct PositionedValue {
  * copy, order and `standardised` are freed once it is prepared: 20 bytes a row less on a tall table.
  */
 struct Column {
-  Buffer<double> standardised, sorted, ranks, row_sums;
+  Buffer<double> standardised, sorted, row_sums;
+  Buffer<uint32_t> twice_ranks;  // 2 × the average rank (see pearson_of_ranks)
   Buffer<int32_t> order;
   Buffer<PositionedValue> positioned;  // the target's only: standardised[i] and i's position, by index i
   double total = 0;                    // Σ standardised[i] in index order
@@ -147,23 +165,23 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
   for (int64_t p = 0; p < n; ++p) sorted[p] = v[order[p]];
   // distanceRowSums and averageRanks in sorted order, scattered by index.
   column.row_sums.resize(n);
-  column.ranks.resize(n);
+  column.twice_ranks.resize(n);
   if (with_positions) column.positioned.resize(n);
   double* row_sums = column.row_sums.data();
-  double* ranks = column.ranks.data();
+  uint32_t* twice_ranks = column.twice_ranks.data();
   PositionedValue* positioned = column.positioned.data();
   double below = 0;
   for (int64_t start = 0; start < n;) {
     int64_t end = start + 1;
     // Equal values standardise equally: the values (a random read) are compared only where the standardised ones tie.
     while (end < n && sorted[end] == sorted[start] && values[order[end]] == values[order[start]]) ++end;
-    const double rank = static_cast<double>(start + end + 1) / 2;
+    const uint32_t twice_rank = static_cast<uint32_t>(start + end + 1);  // ≤ 2n < 2^32
     for (int64_t p = start; p < end; ++p) {
       const double value = sorted[p];
       const double a = value * static_cast<double>(p), b = value * static_cast<double>(n - p - 1);
       const int32_t index = order[p];
       row_sums[index] = a - below + (total - below - value) - b;
-      ranks[index] = rank;
+      twice_ranks[index] = twice_rank;
       if (with_positions) positioned[index] = {value, static_cast<int32_t>(p)};
       below += value;
     }
@@ -427,9 +445,9 @@ void measures_of(Column& a, const Column& b, int64_t n, PairScratch& scratch, bo
     b_total += b.row_sums[i];
   }
   out[0] = clamp_unit(product / count);
-  out[1] = pearson(a.ranks.data(), b.ranks.data(), n);
+  out[1] = pearson_of_ranks(a.twice_ranks.data(), b.twice_ranks.data(), n);
   if (release_feature) {
-    Buffer<double>().swap(a.ranks);
+    Buffer<uint32_t>().swap(a.twice_ranks);
     Buffer<double>().swap(a.row_sums);
     Buffer<double>().swap(a.standardised);
   }
