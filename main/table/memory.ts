@@ -6,20 +6,22 @@
 // final columns: 1.03× measured at 71 M rows × 3). The whole `milens mi` run adds the MI engine's working
 // copies, which on a tall table are per row, not per column: the kernels take one feature at a time
 // there (docs/mi.md, "Large and wide tables"), so a run needs the data, RUN_WORKING_BYTES_PER_ROW for
-// every row, 8 bytes a row for each prepared feature of one kernel batch, and a fixed allowance.
+// every row, 16 bytes a row for each feature of one kernel batch (its prepared column and its two int32
+// KSG counts), and a fixed allowance.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import os from 'node:os';
 
 /**
- * Working bytes of a `milens mi` run per row of a tall table, besides the table: the larger of the
- * correlation kernel's (the target's prepared column 52, one feature's 20–36, the distance sum's scratch
- * 64) and the KSG kernel's (the target's sort and points 28, one feature's sort, grid and eps arrays 56,
- * the prepared target 8, the counts 8 a feature). Measured: 1.82 GB peak RSS for 11 M rows × 3 (0.26 GB
- * of data; 165 bytes a row in all, Node included), against 3.27 GB (12.4× the data) before the kernels
- * went one feature at a time (scripts/bench/mi-memory.mjs).
+ * Working bytes of a `milens mi` run per row of a tall table, besides the table and the batch's features:
+ * the larger of the correlation kernel's (the target's column 28, one feature's 12 at its distance sum,
+ * the sum's scratch 48: 88) and the KSG kernel's (the prepared target 8; the target's sort and ranks 16,
+ * one feature's sort 12, its eps arrays 16, or at the grid's peak 8 of eps and a grid of 22: ~50).
+ * Measured: 1.31 GB peak RSS for 11 M rows × 3 (0.26 GB of data; ~115 bytes a row in all, Node's ~50 MB
+ * aside), against 1.82 GB before this cut and 3.27 GB before the kernels went one feature at a time
+ * (scripts/bench/mi-memory.mjs).
  */
-export const RUN_WORKING_BYTES_PER_ROW = 140;
-/** Features whose prepared columns (8 bytes a row each) one kernel batch holds at once (estimate.ts). */
+export const RUN_WORKING_BYTES_PER_ROW = 88;
+/** Features one kernel batch holds at once (estimate.ts), each 16 bytes a row: prepared column, two counts. */
 const PREPARED_BATCH_FEATURES = 16;
 /** Bytes any run needs besides the table and the per-row copies (Node, the addon, fixed buffers). */
 export const FIXED_ALLOWANCE_BYTES = 512 * 1024 * 1024;
@@ -87,7 +89,7 @@ export function estimateCsvMemory(file: string): TableMemoryEstimate | null {
 /** Bytes a `milens mi` run needs per row of a table with `columns` columns: its data and the working copies. */
 function bytesPerRow(columns: number): number {
   const count = Math.max(columns, 1);
-  return 8 * count + RUN_WORKING_BYTES_PER_ROW + 8 * Math.min(Math.max(count - 1, 1), PREPARED_BATCH_FEATURES);
+  return 8 * count + RUN_WORKING_BYTES_PER_ROW + 16 * Math.min(Math.max(count - 1, 1), PREPARED_BATCH_FEATURES);
 }
 
 /** Peak bytes of a whole `milens mi` run on `rows` × `columns` (the table, the working copies, the allowance). */

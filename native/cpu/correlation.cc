@@ -427,7 +427,7 @@ struct PairScratch {
 /**
  * correlationsOf() of the reference: [pearson, spearman, dcor] of a feature (a) and the target (b), NaN for
  * null. The distance sum comes last, so that with `release_feature` the feature's ranks, row sums and
- * standardised values (24 bytes a row) are freed before its scratch is filled; every sum is the same, in
+ * standardised values (20 bytes a row) are freed before its scratch is filled; every sum is the same, in
  * the same order.
  */
 void measures_of(Column& a, const Column& b, int64_t n, PairScratch& scratch, bool release_feature, double* out) {
@@ -496,7 +496,7 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
   target_column = prepare_column(target, n, true);
   if (n > kFeaturesPerThreadMaxPoints) {
     // A tall table: one feature at a time with every thread on its distance sum, so that one feature's
-    // column (36 bytes a row, 12 at its distance sum) and one scratch (48 bytes a row) are held, not one
+    // column (32 bytes a row, 12 at its distance sum) and one scratch (48 bytes a row) are held, not one
     // of each per thread. The
     // scratch is the feature's own, freed before the next feature's column (and its sort) is prepared.
     for (int64_t f = 0; f < feature_count; ++f) {
