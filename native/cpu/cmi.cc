@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "buffer.h"
+#include "neighbours.h"
 #include "parallel.h"
 #include "radix_sort.h"
 
@@ -599,35 +600,6 @@ void build_joint_grid(const RankedColumn& x, const Slabs& x_slabs, const Buffer<
   }
 }
 
-/** The k smallest distances offered, ascending (best[k − 1] is +∞ until k were offered). */
-struct AnyKSmallest {
-  std::vector<double> best;
-  explicit AnyKSmallest(int32_t k) : best(k) {}
-  void reset() { std::fill(best.begin(), best.end(), std::numeric_limits<double>::infinity()); }
-  double kth() const { return best.back(); }
-  void offer(double distance) {
-    if (!(distance < best.back())) return;
-    int64_t at = static_cast<int64_t>(best.size()) - 1;
-    while (at > 0 && best[at - 1] > distance) {
-      best[at] = best[at - 1];
-      --at;
-    }
-    best[at] = distance;
-  }
-};
-
-/** The same for a k fixed at compile time, merged by min / max without branches (the same k values kept). */
-template <int K>
-struct SmallKSmallest {
-  double best[K];
-  void reset() { std::fill(best, best + K, std::numeric_limits<double>::infinity()); }
-  double kth() const { return best[K - 1]; }
-  void offer(double distance) {
-    for (int i = K - 1; i > 0; --i) best[i] = std::min(best[i], std::max(best[i - 1], distance));
-    best[0] = std::min(best[0], distance);
-  }
-};
-
 /** The k-th distance search of the point packed at position p, in cell (c, r, s). */
 struct JointSearch {
   const JointGrid& grid;
@@ -715,12 +687,12 @@ void joint_grid_eps_with(const JointGrid& grid, const Slabs& x_slabs, const Slab
 void joint_grid_eps(const JointGrid& grid, const Slabs& x_slabs, const Slabs& y_slabs, const Slabs& z_slabs, int32_t k, int64_t from, int64_t to,
                     double* eps_by_row) {
   switch (k) {  // the usual small k without branches
-    case 1: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, SmallKSmallest<1>{}, from, to, eps_by_row);
-    case 2: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, SmallKSmallest<2>{}, from, to, eps_by_row);
-    case 3: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, SmallKSmallest<3>{}, from, to, eps_by_row);
-    case 4: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, SmallKSmallest<4>{}, from, to, eps_by_row);
-    case 5: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, SmallKSmallest<5>{}, from, to, eps_by_row);
-    default: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, AnyKSmallest(k), from, to, eps_by_row);
+    case 1: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, FixedKSmallest<1>{}, from, to, eps_by_row);
+    case 2: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, FixedKSmallest<2>{}, from, to, eps_by_row);
+    case 3: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, FixedKSmallest<3>{}, from, to, eps_by_row);
+    case 4: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, FixedKSmallest<4>{}, from, to, eps_by_row);
+    case 5: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, FixedKSmallest<5>{}, from, to, eps_by_row);
+    default: return joint_grid_eps_with(grid, x_slabs, y_slabs, z_slabs, KSmallest(k), from, to, eps_by_row);
   }
 }
 

@@ -244,41 +244,6 @@ void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget&
   else columns(0, 0, size);
 }
 
-/** The k smallest distances seen so far, ascending; best[k − 1] is +∞ until k have been seen. */
-struct KSmallest {
-  static constexpr bool kBranchFree = false;  // the early exit pays off with the cell bounds
-  std::vector<double> best;
-  explicit KSmallest(int32_t k) : best(k) {}
-  void reset() { std::fill(best.begin(), best.end(), std::numeric_limits<double>::infinity()); }
-  double kth() const { return best.back(); }
-  void offer(double distance) {
-    if (!(distance < best.back())) return;
-    int64_t at = static_cast<int64_t>(best.size()) - 1;
-    while (at > 0 && best[at - 1] > distance) {
-      best[at] = best[at - 1];
-      --at;
-    }
-    best[at] = distance;
-  }
-};
-
-/**
- * KSmallest for a k fixed at compile time (the default k = 3 among them), without branches: a distance
- * is merged into the sorted k by min / max alone (best[i] ← min(best[i], max(best[i − 1], d))), so the
- * same k smallest values are kept, and no comparison that the data make unpredictable is a jump.
- */
-template <int K>
-struct FixedKSmallest {
-  static constexpr bool kBranchFree = true;
-  double best[K];
-  void reset() { std::fill(best, best + K, std::numeric_limits<double>::infinity()); }
-  double kth() const { return best[K - 1]; }
-  void offer(double distance) {
-    for (int i = K - 1; i > 0; --i) best[i] = std::min(best[i], std::max(best[i - 1], distance));
-    best[0] = std::min(best[0], distance);
-  }
-};
-
 /**
  * The points of a cell's 3 × 3 block (the cell and ring 1 around it), gathered once for all the points of
  * the cell: each of them then offers every one of these distances without branches, instead of testing

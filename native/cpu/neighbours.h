@@ -1,15 +1,52 @@
-// Exact neighbour queries shared by the KSG and Ross kernels: a 2-D kd-tree for the k-th Chebyshev
+// Exact neighbour queries shared by the KSG, Ross and conditional-MI kernels: the k smallest distances
+// of a grid search (KSmallest, FixedKSmallest), a 2-D kd-tree for the k-th Chebyshev
 // neighbour distance and binary searches over sorted values for strict in-radius counts. Distances are
 // |a − b| in double, as scikit-learn computes them; rounding is monotone, so the values within a radius
 // of a point form one contiguous run of the sorted array and the searches test the computed difference.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
 namespace milens::cpu {
+
+/** The k smallest distances seen so far, ascending; best[k − 1] is +∞ until k have been seen. */
+struct KSmallest {
+  static constexpr bool kBranchFree = false;  // the early exit pays off with the cell bounds
+  std::vector<double> best;
+  explicit KSmallest(int32_t k) : best(k) {}
+  void reset() { std::fill(best.begin(), best.end(), std::numeric_limits<double>::infinity()); }
+  double kth() const { return best.back(); }
+  void offer(double distance) {
+    if (!(distance < best.back())) return;
+    int64_t at = static_cast<int64_t>(best.size()) - 1;
+    while (at > 0 && best[at - 1] > distance) {
+      best[at] = best[at - 1];
+      --at;
+    }
+    best[at] = distance;
+  }
+};
+
+/**
+ * KSmallest for a k fixed at compile time (the default k = 3 among them), without branches: a distance
+ * is merged into the sorted k by min / max alone (best[i] ← min(best[i], max(best[i − 1], d))), so the
+ * same k smallest values are kept, and no comparison that the data make unpredictable is a jump.
+ */
+template <int K>
+struct FixedKSmallest {
+  static constexpr bool kBranchFree = true;
+  double best[K];
+  void reset() { std::fill(best, best + K, std::numeric_limits<double>::infinity()); }
+  double kth() const { return best[K - 1]; }
+  void offer(double distance) {
+    for (int i = K - 1; i > 0; --i) best[i] = std::min(best[i], std::max(best[i - 1], distance));
+    best[0] = std::min(best[0], distance);
+  }
+};
 
 /** #{values v in sorted : |v − value| < radius}, minus one for the point itself unless include_self. */
 int64_t count_strictly_within(const double* sorted, int64_t n, double value, double radius, bool include_self);
