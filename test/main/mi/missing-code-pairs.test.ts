@@ -5,8 +5,8 @@
 // for the plug-in estimator, scored by the reference backend. On every backend (typescript, cpu, cpu with
 // MILENS_CPU_SIMD=off), and the picking itself against a hand-made expectation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBackend, getReferenceBackend, listBackends } from '../../../main/compute/index.js';
-import type { BackendName, ComputeBackend } from '../../../main/compute/kernels.js';
+import { getBackend, getReferenceBackend } from '../../../main/compute/index.js';
+import type { ComputeBackend } from '../../../main/compute/kernels.js';
 import { discreteMutualInformation } from '../../../main/mi/discrete.js';
 import { estimateMutualInformation } from '../../../main/mi/estimate.js';
 import { rossMutualInformation } from '../../../main/mi/knn-estimators.js';
@@ -15,26 +15,9 @@ import { prepareContinuous } from '../../../main/mi/tie-rule.js';
 import { codesOfNumbers, denseCodes, pickCompleteCodePairs } from '../../../main/mi/variables.js';
 import type { Table } from '../../../main/table/columns.js';
 import { numericColumn, tableOf, textColumn } from './helpers.js';
+import { backendVariants } from '../../helpers/backend-variants.js';
 
-interface Variant {
-  label: string;
-  backend: BackendName;
-  env?: Record<string, string>;
-}
-const statuses = await listBackends();
-const variants: Variant[] = [
-  { label: 'typescript', backend: 'typescript' },
-  ...statuses
-    .filter((status) => status.name !== 'typescript' && status.available)
-    .flatMap((status): Variant[] =>
-      status.name === 'cpu'
-        ? [
-            { label: 'cpu', backend: 'cpu' },
-            { label: 'cpu (MILENS_CPU_SIMD=off)', backend: 'cpu', env: { MILENS_CPU_SIMD: 'off' } },
-          ]
-        : [{ label: status.name, backend: status.name }],
-    ),
-];
+const variants = await backendVariants();
 
 /** y continuous, grade a discrete target; level (numeric codes), label (text) and x (continuous) features; holes in each. */
 function holeyTable(rows: number, seed: number): Table {

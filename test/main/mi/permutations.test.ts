@@ -4,33 +4,16 @@
 // and the Besag–Clifford early stop giving its documented answer (p = h / l after l shuffles, the same
 // as the full test of l − 1 shuffles).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBackend, getReferenceBackend, listBackends } from '../../../main/compute/index.js';
-import type { BackendName, ComputeBackend } from '../../../main/compute/kernels.js';
+import { getBackend, getReferenceBackend } from '../../../main/compute/index.js';
+import type { ComputeBackend } from '../../../main/compute/kernels.js';
 import { estimateMutualInformation } from '../../../main/mi/estimate.js';
 import { ksgMutualInformation, ksgPermutationMutualInformation } from '../../../main/mi/knn-estimators.js';
 import { permutationPValue, permutationTests } from '../../../main/mi/permutations.js';
 import { SeededRandom } from '../../../main/mi/random.js';
 import { gaussianPair, numericColumn, tableOf } from './helpers.js';
+import { backendVariants } from '../../helpers/backend-variants.js';
 
-const statuses = await listBackends();
-interface Variant {
-  label: string;
-  backend: BackendName;
-  env?: Record<string, string>;
-}
-const variants: Variant[] = [
-  { label: 'typescript', backend: 'typescript' },
-  ...statuses
-    .filter((status) => status.name !== 'typescript' && status.available)
-    .flatMap((status): Variant[] =>
-      status.name === 'cpu'
-        ? [
-            { label: 'cpu', backend: 'cpu' },
-            { label: 'cpu (MILENS_CPU_SIMD=off)', backend: 'cpu', env: { MILENS_CPU_SIMD: 'off' } },
-          ]
-        : [{ label: status.name, backend: status.name }],
-    ),
-];
+const variants = await backendVariants();
 
 function independentTable(n: number, seed: number, features: number) {
   const random = new SeededRandom(seed);

@@ -6,8 +6,8 @@
 // columns. Then the whole engine on tied tables, on every backend (cpu, cpu with MILENS_CPU_SIMD=off,
 // typescript), against KSG / Ross computed by the reference backend on the oracle's prepared columns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBackend, getReferenceBackend, listBackends } from '../../../main/compute/index.js';
-import type { BackendName, ComputeBackend } from '../../../main/compute/kernels.js';
+import { getBackend, getReferenceBackend } from '../../../main/compute/index.js';
+import type { ComputeBackend } from '../../../main/compute/kernels.js';
 import { loadAddon } from '../../../main/compute/native.js';
 import { estimateMutualInformation } from '../../../main/mi/estimate.js';
 import { ksgMutualInformation, rossMutualInformation } from '../../../main/mi/knn-estimators.js';
@@ -15,6 +15,7 @@ import { deriveSeed, SeededRandom } from '../../../main/mi/random.js';
 import { prepareContinuous, prepareContinuousNatively } from '../../../main/mi/tie-rule.js';
 import { codesOfNumbers } from '../../../main/mi/variables.js';
 import { numericColumn, tableOf } from './helpers.js';
+import { backendVariants } from '../../helpers/backend-variants.js';
 
 const addonLoaded = !('error' in loadAddon());
 
@@ -162,25 +163,7 @@ describe.skipIf(!addonLoaded)('native tie rule', () => {
 // ---------------------------------------------------------------------------------------------------
 // The engine on tied tables, every backend.
 
-const statuses = await listBackends();
-interface Variant {
-  label: string;
-  backend: BackendName;
-  env?: Record<string, string>;
-}
-const variants: Variant[] = [
-  { label: 'typescript', backend: 'typescript' },
-  ...statuses
-    .filter((status) => status.name !== 'typescript' && status.available)
-    .flatMap((status): Variant[] =>
-      status.name === 'cpu'
-        ? [
-            { label: 'cpu', backend: 'cpu' },
-            { label: 'cpu (MILENS_CPU_SIMD=off)', backend: 'cpu', env: { MILENS_CPU_SIMD: 'off' } },
-          ]
-        : [{ label: status.name, backend: status.name }],
-    ),
-];
+const variants = await backendVariants();
 
 function tiedTable(rows: number, seed: number) {
   const random = new SeededRandom(seed);
