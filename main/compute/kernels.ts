@@ -118,6 +118,11 @@ export interface KsgCounts {
   meanDigammaY?: number;
 }
 
+/** KsgCounts of one pair on its complete rows (ksgCountsOnCompleteRows): how many rows it kept. */
+export interface KsgCompleteRowsCounts extends KsgCounts {
+  rows: number;
+}
+
 /**
  * Per-point counts of Ross's (2014) estimator for a continuous x and discrete labels, as scikit-learn:
  * for a point whose label occurs labelCount_i > 1 times, k_i = min(k, labelCount_i − 1), d_i = distance
@@ -168,6 +173,11 @@ export interface CorrelationMeasures {
   dcor: number | null;
 }
 
+/** CorrelationMeasures of one pair on its complete rows (correlationsOnCompleteRows): how many rows it kept. */
+export interface CompleteRowsCorrelations extends CorrelationMeasures {
+  rows: number;
+}
+
 export interface BackendCapabilities {
   /** Dtypes the similarity kernel accepts natively. */
   similarityDtypes: ReadonlyArray<VectorStore['dtype']>;
@@ -199,6 +209,15 @@ export interface ComputeBackend {
   ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
 
   /**
+   * KSG counts of pairs with missing cells (optional: the native backends have it, computed on the CPU;
+   * callers pick each pair's complete rows and call ksgCounts otherwise). Columns hold NaN or ±Infinity
+   * where a cell is missing; each feature is scored on the rows where it and the target are both finite:
+   * its `rows`, and counts for those rows in row order, exactly what ksgCounts gives on the pair picked
+   * out first (empty counts, no means, when rows ≤ k). The target is sorted once for all the features.
+   */
+  ksgCountsOnCompleteRows?(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCompleteRowsCounts[]>;
+
+  /**
    * Permutation tests of KSG (optional: the native backends have it, computed on the CPU; callers fall
    * back to ksgCounts on shuffled copies). For each seed s, the target shuffled as main/mi/random.ts's
    * `new SeededRandom(s).shuffle(Float64Array.from(target))` shuffles it; resolves to 2 · seeds.length ·
@@ -223,6 +242,14 @@ export interface ComputeBackend {
    * values. The native backends all run this on the CPU (it is O(n log n) and memory-bound).
    */
   correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]>;
+
+  /**
+   * Correlations of pairs with missing cells (optional: the native backends have it, on the CPU; callers
+   * pick each pair's complete rows and call correlations otherwise). Columns hold NaN or ±Infinity where
+   * a cell is missing; each feature's measures are those correlations gives on the rows where it and the
+   * target are both finite (its `rows`), bit for bit. The target is sorted once for all the features.
+   */
+  correlationsOnCompleteRows?(target: Float64Array, features: readonly Float64Array[]): Promise<CompleteRowsCorrelations[]>;
 
   /**
    * Frenzel–Pompe counts of each feature against one target given 1 to MAX_GIVEN_COLUMNS (./validate.ts: 4) conditioning

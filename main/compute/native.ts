@@ -12,8 +12,10 @@ import type {
   BackendCapabilities,
   BackendName,
   ComputeBackend,
+  CompleteRowsCorrelations,
   CorrelationMeasures,
   FrenzelPompeCounts,
+  KsgCompleteRowsCounts,
   KsgCounts,
   LogitTopKResult,
   LogitTransform,
@@ -25,6 +27,8 @@ import type {
 } from './kernels.js';
 import {
   DISPOSED_VECTOR_INDEX_MESSAGE,
+  validateCompleteRowsCorrelationArguments,
+  validateCompleteRowsKsgArguments,
   validateCorrelationArguments,
   validateFrenzelPompeArguments,
   validateIndexSearchArguments,
@@ -38,6 +42,12 @@ import {
 } from './validate.js';
 
 export type NativeBackendName = Exclude<BackendName, 'typescript'>;
+
+/** Feature f's three measures in the kernels' flat output (NaN where the reference gives null). */
+function measuresAt(measures: Float64Array, f: number): CorrelationMeasures {
+  const orNull = (value: number): number | null => (value === value ? value : null);
+  return { pearson: orNull(measures[3 * f]!), spearman: orNull(measures[3 * f + 1]!), dcor: orNull(measures[3 * f + 2]!) };
+}
 
 /** One backend as the addon's registry describes it. */
 export interface NativeBackendInfo {
@@ -102,6 +112,14 @@ export interface NativeAddon {
   logSumExp(backend: string, matrix: Float32Array, rows: number, columns: number, overRows: boolean): Promise<Float64Array>;
   ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
   rossCounts(backend: string, labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
+  /** ComputeBackend.correlationsOnCompleteRows: 3 measures per feature (NaN for null) and each pair's rows. Optional: older builds lack it. */
+  correlationsOnCompleteRows?(
+    backend: string,
+    target: Float64Array,
+    features: readonly Float64Array[],
+  ): Promise<{ measures: Float64Array; rows: Float64Array }>;
+  /** ComputeBackend.ksgCountsOnCompleteRows. Optional: older builds lack it. */
+  ksgCountsOnCompleteRows?(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCompleteRowsCounts[]>;
   /** ComputeBackend.ksgPermutationMeans; `cancel[0]` set non-zero stops it (resolves to null). Optional: older builds lack it. */
   ksgPermutationMeans?(
     backend: string,
@@ -325,6 +343,15 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
       return withArgumentChecks(() => addon.ksgCounts(name, target, features, k));
     },
 
+    ...(typeof addon.ksgCountsOnCompleteRows === 'function'
+      ? {
+          async ksgCountsOnCompleteRows(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCompleteRowsCounts[]> {
+            validateCompleteRowsKsgArguments(target, features, k);
+            return withArgumentChecks(() => addon.ksgCountsOnCompleteRows!(name, target, features, k));
+          },
+        }
+      : {}),
+
     ...(typeof addon.ksgPermutationMeans === 'function'
       ? {
           async ksgPermutationMeans(
@@ -372,13 +399,18 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
     async correlations(target: Float64Array, features: readonly Float64Array[]): Promise<CorrelationMeasures[]> {
       validateCorrelationArguments(target, features, 'addon-checks-elements');
       const measures = await withArgumentChecks(() => addon.correlations(name, target, features));
-      const orNull = (value: number): number | null => (value === value ? value : null);
-      return features.map((_, f) => ({
-        pearson: orNull(measures[3 * f]!),
-        spearman: orNull(measures[3 * f + 1]!),
-        dcor: orNull(measures[3 * f + 2]!),
-      }));
+      return features.map((_, f) => measuresAt(measures, f));
     },
+
+    ...(typeof addon.correlationsOnCompleteRows === 'function'
+      ? {
+          async correlationsOnCompleteRows(target: Float64Array, features: readonly Float64Array[]): Promise<CompleteRowsCorrelations[]> {
+            validateCompleteRowsCorrelationArguments(target, features);
+            const { measures, rows } = await withArgumentChecks(() => addon.correlationsOnCompleteRows!(name, target, features));
+            return features.map((_, f) => ({ ...measuresAt(measures, f), rows: rows[f]! }));
+          },
+        }
+      : {}),
 
     async jointHistogram(a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array> {
       validateJointHistogramArguments(a, b, aLevels, bLevels);

@@ -138,6 +138,19 @@ export function validateKsgArguments(target: unknown, features: unknown, k: unkn
   requireNeighbourCount(k, target.length);
 }
 
+/** ksgCountsOnCompleteRows: ksgCounts' checks, but cells may be missing (not finite); k ≥ 1 (a pair with ≤ k rows scores 0). */
+export function validateCompleteRowsKsgArguments(target: unknown, features: unknown, k: unknown): void {
+  if (!(target instanceof Float64Array)) throw invalidType('target', 'a Float64Array', target);
+  validateFeatures(features, target.length, 'addon-checks-elements');
+  requireInteger('k', k, 1);
+}
+
+/** correlationsOnCompleteRows: correlations' checks, but cells may be missing (not finite). */
+export function validateCompleteRowsCorrelationArguments(target: unknown, features: unknown): void {
+  if (!(target instanceof Float64Array)) throw invalidType('target', 'a Float64Array', target);
+  validateFeatures(features, target.length, 'addon-checks-elements');
+}
+
 export function validateCorrelationArguments(target: unknown, features: unknown, elements: ElementChecks = 'check-elements'): void {
   if (!(target instanceof Float64Array)) throw invalidType('target', 'a Float64Array', target);
   validateFeatures(features, target.length, elements);

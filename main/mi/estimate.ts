@@ -10,7 +10,12 @@ import type { ComputeBackend } from '../compute/kernels.js';
 import type { Table } from '../table/columns.js';
 import type { Correlations } from './correlation.js';
 import { discreteMutualInformation, type DiscreteEstimator } from './discrete.js';
-import { ksgMutualInformation, ksgPermutationMutualInformation, rossMutualInformation } from './knn-estimators.js';
+import {
+  ksgMutualInformation,
+  ksgMutualInformationOnCompleteRows,
+  ksgPermutationMutualInformation,
+  rossMutualInformation,
+} from './knn-estimators.js';
 import { checkedContinuousEstimator, lncMutualInformation, type ContinuousEstimator } from './lnc.js';
 import { DEFAULT_STOP_AFTER_EXCEEDANCES, permutationTests, type PermutationOutcome } from './permutations.js';
 import { resolveColumns, type KindOptions } from './columns-resolve.js';
@@ -162,6 +167,43 @@ function pickedPairJob(
 }
 
 /**
+ * The KSG job of up to KERNEL_BATCH continuous pairs with missing cells, on a backend with
+ * ksgCountsOnCompleteRows: one kernel call scores every pair on its complete rows (the target sorted
+ * once for all of them, the pairs side by side on the threads), the estimates of pickedPairJob bit for
+ * bit. Permutations pick each pair's rows and shuffle its own target, as pickedPairJob does, one pair at
+ * a time (each call has every thread), so that a batch never holds more than one pair's copies.
+ */
+function completeRowsKsgJob(
+  compute: ComputeBackend,
+  target: EngineVariable,
+  features: EngineVariable[],
+  featureIndexes: number[],
+  k: number,
+  rowCounts: Array<number | undefined>,
+): EstimationJob {
+  const prepared = (positions: number[]): Float64Array[] => positions.map((position) => features[featureIndexes[position]!]!.prepared!);
+  return {
+    featureIndexes,
+    rows: target.rowCount,
+    run: async () => {
+      const results = await ksgMutualInformationOnCompleteRows(compute, target.prepared!, prepared(featureIndexes.map((_, p) => p)), k);
+      results.forEach(({ rows }, position) => (rowCounts[featureIndexes[position]!] = rows));
+      return results.map(({ mi }) => mi);
+    },
+    shuffled: async (positions, seeds, signal) => {
+      const byPosition: number[][] = [];
+      for (const column of prepared(positions)) {
+        const [pair] = await pickCompletePairs(target.prepared!, [column]);
+        const shuffled = await ksgPermutationMutualInformation(compute, pair!.a, [pair!.b], k, seeds, signal);
+        if (shuffled === null) return null;
+        byPosition.push(shuffled.map(([mi]) => mi!));
+      }
+      return seeds.map((_, s) => byPosition.map((values) => values[s]!));
+    },
+  };
+}
+
+/**
  * The job of a Ross or plug-in pair with missing cells (either side discrete): its complete rows picked
  * on native threads once (pickCompleteCodePairs; codes renumbered densely for Ross, as denseCodes does),
  * kept for the permutations (re-estimated per shuffle) and dropped by release(). The estimates are those
@@ -222,8 +264,15 @@ function planJobs(
 ): EstimationJob[] {
   const jobs: EstimationJob[] = [];
   const batchable: number[] = [];
+  // Continuous pairs with missing cells go to ksgCountsOnCompleteRows in batches where the backend has it.
+  const completeRowsBatchable: number[] = [];
+  const batchesCompleteRows = continuousMi === ksgMutualInformation && compute.ksgCountsOnCompleteRows !== undefined;
   features.forEach((feature, index) => {
     if (skip[index]) return;
+    if (pickedNatively[index] && batchesCompleteRows && target.kind === 'continuous' && feature.kind === 'continuous') {
+      completeRowsBatchable.push(index);
+      return;
+    }
     if (pickedNatively[index]) {
       const onRows = (rows: number) => (rowCounts[index] = rows);
       jobs.push(
@@ -258,6 +307,8 @@ function planJobs(
             ),
     });
   });
+  for (let start = 0; start < completeRowsBatchable.length; start += KERNEL_BATCH)
+    jobs.push(completeRowsKsgJob(compute, target, features, completeRowsBatchable.slice(start, start + KERNEL_BATCH), k, rowCounts));
   for (let start = 0; start < batchable.length; start += KERNEL_BATCH) {
     const featureIndexes = batchable.slice(start, start + KERNEL_BATCH);
     // Read when the job runs, after runJob has prepared its features on native threads: read here, at
@@ -581,9 +632,10 @@ export async function correlationsOnRows(
 }
 
 /**
- * Pearson / Spearman / dCor of the natively picked pairs (continuous pairs with missing cells): their
- * complete rows picked on native threads, KERNEL_BATCH features at a time, then one correlations call
- * per pair, all in flight together. Sets each pair's row count.
+ * Pearson / Spearman / dCor of the natively picked pairs (continuous pairs with missing cells),
+ * KERNEL_BATCH features at a time: one correlationsOnCompleteRows call per group where the backend has
+ * it, else their complete rows picked on native threads and one correlations call per pair, all in
+ * flight together. Sets each pair's row count.
  */
 async function pickedPairCorrelations(
   compute: ComputeBackend,
@@ -597,6 +649,19 @@ async function pickedPairCorrelations(
   const indexes = features.flatMap((feature, index) => (pickedNatively[index] && feature.numeric && !feature.constant ? [index] : []));
   for (let start = 0; start < indexes.length; start += KERNEL_BATCH) {
     const group = indexes.slice(start, start + KERNEL_BATCH);
+    if (compute.correlationsOnCompleteRows) {
+      // One call for the group: the pairs picked on native threads there, the target sorted once.
+      const measures = await compute.correlationsOnCompleteRows(
+        target.numeric,
+        group.map((index) => features[index]!.numeric!),
+      );
+      group.forEach((index, position) => {
+        const { rows, ...measure } = measures[position]!;
+        results[index] = measure;
+        rowCounts[index] = rows;
+      });
+      continue;
+    }
     const pairs = await pickCompletePairs(
       target.numeric,
       group.map((index) => features[index]!.numeric!),

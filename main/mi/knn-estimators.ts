@@ -27,6 +27,26 @@ export async function ksgMutualInformation(
 }
 
 /**
+ * KSG-1 MI of each feature with the target on the rows where both are finite, and how many rows that
+ * is: what ksgMutualInformation gives on each pair picked out first, from one call of the backend's
+ * ksgCountsOnCompleteRows (the caller checks that the backend has it).
+ */
+export async function ksgMutualInformationOnCompleteRows(
+  compute: ComputeBackend,
+  target: Float64Array,
+  features: readonly Float64Array[],
+  k: number,
+): Promise<Array<{ mi: number; rows: number }>> {
+  if (features.length === 0) return [];
+  const counts = await compute.ksgCountsOnCompleteRows!(target, features, k);
+  return counts.map(({ rows, countX, countY, meanDigammaX, meanDigammaY }) => {
+    if (rows <= k) return { mi: 0, rows };
+    const constant = digammaOfInteger(rows) + digammaOfInteger(k);
+    return { mi: constant - (meanDigammaX ?? meanDigammaOfCounts(countX, 1)) - (meanDigammaY ?? meanDigammaOfCounts(countY, 1)), rows };
+  });
+}
+
+/**
  * KSG-1 MI of each feature against the target shuffled by each seed (`new SeededRandom(seed).shuffle` of
  * a copy): result[s][f], bit for bit what ksgMutualInformation gives on that shuffled copy. On a backend
  * with the ksgPermutationMeans kernel every shuffle runs there, the sorts shared by all of them and

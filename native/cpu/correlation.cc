@@ -20,6 +20,7 @@
 #include "simd_dispatch.h"
 
 #include "buffer.h"
+#include "complete_rows.h"
 #include "cpu_kernels.h"
 #include "parallel.h"
 #include "radix_sort.h"
@@ -130,7 +131,7 @@ struct Column {
  * the same sum) and Σv² in index order as the values are standardised, `below` in sorted order, Σ row
  * sums and Σ row sums² in index order after the scatter.
  */
-std::optional<Column> prepare_column(const double* values, int64_t n, bool with_positions) {
+std::optional<Column> prepare_column(const double* values, int64_t n, bool with_positions, Buffer<int32_t>* given_order = nullptr) {
   if (n < 2) return std::nullopt;
   const double count = static_cast<double>(n);
   const double scale = unit_scale(values, n);
@@ -158,7 +159,8 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
   }
   // Ordered and ranked by the values themselves (as the reference): 1e-300 beside 1e300 standardises to
   // its neighbours' number but keeps its rank; the order still sorts the standardised values.
-  column.order = stable_argsort(values, n);
+  // `given_order`: the values' stable sort order, known already (a pair's share of its target's sort).
+  column.order = given_order != nullptr ? std::move(*given_order) : stable_argsort(values, n);
   const int32_t* order = column.order.data();
   column.sorted.resize(n);
   double* sorted = column.sorted.data();
@@ -513,6 +515,42 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
       measures_with_target(feature, target_column, n, scratch, measures + 3 * f);
     }
   });
+}
+
+/**
+ * correlation_measures of each feature with the target on the rows where both are finite (pairs with
+ * missing cells): rows_kept[f] receives that number and measures + 3f what correlation_measures gives on
+ * the pair picked out first, bit for bit (NaN where it gives NaN, as for fewer than 2 rows). The target's
+ * finite rows are sorted once for all the features (complete_rows.h); the pairs run side by side on the
+ * threads like correlation_measures' features, or one at a time with every thread on a tall table.
+ */
+void correlation_measures_on_complete_rows(const double* target, int64_t n, const double* const* features, int64_t feature_count,
+                                           double* measures, int64_t* rows_kept) {
+  if (feature_count == 0) return;
+  const bool avx2 = use_avx2();
+  const Buffer<int32_t> target_rows_in_order = finite_rows_in_order(target, n);
+  auto pair_measures = [&](int64_t f, PairScratch* shared_scratch, bool release_feature) {
+    CompletePair pair = pick_complete_pair(target, features[f], n, target_rows_in_order);
+    rows_kept[f] = pair.rows;
+    std::optional<Column> target_column = prepare_column(pair.y.data(), pair.rows, true, &pair.y_order);
+    std::optional<Column> feature_column = prepare_column(pair.x.data(), pair.rows, false);
+    Buffer<double>().swap(pair.x);
+    Buffer<double>().swap(pair.y);
+    if (shared_scratch != nullptr) {
+      measures_with_target(feature_column, target_column, pair.rows, *shared_scratch, measures + 3 * f, release_feature);
+      return;
+    }
+    PairScratch scratch{BlockScratch(pair.rows, avx2), hardware_threads()};
+    measures_with_target(feature_column, target_column, pair.rows, scratch, measures + 3 * f, release_feature);
+  };
+  if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
+    parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
+      PairScratch scratch{BlockScratch(n, avx2), 1};  // one per thread, reused by its pairs (each ≤ n rows)
+      for (int64_t f = from; f < to; ++f) pair_measures(f, &scratch, false);
+    });
+    return;
+  }
+  for (int64_t f = 0; f < feature_count; ++f) pair_measures(f, nullptr, true);
 }
 
 }  // namespace milens::cpu

@@ -29,6 +29,14 @@ double finish_log_sum_exp(const LogSumExpState& state);
 void log_sum_exp(const float* matrix, int64_t rows, int64_t columns, bool over_rows, double* result);
 void ksg_counts(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                 int32_t* count_x, int32_t* count_y);
+/**
+ * ksg_counts of each feature on the rows where it and the target are both finite (pairs with missing
+ * cells): rows_kept[f] receives that number m, and count_x / count_y + f · n their first m entries (the
+ * complete rows in row order), exactly what ksg_counts gives on the pair picked out first; nothing when
+ * m ≤ k (the estimate is 0 there). The target's sort is shared by the features.
+ */
+void ksg_counts_on_complete_rows(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
+                                 int64_t* rows_kept, int32_t* count_x, int32_t* count_y);
 void ross_counts(const int32_t* labels, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
                  int32_t* neighbour_count, int32_t* k_used, int32_t* label_count);
 /**
@@ -47,6 +55,13 @@ int64_t permutation_scratch_in_use();
  * that order (NaN where the reference gives null). Every backend computes them here, on the CPU.
  */
 void correlation_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, double* measures);
+/**
+ * correlation_measures of each feature with the target on the rows where both are finite (pairs with
+ * missing cells): rows_kept[f] receives that number, measures + 3f what correlation_measures gives on the
+ * pair picked out first. The target's sort is shared by the features.
+ */
+void correlation_measures_on_complete_rows(const double* target, int64_t n, const double* const* features, int64_t feature_count,
+                                           double* measures, int64_t* rows_kept);
 /** How the CSV reader's all-numbers path cuts a file (csv_numbers.cc): part p owns the lines that start in [cuts[p], cuts[p + 1]). */
 struct CsvPlan {
   int64_t size = 0;           // the file's size when it was counted

@@ -41,6 +41,7 @@
 #include "simd_dispatch.h"
 
 #include "buffer.h"
+#include "complete_rows.h"
 #include "cpu_kernels.h"
 #include "neighbours.h"
 #include "parallel.h"
@@ -816,6 +817,64 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
     SortedMarginal marginal = f == 0 ? std::move(first) : sort_marginal(features[f], n);
     one_feature(features[f], target, n, k, shared, avx2, true, count_x + f * n, count_y + f * n, marginal, n > kFeaturesPerThreadMaxPoints);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pairs with missing cells (ksg_counts_on_complete_rows): each feature is scored on the rows where it and
+// the target are both finite, as ksg_counts scores the pair picked out first (pickCompleteRows), count for
+// count. The target's finite rows are sorted once for all the features (complete_rows.h), so only the
+// feature is sorted per pair, and the features of one call run side by side like ksg_counts' own.
+
+namespace {
+
+/**
+ * One feature's counts on its complete rows: the pair picked in row order, the target's marginal taken
+ * from its sorted finite rows, then one_feature as ksg_counts runs it. Returns the rows kept; the counts
+ * are written for the first `rows` entries (none when rows ≤ k: the estimate is 0 there).
+ */
+int64_t complete_pair_counts(const double* target, const double* feature, int64_t n, const Buffer<int32_t>& target_rows_in_order,
+                             int32_t k, bool avx2, bool threaded, int32_t* out_x, int32_t* out_y) {
+  CompletePair pair = pick_complete_pair(target, feature, n, target_rows_in_order);
+  const int64_t rows = pair.rows;
+  if (rows <= k) return rows;
+  SharedTarget shared{{}, QuantileCuts{rows, grid_size(rows)}, {}, {}, {}};
+  SortedMarginal& marginal = shared.marginal;
+  marginal.order = std::move(pair.y_order);
+  marginal.sorted.resize(rows);
+  for (int64_t p = 0; p < rows; ++p) marginal.sorted[p] = pair.y[marginal.order[p]];
+  int64_t run = 1;
+  marginal.longest_tie_run = 1;
+  for (int64_t p = 1; p < rows; ++p) {
+    run = marginal.sorted[p] == marginal.sorted[p - 1] ? run + 1 : 1;
+    marginal.longest_tie_run = std::max(marginal.longest_tie_run, run);
+  }
+  run_extremes(marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
+  shared.ranks.resize(rows);
+  for (int64_t p = 0; p < rows; ++p) shared.ranks[marginal.order[p]] = static_cast<int32_t>(p);
+  SortedMarginal x_marginal = sort_marginal(pair.x.data(), rows);
+  one_feature(pair.x.data(), pair.y.data(), rows, k, shared, avx2, threaded, out_x, out_y, x_marginal, rows > kFeaturesPerThreadMaxPoints);
+  return rows;
+}
+
+}  // namespace
+
+void ksg_counts_on_complete_rows(const double* target, int64_t n, const double* const* features, int64_t feature_count, int32_t k,
+                                 int64_t* rows_kept, int32_t* count_x, int32_t* count_y) {
+  if (feature_count == 0) return;
+  if (k < 1) throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer of at least 1", std::to_string(k)));
+  const bool avx2 = use_avx2();
+  const Buffer<int32_t> target_rows_in_order = finite_rows_in_order(target, n);
+  auto pair = [&](int64_t f, bool threaded) {
+    rows_kept[f] = complete_pair_counts(target, features[f], n, target_rows_in_order, k, avx2, threaded, count_x + f * n, count_y + f * n);
+  };
+  // As ksg_counts: whole features per thread on a table of modest height, else one at a time, threaded.
+  if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
+    parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
+      for (int64_t f = from; f < to; ++f) pair(f, false);
+    });
+    return;
+  }
+  for (int64_t f = 0; f < feature_count; ++f) pair(f, true);
 }
 
 // ---------------------------------------------------------------------------------------------------

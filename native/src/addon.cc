@@ -127,7 +127,8 @@ void require_finite(Napi::Env env, const std::string& name, const Napi::Float64A
   }
 }
 
-std::vector<const double*> feature_pointers(const Napi::CallbackInfo& info, size_t index, int64_t n, KernelWorker* keep_in) {
+std::vector<const double*> feature_pointers(const Napi::CallbackInfo& info, size_t index, int64_t n, KernelWorker* keep_in,
+                                           bool finite_only = true) {
   Napi::Env env = info.Env();
   if (!info[index].IsArray()) throw_type(env, "features", "an array of Float64Array", info[index]);
   Napi::Array array = info[index].As<Napi::Array>();
@@ -138,7 +139,7 @@ std::vector<const double*> feature_pointers(const Napi::CallbackInfo& info, size
     if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw_type(env, name, "a Float64Array", value);
     Napi::Float64Array feature = value.As<Napi::Float64Array>();
     if (static_cast<int64_t>(feature.ElementLength()) != n) throw_range(env, name, "a Float64Array of " + std::to_string(n) + " values (the target's length)", value);
-    require_finite(env, name, feature);
+    if (finite_only) require_finite(env, name, feature);
     pointers.push_back(feature.Data());
     if (keep_in) keep_in->Keep(feature);
   }
@@ -226,6 +227,86 @@ Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+// KSG counts of pairs with missing cells (native/cpu/ksg.cc, ksg_counts_on_complete_rows): computed on
+// the CPU whichever backend is named (the name is still checked). ksgCountsOnCompleteRows(backend,
+// target, features, k) takes columns with NaN or ±Infinity where a cell is missing and resolves to one
+// { rows, countX, countY, meanDigammaX, meanDigammaY } per feature: the counts of its complete rows (the
+// pair's `rows`, in row order), what ksgCounts gives on the pair picked out first; no counts and no
+// means where rows ≤ k.
+class KsgCompleteRowsWorker : public KernelWorker {
+ public:
+  explicit KsgCompleteRowsWorker(Napi::Env env) : KernelWorker(env, "milens.ksgCountsOnCompleteRows") {}
+  const double* target_ = nullptr;
+  int64_t n_ = 0;
+  int32_t k_ = 1;
+  std::vector<const double*> features_;
+  Napi::Reference<Napi::Int32Array> count_x_, count_y_;
+  int32_t *count_x_data_ = nullptr, *count_y_data_ = nullptr;
+  std::vector<int64_t> rows_kept_;
+  std::vector<double> mean_digamma_;  // per feature: mean ψ(countX + 1), mean ψ(countY + 1)
+
+ protected:
+  void Run() override {
+    const int64_t feature_count = static_cast<int64_t>(features_.size());
+    rows_kept_.assign(feature_count, 0);
+    cpu::ksg_counts_on_complete_rows(target_, n_, features_.data(), feature_count, k_, rows_kept_.data(), count_x_data_, count_y_data_);
+    mean_digamma_.assign(2 * feature_count, 0);
+    cpu::parallel_for(0, 2 * feature_count, 1, [&](int, int64_t from, int64_t to) {
+      for (int64_t task = from; task < to; ++task) {
+        const int64_t rows = rows_kept_[task / 2];
+        if (rows <= k_) continue;
+        const int32_t* counts = (task % 2 == 0 ? count_x_data_ : count_y_data_) + (task / 2) * n_;
+        mean_digamma_[task] = cpu::mean_digamma_of_counts(counts, rows, 1);
+      }
+    });
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Array result = Napi::Array::New(env, features_.size());
+    Napi::Int32Array count_x = count_x_.Value(), count_y = count_y_.Value();
+    for (size_t f = 0; f < features_.size(); ++f) {
+      const int64_t rows = rows_kept_[f];
+      const size_t length = rows > k_ ? static_cast<size_t>(rows) : 0;
+      const size_t offset = f * static_cast<size_t>(n_) * sizeof(int32_t);
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("rows", Napi::Number::New(env, static_cast<double>(rows)));
+      entry.Set("countX", Napi::Int32Array::New(env, length, count_x.ArrayBuffer(), offset));
+      entry.Set("countY", Napi::Int32Array::New(env, length, count_y.ArrayBuffer(), offset));
+      if (length > 0) {
+        entry.Set("meanDigammaX", Napi::Number::New(env, mean_digamma_[2 * f]));
+        entry.Set("meanDigammaY", Napi::Number::New(env, mean_digamma_[2 * f + 1]));
+      }
+      result.Set(static_cast<uint32_t>(f), entry);
+    }
+    return result;
+  }
+};
+
+Napi::Value KsgCountsOnCompleteRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 4) throw Napi::TypeError::New(env, "ksgCountsOnCompleteRows expects 4 arguments but received " + std::to_string(info.Length()));
+  backend_for(env, backend_argument(info));
+  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(target.ElementLength());
+  auto* worker = new KsgCompleteRowsWorker(env);
+  try {
+    worker->features_ = feature_pointers(info, 2, n, worker, false);
+    worker->k_ = static_cast<int32_t>(integer_argument(info, 3, "k", 1, INT32_MAX));
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  const size_t total = worker->features_.size() * static_cast<size_t>(n);
+  worker->target_ = target.Data();
+  worker->n_ = n;
+  Napi::Int32Array count_x = Napi::Int32Array::New(env, total), count_y = Napi::Int32Array::New(env, total);
+  worker->count_x_ = Napi::Persistent(count_x);
+  worker->count_y_ = Napi::Persistent(count_y);
+  worker->count_x_data_ = count_x.Data();
+  worker->count_y_data_ = count_y.Data();
+  worker->Keep(target);
+  return worker->Queue();
+}
+
 // Correlation measures have one implementation, on the CPU, whichever backend is named: the backend
 // argument is still checked, so that every kernel takes and validates the same first argument.
 class CorrelationWorker : public KernelWorker {
@@ -252,6 +333,58 @@ Napi::Value Correlations(const Napi::CallbackInfo& info) {
   auto* worker = new CorrelationWorker(env);
   try {
     worker->features_ = feature_pointers(info, 2, n, worker);
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  Napi::Float64Array measures = Napi::Float64Array::New(env, worker->features_.size() * 3);
+  worker->target_ = target.Data();
+  worker->n_ = n;
+  worker->measures_ = Napi::Persistent(measures);
+  worker->measures_data_ = measures.Data();
+  worker->Keep(target);
+  return worker->Queue();
+}
+
+// correlationsOnCompleteRows(backend, target, features): the correlations of pairs with missing cells
+// (native/cpu/correlation.cc, correlation_measures_on_complete_rows), on the CPU whichever backend is
+// named. Columns hold NaN or ±Infinity where a cell is missing; resolves to { measures, rows }: 3 values
+// per feature as correlations gives them on the pair picked out first, and each pair's row count.
+class CorrelationCompleteRowsWorker : public KernelWorker {
+ public:
+  explicit CorrelationCompleteRowsWorker(Napi::Env env) : KernelWorker(env, "milens.correlationsOnCompleteRows") {}
+  const double* target_ = nullptr;
+  int64_t n_ = 0;
+  std::vector<const double*> features_;
+  std::vector<int64_t> rows_kept_;
+  Napi::Reference<Napi::Float64Array> measures_;
+  double* measures_data_ = nullptr;
+
+ protected:
+  void Run() override {
+    rows_kept_.assign(features_.size(), 0);
+    cpu::correlation_measures_on_complete_rows(target_, n_, features_.data(), static_cast<int64_t>(features_.size()), measures_data_,
+                                               rows_kept_.data());
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Float64Array rows = Napi::Float64Array::New(env, rows_kept_.size());
+    for (size_t f = 0; f < rows_kept_.size(); ++f) rows[f] = static_cast<double>(rows_kept_[f]);
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("measures", measures_.Value());
+    result.Set("rows", rows);
+    return result;
+  }
+};
+
+Napi::Value CorrelationsOnCompleteRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3) throw Napi::TypeError::New(env, "correlationsOnCompleteRows expects 3 arguments but received " + std::to_string(info.Length()));
+  backend_for(env, backend_argument(info));
+  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(target.ElementLength());
+  auto* worker = new CorrelationCompleteRowsWorker(env);
+  try {
+    worker->features_ = feature_pointers(info, 2, n, worker, false);
   } catch (...) {
     delete worker;  // never queued: nothing else owns it
     throw;
@@ -1026,6 +1159,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
   exports.Set("ksgCounts", Napi::Function::New(env, KsgCounts, "ksgCounts"));
   exports.Set("correlations", Napi::Function::New(env, Correlations, "correlations"));
+  exports.Set("correlationsOnCompleteRows", Napi::Function::New(env, CorrelationsOnCompleteRows, "correlationsOnCompleteRows"));
+  exports.Set("ksgCountsOnCompleteRows", Napi::Function::New(env, KsgCountsOnCompleteRows, "ksgCountsOnCompleteRows"));
   exports.Set("ksgPermutationMeans", Napi::Function::New(env, KsgPermutationMeans, "ksgPermutationMeans"));
   exports.Set("pickCompleteRows", Napi::Function::New(env, PickCompleteRows, "pickCompleteRows"));
   exports.Set("pickCompleteCodeRows", Napi::Function::New(env, PickCompleteCodeRows, "pickCompleteCodeRows"));
