@@ -119,7 +119,12 @@ export interface NativeAddon {
     features: readonly Float64Array[],
   ): Promise<{ measures: Float64Array; rows: Float64Array }>;
   /** ComputeBackend.ksgCountsOnCompleteRows. Optional: older builds lack it. */
-  ksgCountsOnCompleteRows?(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCompleteRowsCounts[]>;
+  ksgCountsOnCompleteRows?(
+    backend: string,
+    target: Float64Array,
+    features: readonly Float64Array[],
+    k: number,
+  ): Promise<KsgCompleteRowsCounts[]>;
   /** ComputeBackend.ksgPermutationMeans; `cancel[0]` set non-zero stops it (resolves to null). Optional: older builds lack it. */
   ksgPermutationMeans?(
     backend: string,
@@ -345,7 +350,11 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
 
     ...(typeof addon.ksgCountsOnCompleteRows === 'function'
       ? {
-          async ksgCountsOnCompleteRows(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCompleteRowsCounts[]> {
+          async ksgCountsOnCompleteRows(
+            target: Float64Array,
+            features: readonly Float64Array[],
+            k: number,
+          ): Promise<KsgCompleteRowsCounts[]> {
             validateCompleteRowsKsgArguments(target, features, k);
             return withArgumentChecks(() => addon.ksgCountsOnCompleteRows!(name, target, features, k));
           },

@@ -74,9 +74,9 @@ function writeCsv(file, rows, features, shape) {
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
-function timed(command, args) {
+function timed(command, args, env = process.env) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
   return { seconds, stdout: result.stdout };
@@ -84,11 +84,15 @@ function timed(command, args) {
 
 /**
  * Node reads every certificate named by NODE_EXTRA_CA_CERTS before running any script (Python does not
- * read them at start-up). Where it is set, say what that costs each `node` start here: the ratio above
- * includes it, as a user of this machine would see it.
+ * read them at start-up; `milens mi` opens no connection). Where it is set, milens is also timed without
+ * it (the `… no extra CA` columns: a machine where it is not set), and the note says what it costs each
+ * `node` start here. The plain columns include it, as a user of this machine would see it.
  */
+const { NODE_EXTRA_CA_CERTS: extraCaCertificates, ...environmentWithoutExtraCa } = process.env;
+
+/** The note on NODE_EXTRA_CA_CERTS, where it is set. */
 function reportExtraCaCertificates() {
-  if (!process.env.NODE_EXTRA_CA_CERTS) return;
+  if (!extraCaCertificates) return;
   const bareStart = (env) =>
     median(
       Array.from({ length: 5 }, () => {
@@ -98,10 +102,9 @@ function reportExtraCaCertificates() {
       }),
     );
   const withCertificates = bareStart(process.env);
-  const { NODE_EXTRA_CA_CERTS: _, ...withoutCertificates } = process.env;
   console.log(
     `note          NODE_EXTRA_CA_CERTS is set here: an empty \`node -e ''\` takes ${withCertificates.toFixed(3)} s with it, ` +
-      `${bareStart(withoutCertificates).toFixed(3)} s without (included in the milens times above)`,
+      `${bareStart(environmentWithoutExtraCa).toFixed(3)} s without (in the plain milens times above, not in the "no extra CA" ones)`,
   );
 }
 
@@ -110,6 +113,7 @@ function measure(folder, rows, features, shape) {
   const csv = path.join(folder, `bench-${rows}x${features}-${shape}.csv`);
   writeCsv(csv, rows, features, shape);
   const milensTimes = [],
+    milensTimesWithoutExtraCa = [],
     sklearnTimes = [],
     sklearnEstimate = [];
   let milensReport, sklearnReport;
@@ -122,20 +126,22 @@ function measure(folder, rows, features, shape) {
   for (let run = 0; run < runs; run++) {
     // Alternate which side goes first, so neither always enjoys a warm page cache.
     const order = run % 2 === 0 ? ['milens', 'sklearn'] : ['sklearn', 'milens'];
+    const milensArgs = [
+      path.join(repo, 'bin', 'milens.js'),
+      'mi',
+      csv,
+      '--target',
+      'y',
+      '--continuous',
+      Array.from({ length: features }, (_, j) => `x${j}`).join(','),
+      '--json',
+    ];
     for (const side of order) {
       if (side === 'milens') {
-        const { seconds, stdout } = timed(process.execPath, [
-          path.join(repo, 'bin', 'milens.js'),
-          'mi',
-          csv,
-          '--target',
-          'y',
-          '--continuous',
-          Array.from({ length: features }, (_, j) => `x${j}`).join(','),
-          '--json',
-        ]);
+        const { seconds, stdout } = timed(process.execPath, milensArgs);
         milensTimes.push(seconds);
         milensReport = JSON.parse(stdout);
+        if (extraCaCertificates) milensTimesWithoutExtraCa.push(timed(process.execPath, milensArgs, environmentWithoutExtraCa).seconds);
       } else {
         const { seconds, stdout } = timed(python, sklearnArgs);
         sklearnTimes.push(seconds);
@@ -149,6 +155,7 @@ function measure(folder, rows, features, shape) {
   if (!process.argv.includes('--keep')) rmSync(csv, { force: true });
   const m = median(milensTimes),
     s = median(sklearnTimes);
+  const withoutExtraCa = extraCaCertificates ? median(milensTimesWithoutExtraCa) : null;
   return {
     size: `${rows} × ${features}`,
     shape: SHAPES[shape].label,
@@ -157,6 +164,9 @@ function measure(folder, rows, features, shape) {
     sklearn: s.toFixed(3),
     sklearnEstimate: median(sklearnEstimate).toFixed(3),
     ratio: `${(s / m).toFixed(1)}×`,
+    ...(withoutExtraCa !== null
+      ? { milensWithoutExtraCa: withoutExtraCa.toFixed(3), ratioWithoutExtraCa: `${(s / withoutExtraCa).toFixed(1)}×` }
+      : {}),
     largestDifference: largest.toExponential(1),
   };
 }
@@ -172,6 +182,7 @@ try {
     'sklearn s',
     'sklearn estimate s',
     'ratio',
+    ...(extraCaCertificates ? ['milens s, no extra CA', 'ratio, no extra CA'] : []),
     'max |Δ MI| nats',
   ];
   console.log(`| ${header.join(' | ')} |`);

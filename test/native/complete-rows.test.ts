@@ -40,7 +40,13 @@ function column(random: () => number, n: number, shape: string, missingShare: nu
   });
 }
 
-async function expectKsgAsPicked(native: ComputeBackend, target: Float64Array, features: Float64Array[], k: number, oracle: ComputeBackend) {
+async function expectKsgAsPicked(
+  native: ComputeBackend,
+  target: Float64Array,
+  features: Float64Array[],
+  k: number,
+  oracle: ComputeBackend,
+) {
   const batched = await native.ksgCountsOnCompleteRows!(target, features, k);
   const pairs = await pickCompletePairs(target, features);
   expect(batched).toHaveLength(features.length);
@@ -128,6 +134,8 @@ describe.skipIf(!addonLoaded)('kernels on the complete rows of pairs with missin
     await expect(native.ksgCountsOnCompleteRows!(target, [new Float64Array(3)], 1)).rejects.toThrow(/features\[0\]/);
     await expect(native.ksgCountsOnCompleteRows!(target, [new Float64Array(4)], 0)).rejects.toThrow(/\bk\b/);
     await expect(native.ksgCountsOnCompleteRows!([1, 2] as unknown as Float64Array, [], 1)).rejects.toThrow(/target/);
-    await expect(native.correlationsOnCompleteRows!(target, [new Float32Array(4) as unknown as Float64Array])).rejects.toThrow(/features\[0\]/);
+    await expect(native.correlationsOnCompleteRows!(target, [new Float32Array(4) as unknown as Float64Array])).rejects.toThrow(
+      /features\[0\]/,
+    );
   });
 });
