@@ -159,7 +159,20 @@ Napi::Array split_counts(Napi::Env env, const std::vector<std::pair<const char*,
   return result;
 }
 
-class KsgWorker : public KernelWorker {
+/** The two count outputs of a KSG worker, one buffer of features × n each: kept alive for Result, raw pointers for Run. */
+struct KsgCountOutputs {
+  Napi::Reference<Napi::Int32Array> count_x_, count_y_;
+  int32_t *count_x_data_ = nullptr, *count_y_data_ = nullptr;  // raw pointers: no N-API calls off the main thread
+  void allocate(Napi::Env env, size_t total) {
+    Napi::Int32Array count_x = Napi::Int32Array::New(env, total), count_y = Napi::Int32Array::New(env, total);
+    count_x_ = Napi::Persistent(count_x);
+    count_y_ = Napi::Persistent(count_y);
+    count_x_data_ = count_x.Data();
+    count_y_data_ = count_y.Data();
+  }
+};
+
+class KsgWorker : public KernelWorker, public KsgCountOutputs {
  public:
   KsgWorker(Napi::Env env, const Backend& backend) : KernelWorker(env, "milens.ksgCounts"), backend_(backend) {}
   const Backend& backend_;
@@ -167,8 +180,6 @@ class KsgWorker : public KernelWorker {
   int64_t n_ = 0;
   int32_t k_ = 1;
   std::vector<const double*> features_;
-  Napi::Reference<Napi::Int32Array> count_x_, count_y_;
-  int32_t *count_x_data_ = nullptr, *count_y_data_ = nullptr;  // raw pointers: no N-API calls off the main thread
   std::vector<double> mean_digamma_;  // per feature: mean ψ(countX + 1), mean ψ(countY + 1)
 
  protected:
@@ -215,14 +226,9 @@ Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
     delete worker;  // never queued: nothing else owns it
     throw;
   }
-  const size_t total = worker->features_.size() * static_cast<size_t>(n);
+  worker->allocate(env, worker->features_.size() * static_cast<size_t>(n));
   worker->target_ = target.Data();
   worker->n_ = n;
-  Napi::Int32Array count_x = Napi::Int32Array::New(env, total), count_y = Napi::Int32Array::New(env, total);
-  worker->count_x_ = Napi::Persistent(count_x);
-  worker->count_y_ = Napi::Persistent(count_y);
-  worker->count_x_data_ = count_x.Data();
-  worker->count_y_data_ = count_y.Data();
   worker->Keep(target);
   return worker->Queue();
 }
@@ -233,15 +239,13 @@ Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
 // { rows, countX, countY, meanDigammaX, meanDigammaY } per feature: the counts of its complete rows (the
 // pair's `rows`, in row order), what ksgCounts gives on the pair picked out first; no counts and no
 // means where rows ≤ k.
-class KsgCompleteRowsWorker : public KernelWorker {
+class KsgCompleteRowsWorker : public KernelWorker, public KsgCountOutputs {
  public:
   explicit KsgCompleteRowsWorker(Napi::Env env) : KernelWorker(env, "milens.ksgCountsOnCompleteRows") {}
   const double* target_ = nullptr;
   int64_t n_ = 0;
   int32_t k_ = 1;
   std::vector<const double*> features_;
-  Napi::Reference<Napi::Int32Array> count_x_, count_y_;
-  int32_t *count_x_data_ = nullptr, *count_y_data_ = nullptr;
   std::vector<int64_t> rows_kept_;
   std::vector<double> mean_digamma_;  // per feature: mean ψ(countX + 1), mean ψ(countY + 1)
 
@@ -295,14 +299,9 @@ Napi::Value KsgCountsOnCompleteRows(const Napi::CallbackInfo& info) {
     delete worker;  // never queued: nothing else owns it
     throw;
   }
-  const size_t total = worker->features_.size() * static_cast<size_t>(n);
+  worker->allocate(env, worker->features_.size() * static_cast<size_t>(n));
   worker->target_ = target.Data();
   worker->n_ = n;
-  Napi::Int32Array count_x = Napi::Int32Array::New(env, total), count_y = Napi::Int32Array::New(env, total);
-  worker->count_x_ = Napi::Persistent(count_x);
-  worker->count_y_ = Napi::Persistent(count_y);
-  worker->count_x_data_ = count_x.Data();
-  worker->count_y_data_ = count_y.Data();
   worker->Keep(target);
   return worker->Queue();
 }
