@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { invalidArgument } from '../api/errors.js';
 
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST } from './default-host.js';
 
 export function isLoopbackAddress(host: string): boolean {
   const bare = stripBrackets(host).toLowerCase();

@@ -3,7 +3,6 @@
 // downloaded elsewhere, verified the same way. Progress goes to stderr, results to stdout.
 import type { Command } from 'commander';
 import type { ModelInfo } from '../../api/contract.js';
-import { activeManifest, findModel } from '../../../models/manifest.js';
 import { formatTable, logInfo, printJson, printText } from '../output.js';
 import { withApi, withJsonOption, type CommonOptions } from '../shell.js';
 
@@ -83,7 +82,10 @@ export function registerModels(program: Command): void {
       .option('--allow-unverified', 'accept manifest files that have no SHA-256 (checked for size only)')
       .description('install model files downloaded elsewhere, verifying each against the manifest checksum'),
   ).action(async (id: string, paths: string[], options: ModelCommandOptions) => {
-    const { importModel } = await import('../../../models/import.js');
+    const [{ importModel }, { activeManifest, findModel }] = await Promise.all([
+      import('../../../models/import.js'),
+      import('../../../models/manifest.js'),
+    ]);
     const result = await withApi(options, (_api, core) =>
       importModel({
         modelsFolder: core.context.modelsFolder,

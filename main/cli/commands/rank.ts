@@ -3,10 +3,7 @@
 // `--json` prints one line per query: {"query":0,"match":true,"results":[{"item":17,"bits":6.2,"cosine":0.31},…]}.
 import type { Command } from 'commander';
 import { invalidArgument } from '../../api/errors.js';
-import { getCompute } from '../../compute/index.js';
-import { loadNpyRows } from '../../search/dense/npy-rows.js';
 import { DEFAULT_LOGIT_SCALE, round4 } from '../../search/dense/pmi.js';
-import { rankEmbeddings } from '../../search/dense/rank-embeddings.js';
 import { formatTable, logInfo, printJsonLine, printText } from '../output.js';
 import { withJsonOption } from '../shell.js';
 import { parseIntegerFlag } from './mi.js';
@@ -52,6 +49,13 @@ export function registerRank(program: Command): void {
     parseNumberFlag('--logit-bias', options.logitBias, () => true, 'a number');
     const limit = parseIntegerFlag('--limit', options.limit, 1, 4096)!;
     const minBits = options.minBits === undefined ? undefined : parseNumberFlag('--min-bits', options.minBits, () => true, 'a number');
+    // Loaded here, not at start-up: every other command would pay for the ranker, the compute backends and
+    // the .npy reader.
+    const [{ getCompute }, { loadNpyRows }, { rankEmbeddings }] = await Promise.all([
+      import('../../compute/index.js'),
+      import('../../search/dense/npy-rows.js'),
+      import('../../search/dense/rank-embeddings.js'),
+    ]);
     const items = loadNpyRows(options.items, '--items');
     const queries = loadNpyRows(options.queries, '--queries');
     const bank = options.bank ? loadNpyRows(options.bank, '--bank') : undefined;

@@ -3,7 +3,7 @@
 // re-indexing changed collection folders in the background unless --no-watch. Runs until
 // SIGINT / SIGTERM, then stops the watcher, the server and the database, in that order.
 import type { Command } from 'commander';
-import { DEFAULT_HOST } from '../../server/bind-address.js';
+import { DEFAULT_HOST } from '../../server/default-host.js';
 import { logInfo, printJsonLine, printText } from '../output.js';
 import { openCore, withDatabaseOption, withJsonOption, type CommonOptions } from '../shell.js';
 import { parseIntegerFlag } from './mi.js';
