@@ -34,11 +34,15 @@ inline Buffer<int32_t> finite_rows_in_order(const double* values, int64_t n) {
 struct CompletePair {
   int64_t rows = 0;
   Buffer<double> x, y;
-  Buffer<int32_t> y_order;  // y_order[p]: the pair's row at y's sorted position p
+  Buffer<int32_t> y_order;  // y_order[p]: the pair's row at y's sorted position p (when asked for)
 };
 
-/** The pair of `target` and `feature` where both are finite; `target_rows_in_order` from finite_rows_in_order(target). */
-inline CompletePair pick_complete_pair(const double* target, const double* feature, int64_t n, const Buffer<int32_t>& target_rows_in_order) {
+/**
+ * The pair of `target` and `feature` where both are finite. With `target_rows_in_order` (from
+ * finite_rows_in_order(target)) y's order is filled from it; without (a single pair, whose caller sorts
+ * y itself beside the feature), y_order stays empty.
+ */
+inline CompletePair pick_complete_pair(const double* target, const double* feature, int64_t n, const Buffer<int32_t>* target_rows_in_order) {
   CompletePair pair;
   Buffer<int32_t> picked_at(n);  // a row's position among the pair's rows, −1 where incomplete
   int64_t rows = 0;
@@ -56,10 +60,11 @@ inline CompletePair pick_complete_pair(const double* target, const double* featu
     pair.x[at] = feature[i];
     pair.y[at] = target[i];
   }
+  if (target_rows_in_order == nullptr) return pair;
   pair.y_order.resize(rows);
   int64_t p = 0;
-  for (int64_t q = 0; q < static_cast<int64_t>(target_rows_in_order.size()); ++q) {
-    const int32_t at = picked_at[target_rows_in_order[q]];
+  for (const int32_t row : *target_rows_in_order) {
+    const int32_t at = picked_at[row];
     if (at >= 0) pair.y_order[p++] = at;
   }
   return pair;

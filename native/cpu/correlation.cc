@@ -528,12 +528,22 @@ void correlation_measures_on_complete_rows(const double* target, int64_t n, cons
                                            double* measures, int64_t* rows_kept) {
   if (feature_count == 0) return;
   const bool avx2 = use_avx2();
-  const Buffer<int32_t> target_rows_in_order = finite_rows_in_order(target, n);
+  // A single pair sorts its own target rows, beside its feature.
+  const Buffer<int32_t> target_rows_in_order = feature_count > 1 ? finite_rows_in_order(target, n) : Buffer<int32_t>();
   auto pair_measures = [&](int64_t f, PairScratch* shared_scratch, bool release_feature) {
-    CompletePair pair = pick_complete_pair(target, features[f], n, target_rows_in_order);
+    CompletePair pair = pick_complete_pair(target, features[f], n, feature_count > 1 ? &target_rows_in_order : nullptr);
     rows_kept[f] = pair.rows;
-    std::optional<Column> target_column = prepare_column(pair.y.data(), pair.rows, true, &pair.y_order);
-    std::optional<Column> feature_column = prepare_column(pair.x.data(), pair.rows, false);
+    std::optional<Column> target_column, feature_column;
+    Buffer<int32_t>* known_order = feature_count > 1 ? &pair.y_order : nullptr;
+    // Pairs side by side on the threads: each prepares its two columns in turn; one pair at a time (a
+    // tall table, or a single feature): its two columns side by side.
+    parallel_for(0, shared_scratch != nullptr ? 1 : 2, 1, [&](int, int64_t from, int64_t to) {
+      for (int64_t task = from; task < to; ++task) {
+        if (task == 0) target_column = prepare_column(pair.y.data(), pair.rows, true, known_order);
+        else feature_column = prepare_column(pair.x.data(), pair.rows, false);
+      }
+    });
+    if (shared_scratch != nullptr) feature_column = prepare_column(pair.x.data(), pair.rows, false);
     Buffer<double>().swap(pair.x);
     Buffer<double>().swap(pair.y);
     if (shared_scratch != nullptr) {

@@ -832,26 +832,37 @@ namespace {
  * from its sorted finite rows, then one_feature as ksg_counts runs it. Returns the rows kept; the counts
  * are written for the first `rows` entries (none when rows ≤ k: the estimate is 0 there).
  */
-int64_t complete_pair_counts(const double* target, const double* feature, int64_t n, const Buffer<int32_t>& target_rows_in_order,
+int64_t complete_pair_counts(const double* target, const double* feature, int64_t n, const Buffer<int32_t>* target_rows_in_order,
                              int32_t k, bool avx2, bool threaded, int32_t* out_x, int32_t* out_y) {
   CompletePair pair = pick_complete_pair(target, feature, n, target_rows_in_order);
   const int64_t rows = pair.rows;
   if (rows <= k) return rows;
   SharedTarget shared{{}, QuantileCuts{rows, grid_size(rows)}, {}, {}, {}};
-  SortedMarginal& marginal = shared.marginal;
-  marginal.order = std::move(pair.y_order);
-  marginal.sorted.resize(rows);
-  for (int64_t p = 0; p < rows; ++p) marginal.sorted[p] = pair.y[marginal.order[p]];
-  int64_t run = 1;
-  marginal.longest_tie_run = 1;
-  for (int64_t p = 1; p < rows; ++p) {
-    run = marginal.sorted[p] == marginal.sorted[p - 1] ? run + 1 : 1;
-    marginal.longest_tie_run = std::max(marginal.longest_tie_run, run);
-  }
-  run_extremes(marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
-  shared.ranks.resize(rows);
-  for (int64_t p = 0; p < rows; ++p) shared.ranks[marginal.order[p]] = static_cast<int32_t>(p);
-  SortedMarginal x_marginal = sort_marginal(pair.x.data(), rows);
+  auto target_marginal = [&] {
+    SortedMarginal& marginal = shared.marginal;
+    marginal.order = pair.y_order.empty() ? stable_argsort(pair.y.data(), rows) : std::move(pair.y_order);
+    marginal.sorted.resize(rows);
+    for (int64_t p = 0; p < rows; ++p) marginal.sorted[p] = pair.y[marginal.order[p]];
+    int64_t run = 1;
+    marginal.longest_tie_run = 1;
+    for (int64_t p = 1; p < rows; ++p) {
+      run = marginal.sorted[p] == marginal.sorted[p - 1] ? run + 1 : 1;
+      marginal.longest_tie_run = std::max(marginal.longest_tie_run, run);
+    }
+    run_extremes(marginal.sorted, shared.cuts, shared.row_low, shared.row_high);
+    shared.ranks.resize(rows);
+    for (int64_t p = 0; p < rows; ++p) shared.ranks[marginal.order[p]] = static_cast<int32_t>(p);
+  };
+  SortedMarginal x_marginal;
+  // Threaded (one pair at a time): the feature sorts while the target's marginal is built, as ksg_counts
+  // sorts its target and first feature side by side.
+  parallel_for(0, threaded ? 2 : 1, 1, [&](int, int64_t from, int64_t to) {
+    for (int64_t task = from; task < to; ++task) {
+      if (task == 0) target_marginal();
+      else x_marginal = sort_marginal(pair.x.data(), rows);
+    }
+  });
+  if (!threaded) x_marginal = sort_marginal(pair.x.data(), rows);
   one_feature(pair.x.data(), pair.y.data(), rows, k, shared, avx2, threaded, out_x, out_y, x_marginal, rows > kFeaturesPerThreadMaxPoints);
   return rows;
 }
@@ -863,9 +874,11 @@ void ksg_counts_on_complete_rows(const double* target, int64_t n, const double* 
   if (feature_count == 0) return;
   if (k < 1) throw KernelError(ErrorKind::Range, out_of_range_message("k", "an integer of at least 1", std::to_string(k)));
   const bool avx2 = use_avx2();
-  const Buffer<int32_t> target_rows_in_order = finite_rows_in_order(target, n);
+  // A single pair sorts its own target rows, beside its feature (see complete_pair_counts).
+  const Buffer<int32_t> target_rows_in_order = feature_count > 1 ? finite_rows_in_order(target, n) : Buffer<int32_t>();
+  const Buffer<int32_t>* shared_order = feature_count > 1 ? &target_rows_in_order : nullptr;
   auto pair = [&](int64_t f, bool threaded) {
-    rows_kept[f] = complete_pair_counts(target, features[f], n, target_rows_in_order, k, avx2, threaded, count_x + f * n, count_y + f * n);
+    rows_kept[f] = complete_pair_counts(target, features[f], n, shared_order, k, avx2, threaded, count_x + f * n, count_y + f * n);
   };
   // As ksg_counts: whole features per thread on a table of modest height, else one at a time, threaded.
   if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
