@@ -50,6 +50,11 @@ export function decodeTermVector(buffer: Buffer): Array<[number, number]> {
   return pairs;
 }
 
+/** Postings one multi-row INSERT writes (3 parameters each, well under SQLite's 32,766). */
+const POSTINGS_PER_INSERT = 128;
+/** Postings held before they are written anyway (12 bytes each, 12 MiB): a large document's are sorted in parts. */
+const MAX_PENDING_POSTINGS = 1 << 20;
+
 /**
  * Accumulates one transaction's index changes. df/cf deltas are summed in memory and written once per
  * term by `flush()`, which the caller runs before committing (it is what makes bulk indexing fast).
@@ -61,6 +66,7 @@ export class TextIndexWriter {
   private readonly insertTerm: Statement;
   private readonly insertPassage: Statement;
   private readonly insertPosting: Statement;
+  private readonly insertPostings: Statement;
   private readonly deletePosting: Statement;
   private readonly passagesOfDocument: Statement;
   private readonly deletePassages: Statement;
@@ -68,12 +74,22 @@ export class TextIndexWriter {
   private readonly deleteUnusedTerm: Statement;
   private readonly updateTotals: Statement;
   private readonly totals = { passages: 0, tokens: 0, postings: 0 };
+  /** Postings added since the last flush, (term id, passage id, tf) side by side: written by flushPostings. */
+  private pending = new Int32Array(3 * 4096);
+  private pendingCount = 0;
 
-  constructor(private readonly db: Database) {
+  /** `maxPendingPostings`: how many postings are held before they are written anyway (tests set it low). */
+  constructor(
+    private readonly db: Database,
+    private readonly maxPendingPostings = MAX_PENDING_POSTINGS,
+  ) {
     this.selectTerm = db.prepare('SELECT id FROM terms WHERE term = ?').pluck();
     this.insertTerm = db.prepare('INSERT INTO terms (term, df, cf) VALUES (?, 0, 0)');
     this.insertPassage = db.prepare('INSERT INTO passages (document_id, ordinal, text, length, term_vector) VALUES (?, ?, ?, ?, ?)');
     this.insertPosting = db.prepare('INSERT INTO postings (term_id, passage_id, tf) VALUES (?, ?, ?)');
+    this.insertPostings = db.prepare(
+      `INSERT INTO postings (term_id, passage_id, tf) VALUES ${Array.from({ length: POSTINGS_PER_INSERT }, () => '(?, ?, ?)').join(', ')}`,
+    );
     this.deletePosting = db.prepare('DELETE FROM postings WHERE term_id = ? AND passage_id = ?');
     this.passagesOfDocument = db.prepare('SELECT id, length, term_vector FROM passages WHERE document_id = ?');
     this.deletePassages = db.prepare('DELETE FROM passages WHERE document_id = ?');
@@ -96,7 +112,7 @@ export class TextIndexWriter {
       this.totals.tokens += passage.length;
       this.totals.postings += pairs.length;
       for (const [termId, tf] of pairs) {
-        this.insertPosting.run(termId, passageId, tf);
+        this.addPending(termId, passageId, tf);
         this.addDelta(termId, 1, tf);
       }
       ordinal++;
@@ -105,6 +121,7 @@ export class TextIndexWriter {
 
   /** Removes a document's passages and postings and takes their counts out of the statistics. */
   removeDocumentText(documentId: number): void {
+    this.flushPostings(); // so that the document's own postings, if it was added in this transaction, are found
     const rows = this.passagesOfDocument.all(documentId) as Array<{ id: number; length: number; term_vector: Buffer }>;
     for (const row of rows) {
       const pairs = decodeTermVector(row.term_vector);
@@ -121,6 +138,7 @@ export class TextIndexWriter {
 
   /** Writes the accumulated df/cf changes; terms no passage uses any more are deleted. */
   flush(): void {
+    this.flushPostings();
     for (const [termId, delta] of this.deltas) {
       this.updateTerm.run(delta.df, delta.cf, termId);
       if (delta.df < 0) this.deleteUnusedTerm.run(termId);
@@ -138,6 +156,58 @@ export class TextIndexWriter {
       this.termIds.set(term, id);
     }
     return id;
+  }
+
+  private addPending(termId: number, passageId: number, tf: number): void {
+    if (this.pendingCount === this.maxPendingPostings) this.flushPostings(true);
+    if (3 * (this.pendingCount + 1) > this.pending.length) {
+      const grown = new Int32Array(this.pending.length * 2);
+      grown.set(this.pending);
+      this.pending = grown;
+    }
+    const at = 3 * this.pendingCount++;
+    this.pending[at] = termId;
+    this.pending[at + 1] = passageId;
+    this.pending[at + 2] = tf;
+  }
+
+  /**
+   * Inserts the pending postings in term order (a stable counting sort by term id keeps each term's
+   * passages in the order they were added). The postings table is a B-tree keyed by (term, passage):
+   * inserted in passage order, a large document's postings land all over it, one page read and dirtied
+   * per posting; in term order each page is visited once per flush. With 128 rows a statement as well, a
+   * 20 MB text file indexed in 11 s instead of 29 s (scripts/bench/ingest-memory.mjs). At most
+   * MAX_PENDING_POSTINGS are held; `keepBuffer` when more are coming (flushed for that cap).
+   */
+  private flushPostings(keepBuffer = false): void {
+    const count = this.pendingCount;
+    if (count === 0) return;
+    const pending = this.pending;
+    let largestTerm = 0;
+    for (let i = 0; i < count; i++) largestTerm = Math.max(largestTerm, pending[3 * i]!);
+    const start = new Int32Array(largestTerm + 2);
+    for (let i = 0; i < count; i++) start[pending[3 * i]! + 1]!++;
+    for (let term = 1; term < start.length; term++) start[term]! += start[term - 1]!;
+    const byTerm = new Int32Array(count);
+    for (let i = 0; i < count; i++) byTerm[start[pending[3 * i]!]!++] = i;
+    // POSTINGS_PER_INSERT rows a statement: one statement run costs about as much as the row it inserts.
+    const values = new Array<number>(3 * POSTINGS_PER_INSERT);
+    let position = 0;
+    for (; position + POSTINGS_PER_INSERT <= count; position += POSTINGS_PER_INSERT) {
+      for (let row = 0; row < POSTINGS_PER_INSERT; row++) {
+        const at = 3 * byTerm[position + row]!;
+        values[3 * row] = pending[at]!;
+        values[3 * row + 1] = pending[at + 1]!;
+        values[3 * row + 2] = pending[at + 2]!;
+      }
+      this.insertPostings.run(values);
+    }
+    for (; position < count; position++) {
+      const at = 3 * byTerm[position]!;
+      this.insertPosting.run(pending[at], pending[at + 1], pending[at + 2]);
+    }
+    this.pendingCount = 0;
+    if (!keepBuffer && this.pending.length > 3 * 65536) this.pending = new Int32Array(3 * 4096); // not kept after a large batch
   }
 
   private addDelta(termId: number, df: number, cf: number): void {
