@@ -50,6 +50,12 @@ export function decodeTermVector(buffer: Buffer): Array<[number, number]> {
   return pairs;
 }
 
+/** A term's df/cf change in the current transaction. */
+interface TermDelta {
+  df: number;
+  cf: number;
+}
+
 /** Postings one multi-row INSERT writes (3 parameters each, well under SQLite's 32,766). */
 const POSTINGS_PER_INSERT = 128;
 /** Postings held before they are written anyway (12 bytes each, 12 MiB): a large document's are sorted in parts. */
@@ -60,8 +66,9 @@ const MAX_PENDING_POSTINGS = 1 << 20;
  * term by `flush()`, which the caller runs before committing (it is what makes bulk indexing fast).
  */
 export class TextIndexWriter {
-  private readonly termIds = new Map<string, number>();
-  private readonly deltas = new Map<number, { df: number; cf: number }>();
+  /** Each term this writer has met: its id and its pending df/cf change (the same object `deltas` holds). */
+  private readonly terms = new Map<string, { id: number; delta: TermDelta }>();
+  private readonly deltas = new Map<number, TermDelta>();
   private readonly selectTerm: Statement;
   private readonly insertTerm: Statement;
   private readonly insertPassage: Statement;
@@ -105,16 +112,18 @@ export class TextIndexWriter {
     let ordinal = 0;
     for (const passage of passages) {
       const pairs: Array<[number, number]> = [];
-      for (const [term, tf] of passage.termCounts) pairs.push([this.termId(term), tf]);
+      for (const [term, tf] of passage.termCounts) {
+        const entry = this.term(term);
+        pairs.push([entry.id, tf]);
+        entry.delta.df += 1;
+        entry.delta.cf += tf;
+      }
       const info = this.insertPassage.run(documentId, ordinal, passage.text, passage.length, encodeTermVector(pairs));
       const passageId = Number(info.lastInsertRowid);
       this.totals.passages++;
       this.totals.tokens += passage.length;
       this.totals.postings += pairs.length;
-      for (const [termId, tf] of pairs) {
-        this.addPending(termId, passageId, tf);
-        this.addDelta(termId, 1, tf);
-      }
+      for (const [termId, tf] of pairs) this.addPending(termId, passageId, tf);
       ordinal++;
     }
   }
@@ -130,7 +139,9 @@ export class TextIndexWriter {
       this.totals.postings -= pairs.length;
       for (const [termId, tf] of pairs) {
         this.deletePosting.run(termId, row.id);
-        this.addDelta(termId, -1, -tf);
+        const delta = this.deltaOf(termId);
+        delta.df -= 1;
+        delta.cf -= tf;
       }
     }
     this.deletePassages.run(documentId);
@@ -140,22 +151,25 @@ export class TextIndexWriter {
   flush(): void {
     this.flushPostings();
     for (const [termId, delta] of this.deltas) {
+      if (delta.df === 0 && delta.cf === 0) continue;
       this.updateTerm.run(delta.df, delta.cf, termId);
       if (delta.df < 0) this.deleteUnusedTerm.run(termId);
+      delta.df = delta.cf = 0; // zeroed, not dropped: `terms` holds the same objects
     }
-    this.deltas.clear();
     const { passages, tokens, postings } = this.totals;
     if (passages !== 0 || tokens !== 0 || postings !== 0) this.updateTotals.run(passages, tokens, postings);
     this.totals.passages = this.totals.tokens = this.totals.postings = 0;
   }
 
-  private termId(term: string): number {
-    let id = this.termIds.get(term);
-    if (id === undefined) {
-      id = (this.selectTerm.get(term) as number | undefined) ?? Number(this.insertTerm.run(term).lastInsertRowid);
-      this.termIds.set(term, id);
+  /** The term's id (inserted with df = cf = 0 when new) and its pending change: one lookup per posting. */
+  private term(term: string): { id: number; delta: TermDelta } {
+    let entry = this.terms.get(term);
+    if (entry === undefined) {
+      const id = (this.selectTerm.get(term) as number | undefined) ?? Number(this.insertTerm.run(term).lastInsertRowid);
+      entry = { id, delta: this.deltaOf(id) };
+      this.terms.set(term, entry);
     }
-    return id;
+    return entry;
   }
 
   private addPending(termId: number, passageId: number, tf: number): void {
@@ -210,12 +224,13 @@ export class TextIndexWriter {
     if (!keepBuffer && this.pending.length > 3 * 65536) this.pending = new Int32Array(3 * 4096); // not kept after a large batch
   }
 
-  private addDelta(termId: number, df: number, cf: number): void {
-    const delta = this.deltas.get(termId);
-    if (delta) {
-      delta.df += df;
-      delta.cf += cf;
-    } else this.deltas.set(termId, { df, cf });
+  private deltaOf(termId: number): TermDelta {
+    let delta = this.deltas.get(termId);
+    if (delta === undefined) {
+      delta = { df: 0, cf: 0 };
+      this.deltas.set(termId, delta);
+    }
+    return delta;
   }
 }
 
