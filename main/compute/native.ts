@@ -14,6 +14,7 @@ import type {
   ComputeBackend,
   CorrelationMeasures,
   FrenzelPompeCounts,
+  KsgCountOptions,
   KsgCounts,
   LogitTopKResult,
   LogitTransform,
@@ -100,7 +101,8 @@ export interface NativeAddon {
     k: number,
   ): Promise<{ indices: Int32Array; scores: Float32Array }>;
   logSumExp(backend: string, matrix: Float32Array, rows: number, columns: number, overRows: boolean): Promise<Float64Array>;
-  ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
+  /** `counts` false: the digamma means only, with empty count arrays (ComputeBackend.ksgCounts). */
+  ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number, counts?: boolean): Promise<KsgCounts[]>;
   rossCounts(backend: string, labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
   /** ComputeBackend.ksgPermutationMeans; `cancel[0]` set non-zero stops it (resolves to null). Optional: older builds lack it. */
   ksgPermutationMeans?(
@@ -320,8 +322,9 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
       return addon.logSumExp(name, matrix, rows, columns, axis === 'rows');
     },
 
-    async ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]> {
+    async ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number, options?: KsgCountOptions): Promise<KsgCounts[]> {
       validateKsgArguments(target, features, k, 'addon-checks-elements');
+      if (options?.counts === false) return withArgumentChecks(() => addon.ksgCounts(name, target, features, k, false));
       return withArgumentChecks(() => addon.ksgCounts(name, target, features, k));
     },
 

@@ -33,7 +33,7 @@ export const DEFAULT_K = 3;
 export const DEFAULT_SEED = 0;
 /** The most permutations one call may ask for (the CLI's `--permutations` has the same cap). */
 export const MAX_PERMUTATIONS = 1_000_000;
-/** Features handed to one kernel call: enough to keep every native thread busy, bounded memory. */
+/** Features handed to one kernel call: enough to keep every native thread busy, bounded memory (1 on a tall table). */
 const KERNEL_BATCH = 16;
 /**
  * Above this many rows the correlations run before the MI jobs instead of beside them (a tall table's
@@ -258,8 +258,12 @@ function planJobs(
             ),
     });
   });
-  for (let start = 0; start < batchable.length; start += KERNEL_BATCH) {
-    const featureIndexes = batchable.slice(start, start + KERNEL_BATCH);
+  // A tall table's batch is one feature: the kernels take one feature at a time there anyway, and each
+  // feature of a batch holds its prepared column (8 bytes a row) for the whole call (docs/mi.md, "Large
+  // and wide tables"); the cost is the target's sort, done again for each call.
+  const batch = target.rowCount > SERIAL_CORRELATIONS_ROWS ? 1 : KERNEL_BATCH;
+  for (let start = 0; start < batchable.length; start += batch) {
+    const featureIndexes = batchable.slice(start, start + batch);
     // Read when the job runs, after runJob has prepared its features on native threads: read here, at
     // planning, each getter would run the TypeScript tie rule, and the job would hold those copies (8
     // bytes a row each) beside the native ones until the end of the run.

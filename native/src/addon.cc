@@ -169,10 +169,24 @@ class KsgWorker : public KernelWorker {
   Napi::Reference<Napi::Int32Array> count_x_, count_y_;
   int32_t *count_x_data_ = nullptr, *count_y_data_ = nullptr;  // raw pointers: no N-API calls off the main thread
   std::vector<double> mean_digamma_;  // per feature: mean ψ(countX + 1), mean ψ(countY + 1)
+  // Means only (the caller passed counts = false): the counts go to this worker's own buffer, freed when
+  // Run ends, instead of arrays handed to JavaScript, which the garbage collector frees some time after
+  // the caller drops them (8 bytes a row a feature, held into the next call of a tall table's run).
+  bool means_only_ = false;
 
  protected:
   void Run() override {
     const int64_t feature_count = static_cast<int64_t>(features_.size());
+    std::vector<int32_t> own_counts;
+    if (means_only_) {
+      own_counts.resize(2 * static_cast<size_t>(feature_count) * static_cast<size_t>(n_));
+      count_x_data_ = own_counts.data();
+      count_y_data_ = own_counts.data() + static_cast<size_t>(feature_count) * static_cast<size_t>(n_);
+    }
+    run_kernel(feature_count);
+    if (means_only_) count_x_data_ = count_y_data_ = nullptr;  // own_counts goes with this scope
+  }
+  void run_kernel(int64_t feature_count) {
     backend_.ksg_counts(target_, n_, features_.data(), feature_count, k_, count_x_data_, count_y_data_);
     // The estimator's digamma means, here on the worker threads instead of the JavaScript thread.
     mean_digamma_.assign(2 * feature_count, 0);
@@ -185,7 +199,16 @@ class KsgWorker : public KernelWorker {
     });
   }
   Napi::Value Result(Napi::Env env) override {
-    Napi::Array result = split_counts(env, {{"countX", count_x_.Value()}, {"countY", count_y_.Value()}}, static_cast<int64_t>(features_.size()), n_);
+    Napi::Array result = means_only_ ? Napi::Array::New(env, features_.size())
+                                     : split_counts(env, {{"countX", count_x_.Value()}, {"countY", count_y_.Value()}}, static_cast<int64_t>(features_.size()), n_);
+    if (means_only_) {
+      for (size_t f = 0; f < features_.size(); ++f) {
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("countX", Napi::Int32Array::New(env, 0));
+        entry.Set("countY", Napi::Int32Array::New(env, 0));
+        result.Set(static_cast<uint32_t>(f), entry);
+      }
+    }
     for (size_t f = 0; f < features_.size() && n_ > 0; ++f) {
       Napi::Object entry = result.Get(static_cast<uint32_t>(f)).As<Napi::Object>();
       entry.Set("meanDigammaX", Napi::Number::New(env, mean_digamma_[2 * f]));
@@ -197,7 +220,9 @@ class KsgWorker : public KernelWorker {
 
 Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 4) throw Napi::TypeError::New(env, "ksgCounts expects 4 arguments but received " + std::to_string(info.Length()));
+  if (info.Length() != 4 && info.Length() != 5) {
+    throw Napi::TypeError::New(env, "ksgCounts expects 4 or 5 arguments but received " + std::to_string(info.Length()));
+  }
   const Backend& backend = backend_for(env, backend_argument(info));
   Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
   const int64_t n = static_cast<int64_t>(target.ElementLength());
@@ -210,13 +235,22 @@ Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
       throw_range(env, "k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", info[3]);
     }
     worker->k_ = static_cast<int32_t>(k);
+    // The fifth argument, `counts`: false asks for the digamma means only (empty count arrays).
+    if (info.Length() == 5 && !info[4].IsUndefined()) {
+      if (!info[4].IsBoolean()) throw_type(env, "counts", "a boolean", info[4]);
+      worker->means_only_ = !info[4].As<Napi::Boolean>().Value();
+    }
   } catch (...) {
     delete worker;  // never queued: nothing else owns it
     throw;
   }
-  const size_t total = worker->features_.size() * static_cast<size_t>(n);
   worker->target_ = target.Data();
   worker->n_ = n;
+  if (worker->means_only_) {
+    worker->Keep(target);
+    return worker->Queue();
+  }
+  const size_t total = worker->features_.size() * static_cast<size_t>(n);
   Napi::Int32Array count_x = Napi::Int32Array::New(env, total), count_y = Napi::Int32Array::New(env, total);
   worker->count_x_ = Napi::Persistent(count_x);
   worker->count_y_ = Napi::Persistent(count_y);
