@@ -158,9 +158,10 @@ export interface NativeAddon {
   /**
    * The MI engine's tie rule (native/cpu/tie_rule.cc), bit-identical to main/mi/tie-rule.ts: per column,
    * the prepared values with prepareContinuous's tiedRows and rankFallback, or null for a constant
-   * column. Optional: older builds lack it.
+   * column. Optional: older builds lack it. `into` (columns × rows values) is written over instead of
+   * allocating the prepared columns anew; the values are views into it.
    */
-  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array): Promise<Array<NativePreparedColumn | null>>;
+  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array, into?: Float64Array): Promise<Array<NativePreparedColumn | null>>;
   /** [pearson, spearman, dcor] per feature, NaN for null; computed on the CPU whichever backend is named. */
   correlations(backend: string, target: Float64Array, features: readonly Float64Array[]): Promise<Float64Array>;
   jointHistogram(backend: string, a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;

@@ -42,6 +42,17 @@ const KERNEL_BATCH = 16;
  */
 const SERIAL_CORRELATIONS_ROWS = 1 << 20;
 
+/**
+ * A numeric continuous feature's prepared column when it fills a buffer of its own (the native tie rule
+ * of a one-feature job writes one), for the next job to write over once the feature is released; read
+ * before release(), when the column is computed (reading it never runs the tie rule again).
+ */
+function preparedColumnOf(feature: EngineVariable): Float64Array | undefined {
+  if (feature.kind !== 'continuous' || feature.codes !== null || feature.numeric === null || feature.constant) return undefined;
+  const values = feature.prepared;
+  return values && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength ? values : undefined;
+}
+
 export interface MiEngineOptions extends KindOptions {
   k?: number;
   seed?: number;
@@ -431,11 +442,19 @@ export async function estimateMutualInformation(
   let total = jobs.length + permutations * jobs.reduce((sum, job) => sum + job.featureIndexes.length, 0);
   let done = 0;
   const progress = (message?: string): void => options.onProgress?.(done, total, message);
+  // A tall table's jobs are one feature each: the next feature's tie rule writes over the last one's
+  // prepared column, once released, instead of allocating a new one beside it while the old awaits the
+  // garbage collector (8 bytes a row, measured held into the next KSG call at 11 M rows).
+  const tall = table.rowCount > SERIAL_CORRELATIONS_ROWS;
+  let releasedColumn: Float64Array | undefined;
   const runJob = async (job: EstimationJob): Promise<void> => {
     options.throwIfCancelled?.();
+    const reuse = releasedColumn;
+    releasedColumn = undefined;
     await prepareContinuousVariables(
       job.featureIndexes.map((index) => features[index]!),
       seed,
+      reuse,
     );
     const values = await job.run();
     job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
@@ -467,6 +486,7 @@ export async function estimateMutualInformation(
       job.featureIndexes.forEach((index, position) => (outcomes[index] = jobOutcomes[position]!));
     }
     job.release?.();
+    if (tall && job.featureIndexes.length === 1) releasedColumn = preparedColumnOf(features[job.featureIndexes[0]!]!);
     for (const index of job.featureIndexes) {
       const feature = features[index]!;
       if (feature.rankFallback)

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../cpu/buffer.h"
 #include "../cpu/cmi.h"
 #include "../cpu/cpu_kernels.h"
 #include "../cpu/digamma.h"
@@ -177,7 +178,7 @@ class KsgWorker : public KernelWorker {
  protected:
   void Run() override {
     const int64_t feature_count = static_cast<int64_t>(features_.size());
-    std::vector<int32_t> own_counts;
+    cpu::Buffer<int32_t> own_counts;  // left uninitialised: its pages are touched only as the kernel writes them
     if (means_only_) {
       own_counts.resize(2 * static_cast<size_t>(feature_count) * static_cast<size_t>(n_));
       count_x_data_ = own_counts.data();
@@ -773,7 +774,9 @@ class TieRuleWorker : public KernelWorker {
 
 Napi::Value PrepareContinuous(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 2) throw Napi::TypeError::New(env, "prepareContinuous expects 2 arguments but received " + std::to_string(info.Length()));
+  if (info.Length() != 2 && info.Length() != 3) {
+    throw Napi::TypeError::New(env, "prepareContinuous expects 2 or 3 arguments but received " + std::to_string(info.Length()));
+  }
   if (!info[0].IsArray()) throw_type(env, "columns", "an array of Float64Array", info[0]);
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) throw_type(env, "seeds", "a Uint32Array", info[1]);
   Napi::Array array = info[0].As<Napi::Array>();
@@ -796,7 +799,21 @@ Napi::Value PrepareContinuous(const Napi::CallbackInfo& info) {
     delete worker;  // never queued: nothing else owns it
     throw;
   }
-  Napi::Float64Array prepared = Napi::Float64Array::New(env, worker->columns_.size() * static_cast<size_t>(worker->n_));
+  // The third argument, `into`: a Float64Array of columns × n values written over (a tall run hands back
+  // the previous feature's, so that a new column is not allocated while the old one awaits the garbage
+  // collector); otherwise a new one.
+  const size_t total = worker->columns_.size() * static_cast<size_t>(worker->n_);
+  Napi::Float64Array prepared;
+  if (info.Length() == 3 && !info[2].IsUndefined()) {
+    if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        info[2].As<Napi::Float64Array>().ElementLength() != total) {
+      delete worker;
+      throw_type(env, "into", "a Float64Array of " + std::to_string(total) + " values (columns × rows)", info[2]);
+    }
+    prepared = info[2].As<Napi::Float64Array>();
+  } else {
+    prepared = Napi::Float64Array::New(env, total);
+  }
   worker->prepared_ = Napi::Persistent(prepared);
   worker->prepared_data_ = prepared.Data();
   return worker->Queue();
