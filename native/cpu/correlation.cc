@@ -3,11 +3,11 @@
 // sum taken in the same order, so the results are bit-identical to it (no FMA contraction: the build
 // sets no -march, and each product is rounded before it is added, as in JavaScript).
 //
-// The target's share (standardised values, order, average ranks, distance row sums and variance) is
-// computed once; features are then split across threads, each feature on one thread. With a single
-// feature, the target's and the feature's shares are prepared on two threads, and the distance sum's
-// large blocks are split across threads (summed in the same order as on one thread, so the result is the
-// same on any machine).
+// The target's share (its positions, average ranks, distance row sums and variance; standardised values
+// are computed again from the columns where they are read) is computed once; features are then split
+// across threads, each feature on one thread. With a single feature, or on a tall table (one feature at
+// a time, after every feature's O(n) sums: see tall_measures), the distance sum's large blocks are split
+// across threads (summed in the same order as on one thread, so the result is the same on any machine).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
