@@ -107,6 +107,11 @@ export interface VectorIndex {
  * would count the x- or y-duplicates there, since nextafter(0, 0) = 0; its estimator jitters the data
  * with tiny noise first, so the case does not arise in it.)
  */
+/** How ksgCounts may answer: `counts: false` allows empty count arrays beside the digamma means. */
+export interface KsgCountOptions {
+  counts?: boolean;
+}
+
 export interface KsgCounts {
   countX: Int32Array;
   countY: Int32Array;
@@ -205,8 +210,13 @@ export interface ComputeBackend {
    */
   logSumExp(matrix: Float32Array, rows: number, columns: number, axis: 'rows' | 'columns'): Promise<Float64Array>;
 
-  /** KSG counts of each feature against one target; every array has the target's length. NaN is rejected. */
-  ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
+  /**
+   * KSG counts of each feature against one target; every array has the target's length. NaN is rejected.
+   * With `options.counts` false the caller reads only meanDigammaX / meanDigammaY: a backend that computes
+   * them may return empty count arrays (the native addon does, and frees its counts when the call ends
+   * instead of leaving 8 bytes a row a feature to the garbage collector); others return the counts.
+   */
+  ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number, options?: KsgCountOptions): Promise<KsgCounts[]>;
 
   /**
    * KSG counts of pairs with missing cells (optional: the native backends have it, computed on the CPU;

@@ -16,6 +16,7 @@ import type {
   CorrelationMeasures,
   FrenzelPompeCounts,
   KsgCompleteRowsCounts,
+  KsgCountOptions,
   KsgCounts,
   LogitTopKResult,
   LogitTransform,
@@ -110,7 +111,8 @@ export interface NativeAddon {
     k: number,
   ): Promise<{ indices: Int32Array; scores: Float32Array }>;
   logSumExp(backend: string, matrix: Float32Array, rows: number, columns: number, overRows: boolean): Promise<Float64Array>;
-  ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]>;
+  /** `counts` false: the digamma means only, with empty count arrays (ComputeBackend.ksgCounts). */
+  ksgCounts(backend: string, target: Float64Array, features: readonly Float64Array[], k: number, counts?: boolean): Promise<KsgCounts[]>;
   rossCounts(backend: string, labels: Int32Array, features: readonly Float64Array[], k: number): Promise<RossCounts[]>;
   /** ComputeBackend.correlationsOnCompleteRows: 3 measures per feature (NaN for null) and each pair's rows. Optional: older builds lack it. */
   correlationsOnCompleteRows?(
@@ -179,9 +181,10 @@ export interface NativeAddon {
   /**
    * The MI engine's tie rule (native/cpu/tie_rule.cc), bit-identical to main/mi/tie-rule.ts: per column,
    * the prepared values with prepareContinuous's tiedRows and rankFallback, or null for a constant
-   * column. Optional: older builds lack it.
+   * column. Optional: older builds lack it. `into` (columns × rows values) is written over instead of
+   * allocating the prepared columns anew; the values are views into it.
    */
-  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array): Promise<Array<NativePreparedColumn | null>>;
+  prepareContinuous?(columns: Float64Array[], seeds: Uint32Array, into?: Float64Array): Promise<Array<NativePreparedColumn | null>>;
   /** [pearson, spearman, dcor] per feature, NaN for null; computed on the CPU whichever backend is named. */
   correlations(backend: string, target: Float64Array, features: readonly Float64Array[]): Promise<Float64Array>;
   jointHistogram(backend: string, a: Int32Array, b: Int32Array, aLevels: number, bLevels: number): Promise<Float64Array>;
@@ -343,8 +346,9 @@ export function createNativeBackend(addon: NativeAddon, info: NativeBackendInfo)
       return addon.logSumExp(name, matrix, rows, columns, axis === 'rows');
     },
 
-    async ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number): Promise<KsgCounts[]> {
+    async ksgCounts(target: Float64Array, features: readonly Float64Array[], k: number, options?: KsgCountOptions): Promise<KsgCounts[]> {
       validateKsgArguments(target, features, k, 'addon-checks-elements');
+      if (options?.counts === false) return withArgumentChecks(() => addon.ksgCounts(name, target, features, k, false));
       return withArgumentChecks(() => addon.ksgCounts(name, target, features, k));
     },
 

@@ -38,7 +38,7 @@ export const DEFAULT_K = 3;
 export const DEFAULT_SEED = 0;
 /** The most permutations one call may ask for (the CLI's `--permutations` has the same cap). */
 export const MAX_PERMUTATIONS = 1_000_000;
-/** Features handed to one kernel call: enough to keep every native thread busy, bounded memory. */
+/** Features handed to one kernel call: enough to keep every native thread busy, bounded memory (1 on a tall table). */
 const KERNEL_BATCH = 16;
 /**
  * Above this many rows the correlations run before the MI jobs instead of beside them (a tall table's
@@ -46,6 +46,17 @@ const KERNEL_BATCH = 16;
  * feature at a time above 2^20 points.
  */
 const SERIAL_CORRELATIONS_ROWS = 1 << 20;
+
+/**
+ * A numeric continuous feature's prepared column when it fills a buffer of its own (the native tie rule
+ * of a one-feature job writes one), for the next job to write over once the feature is released; read
+ * before release(), when the column is computed (reading it never runs the tie rule again).
+ */
+function preparedColumnOf(feature: EngineVariable): Float64Array | undefined {
+  if (feature.kind !== 'continuous' || feature.codes !== null || feature.numeric === null || feature.constant) return undefined;
+  const values = feature.prepared;
+  return values && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength ? values : undefined;
+}
 
 export interface MiEngineOptions extends KindOptions {
   k?: number;
@@ -307,10 +318,14 @@ function planJobs(
             ),
     });
   });
-  for (let start = 0; start < completeRowsBatchable.length; start += KERNEL_BATCH)
-    jobs.push(completeRowsKsgJob(compute, target, features, completeRowsBatchable.slice(start, start + KERNEL_BATCH), k, rowCounts));
-  for (let start = 0; start < batchable.length; start += KERNEL_BATCH) {
-    const featureIndexes = batchable.slice(start, start + KERNEL_BATCH);
+  // A tall table's batch is one feature: the kernels take one feature at a time there anyway, and each
+  // feature of a batch holds its prepared column (8 bytes a row) for the whole call (docs/mi.md, "Large
+  // and wide tables"); the cost is the target's sort, done again for each call.
+  const batch = target.rowCount > SERIAL_CORRELATIONS_ROWS ? 1 : KERNEL_BATCH;
+  for (let start = 0; start < completeRowsBatchable.length; start += batch)
+    jobs.push(completeRowsKsgJob(compute, target, features, completeRowsBatchable.slice(start, start + batch), k, rowCounts));
+  for (let start = 0; start < batchable.length; start += batch) {
+    const featureIndexes = batchable.slice(start, start + batch);
     // Read when the job runs, after runJob has prepared its features on native threads: read here, at
     // planning, each getter would run the TypeScript tie rule, and the job would hold those copies (8
     // bytes a row each) beside the native ones until the end of the run.
@@ -478,11 +493,19 @@ export async function estimateMutualInformation(
   let total = jobs.length + permutations * jobs.reduce((sum, job) => sum + job.featureIndexes.length, 0);
   let done = 0;
   const progress = (message?: string): void => options.onProgress?.(done, total, message);
+  // A tall table's jobs are one feature each: the next feature's tie rule writes over the last one's
+  // prepared column, once released, instead of allocating a new one beside it while the old awaits the
+  // garbage collector (8 bytes a row, measured held into the next KSG call at 11 M rows).
+  const tall = table.rowCount > SERIAL_CORRELATIONS_ROWS;
+  let releasedColumn: Float64Array | undefined;
   const runJob = async (job: EstimationJob): Promise<void> => {
     options.throwIfCancelled?.();
+    const reuse = releasedColumn;
+    releasedColumn = undefined;
     await prepareContinuousVariables(
       job.featureIndexes.map((index) => features[index]!),
       seed,
+      reuse,
     );
     const values = await job.run();
     job.featureIndexes.forEach((index, position) => (observed[index] = Math.max(0, values[position]!)));
@@ -514,6 +537,7 @@ export async function estimateMutualInformation(
       job.featureIndexes.forEach((index, position) => (outcomes[index] = jobOutcomes[position]!));
     }
     job.release?.();
+    if (tall && job.featureIndexes.length === 1) releasedColumn = preparedColumnOf(features[job.featureIndexes[0]!]!);
     for (const index of job.featureIndexes) {
       const feature = features[index]!;
       if (feature.rankFallback)

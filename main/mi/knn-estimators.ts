@@ -18,7 +18,8 @@ export async function ksgMutualInformation(
   const n = target.length;
   if (features.length === 0) return [];
   if (n <= k) return features.map(() => 0);
-  const counts = await compute.ksgCounts(target, features, k);
+  // Only the means are read: a backend that computes them need not hand the counts over.
+  const counts = await compute.ksgCounts(target, features, k, { counts: false });
   const constant = digammaOfInteger(n) + digammaOfInteger(k);
   return counts.map(
     ({ countX, countY, meanDigammaX, meanDigammaY }) =>

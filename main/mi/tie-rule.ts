@@ -98,12 +98,20 @@ export function prepareContinuous(raw: ArrayLike<number>, seed: number): Prepare
 /**
  * prepareContinuous(columns[c], seeds[c]) for every non-constant column, computed by the native addon on
  * its threads; null for constant columns and for every column when the addon is not available. All
- * columns must have the same length.
+ * columns must have the same length. `into`, when its length is columns × rows, is written over and the
+ * values are views into it (its previous contents are gone).
  */
-export async function prepareContinuousNatively(columns: Float64Array[], seeds: number[]): Promise<Array<PreparedContinuous | null>> {
+export async function prepareContinuousNatively(
+  columns: Float64Array[],
+  seeds: number[],
+  into?: Float64Array,
+): Promise<Array<PreparedContinuous | null>> {
   const loaded = loadAddon();
   if ('error' in loaded || typeof loaded.addon.prepareContinuous !== 'function' || columns.length === 0) return columns.map(() => null);
-  const prepared = await loaded.addon.prepareContinuous(columns, Uint32Array.from(seeds));
+  const reuse = into !== undefined && into.length === columns.length * columns[0]!.length ? into : undefined;
+  const prepared = await (reuse
+    ? loaded.addon.prepareContinuous(columns, Uint32Array.from(seeds), reuse)
+    : loaded.addon.prepareContinuous(columns, Uint32Array.from(seeds)));
   return prepared.map((column) => (column ? { ...column, constant: false } : null));
 }
 

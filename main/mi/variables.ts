@@ -127,9 +127,11 @@ const NATIVE_TIE_RULE_GROUP = 16;
 /**
  * Applies the tie rule to these continuous variables on native threads (native/cpu/tie_rule.cc, tied
  * columns included); without the addon they compute it in TypeScript on first use. Either way
- * `prepared` holds the same values, bit for bit.
+ * `prepared` holds the same values, bit for bit. `into` (one group's columns × rows values, e.g. a
+ * released variable's prepared column) is written over by the first group instead of a new buffer; the
+ * caller must hold nothing that still reads it.
  */
-export async function prepareContinuousVariables(variables: EngineVariable[], seed: number): Promise<void> {
+export async function prepareContinuousVariables(variables: EngineVariable[], seed: number, into?: Float64Array): Promise<void> {
   const eligible = variables.filter(
     (variable) => variable.kind === 'continuous' && variable.codes === null && variable.numeric && !variable.constant,
   );
@@ -139,6 +141,7 @@ export async function prepareContinuousVariables(variables: EngineVariable[], se
     const prepared = await prepareContinuousNatively(
       group.map((variable) => variable.numeric!),
       group.map((variable) => deriveSeed(seed, variable.name)),
+      start === 0 ? into : undefined,
     );
     prepared.forEach((column, index) => {
       if (column) group[index]!.adoptPrepared(column);

@@ -4,24 +4,27 @@
 // file size / mean line length, and each column holds 8 bytes a row (float64; text codes take 4, the
 // estimate counts 8). Loading itself peaks near 1× that (the native reader parses straight into the
 // final columns: 1.03× measured at 71 M rows × 3). The whole `milens mi` run adds the MI engine's working
-// copies, which on a tall table are per row, not per column: the kernels take one feature at a time
-// there (docs/mi.md, "Large and wide tables"), so a run needs the data, RUN_WORKING_BYTES_PER_ROW for
-// every row, 16 bytes a row for each feature of one kernel batch (its prepared column and its two int32
-// KSG counts), and a fixed allowance.
+// copies, which on a tall table are per row, not per column: the kernels and the KSG jobs take one
+// feature at a time there (docs/mi.md, "Large and wide tables"), so a run needs the data,
+// RUN_WORKING_BYTES_PER_ROW for every row and a fixed allowance; below TALL_ROWS a kernel batch holds up to
+// 16 features, 16 bytes a row each (its prepared column and its two int32 KSG counts).
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import os from 'node:os';
 
 /**
- * Working bytes of a `milens mi` run per row of a tall table, besides the table and the batch's features:
- * the larger of the correlation kernel's (the target's column 28, one feature's 12 at its distance sum,
- * the sum's scratch 48: 88) and the KSG kernel's (the prepared target 8; the target's sort and ranks 16,
- * one feature's sort 12, its eps arrays 16, or at the grid's peak 8 of eps and a grid of 22: ~50).
- * Measured: 1.31 GB peak RSS for 11 M rows × 3 (0.26 GB of data; ~115 bytes a row in all, Node's ~50 MB
- * aside), against 1.82 GB before this cut and 3.27 GB before the kernels went one feature at a time
- * (scripts/bench/mi-memory.mjs).
+ * Working bytes of a `milens mi` run per row of a tall table, besides the table: the larger of the
+ * correlation kernel's (~36 measured: the target's positions, ranks and row sums 16 and one feature's 16
+ * with its sort's scratch 20 during the O(n) sums; the distance sum's 20-byte points and their spare half
+ * 10 with the target's positions 4) and the KSG job's (~56 measured: the prepared target and feature 8
+ * each, and the kernel's ~32 at the grid search, the grid 22 with its eps 8, or at the counts). Measured:
+ * 0.93 GB peak RSS for 11 M rows × 3 (0.26 GB of data; ~80 bytes a row in all, Node's ~50 MB aside),
+ * against 1.31 GB before this cut (~115 bytes a row) and 3.27 GB before the kernels went one feature at
+ * a time (scripts/bench/mi-memory.mjs). 64 leaves room above the measured 56.
  */
-export const RUN_WORKING_BYTES_PER_ROW = 88;
-/** Features one kernel batch holds at once (estimate.ts), each 16 bytes a row: prepared column, two counts. */
+export const RUN_WORKING_BYTES_PER_ROW = 64;
+/** Rows above which the run takes one feature at a time (estimate.ts's SERIAL_CORRELATIONS_ROWS). */
+const TALL_ROWS = 1 << 20;
+/** Features one kernel batch holds at once below TALL_ROWS (estimate.ts), each 16 bytes a row: prepared column, two counts. */
 const PREPARED_BATCH_FEATURES = 16;
 /** Bytes any run needs besides the table and the per-row copies (Node, the addon, fixed buffers). */
 export const FIXED_ALLOWANCE_BYTES = 512 * 1024 * 1024;
@@ -86,20 +89,23 @@ export function estimateCsvMemory(file: string): TableMemoryEstimate | null {
   }
 }
 
-/** Bytes a `milens mi` run needs per row of a table with `columns` columns: its data and the working copies. */
-function bytesPerRow(columns: number): number {
+/** Bytes a `milens mi` run needs per row of a `rows` × `columns` table: its data and the working copies. */
+function bytesPerRow(rows: number, columns: number): number {
   const count = Math.max(columns, 1);
-  return 8 * count + RUN_WORKING_BYTES_PER_ROW + 16 * Math.min(Math.max(count - 1, 1), PREPARED_BATCH_FEATURES);
+  const batch = rows > TALL_ROWS ? 0 : 16 * Math.min(Math.max(count - 1, 1), PREPARED_BATCH_FEATURES);
+  return 8 * count + RUN_WORKING_BYTES_PER_ROW + batch;
 }
 
 /** Peak bytes of a whole `milens mi` run on `rows` × `columns` (the table, the working copies, the allowance). */
 export function neededBytesFor(rows: number, columns: number): number {
-  return rows * bytesPerRow(columns) + FIXED_ALLOWANCE_BYTES;
+  return rows * bytesPerRow(rows, columns) + FIXED_ALLOWANCE_BYTES;
 }
 
 /** The most rows that fit in `availableBytes` with `columns` columns (at least 1,000). */
 export function rowsThatFit(availableBytes: number, columns: number): number {
-  const rows = Math.floor((availableBytes - FIXED_ALLOWANCE_BYTES) / bytesPerRow(columns));
+  const room = availableBytes - FIXED_ALLOWANCE_BYTES;
+  let rows = Math.floor(room / bytesPerRow(TALL_ROWS + 1, columns));
+  if (rows <= TALL_ROWS) rows = Math.floor(room / bytesPerRow(0, columns)); // a table that is not tall holds a batch
   return Math.max(1000, Math.floor(rows / 1000) * 1000);
 }
 

@@ -3,11 +3,11 @@
 // sum taken in the same order, so the results are bit-identical to it (no FMA contraction: the build
 // sets no -march, and each product is rounded before it is added, as in JavaScript).
 //
-// The target's share (standardised values, order, average ranks, distance row sums and variance) is
-// computed once; features are then split across threads, each feature on one thread. With a single
-// feature, the target's and the feature's shares are prepared on two threads, and the distance sum's
-// large blocks are split across threads (summed in the same order as on one thread, so the result is the
-// same on any machine).
+// The target's share (its positions, average ranks, distance row sums and variance; standardised values
+// are computed again from the columns where they are read) is computed once; features are then split
+// across threads, each feature on one thread. With a single feature, or on a tall table (one feature at
+// a time, after every feature's O(n) sums: see tall_measures), the distance sum's large blocks are split
+// across threads (summed in the same order as on one thread, so the result is the same on any machine).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -102,34 +102,38 @@ double pearson_of_ranks(const uint32_t* twice_x, const uint32_t* twice_y, int64_
   return clamp_unit(sxy / std::sqrt(product));
 }
 
-/** A point of the target as distance_product_sum reads it through a feature's order: its value and position. */
-struct PositionedValue {
-  double value;
-  int32_t position;  // in the target's order (the inverse of `order`)
-};
-
 /**
- * prepareCorrelationColumn() of the reference, as the measures read it. A feature keeps its standardised
- * values by index (the product sum), in sorted order and its order (the distance sum's gather); the
- * target keeps only `positioned` (its standardised values by index, with their positions), so its sorted
- * copy, order and `standardised` are freed once it is prepared: 20 bytes a row less on a tall table.
+ * prepareCorrelationColumn() of the reference, as the measures read it. The standardised values are not
+ * held: standardised(i) computes (values[i] · scale − mean) / deviation again from the column itself (the
+ * same operations on the same double, so the same value the reference stored), which saves 8 bytes a row
+ * for the target and for the feature, and their sorted copies (8 more each). A feature keeps its order
+ * (the distance sum's points are built through it), the target its positions (the inverse of its
+ * order); both keep their average ranks and distance row sums until their O(n) sums are taken.
  */
 struct Column {
-  Buffer<double> standardised, sorted, row_sums;
+  const double* values = nullptr;  // the caller's column, alive for the whole call
+  double scale = 1, mean = 0, deviation = 1;
+  Buffer<double> row_sums;
   Buffer<uint32_t> twice_ranks;  // 2 × the average rank (see pearson_of_ranks)
-  Buffer<int32_t> order;
-  Buffer<PositionedValue> positioned;  // the target's only: standardised[i] and i's position, by index i
-  double total = 0;                    // Σ standardised[i] in index order
+  Buffer<int32_t> order;         // a feature's: order[p] is the index at sorted position p
+  Buffer<int32_t> positions;     // the target's: index i's position in its order
+  double total = 0;              // Σ standardised(i) in index order
   double distance_variance = 0;
+  double standardised(int64_t i) const { return (values[i] * scale - mean) / deviation; }
+  void release_sums() {
+    Buffer<uint32_t>().swap(twice_ranks);
+    Buffer<double>().swap(row_sums);
+  }
 };
 
 /**
- * The reference's passes, regrouped so that the order is gone through once: the values are gathered into
- * sorted order (one pass of random reads), the row sums and average ranks computed there in sorted order,
- * and both scattered back by index in a single pass (with the target's positions). Every sum still adds
- * the same terms in the same order as the reference: Σv (the reference's `total`, and again its `sum`,
- * the same sum) and Σv² in index order as the values are standardised, `below` in sorted order, Σ row
- * sums and Σ row sums² in index order after the scatter.
+ * The reference's passes, regrouped so that the order is gone through once: the row sums and average
+ * ranks are computed in sorted order (each point's standardised value computed from the column at its
+ * index, one random read) and scattered by index in the same pass (with the target's positions). Every
+ * sum still adds the same terms in the same order as the reference: Σv (the reference's `total`, and
+ * again its `sum`, the same sum) and Σv² in index order, `below` in sorted order, Σ row sums and Σ row
+ * sums² in index order after the scatter. The column is sorted before anything else of it is allocated,
+ * so that the sort's scratch (20 bytes a row) is not held beside it.
  */
 std::optional<Column> prepare_column(const double* values, int64_t n, bool with_positions, Buffer<int32_t>* given_order = nullptr) {
   if (n < 2) return std::nullopt;
@@ -147,12 +151,13 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
   const double deviation = std::sqrt(variance / count);
   if (!(deviation > 0)) return std::nullopt;
   Column column;
-  column.standardised.resize(n);
-  double* v = column.standardised.data();
+  column.values = values;
+  column.scale = scale;
+  column.mean = mean;
+  column.deviation = deviation;
   double total = 0, sum_squares = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double value = (values[i] * scale - mean) / deviation;
-    v[i] = value;
+    const double value = column.standardised(i);
     const double square = value * value;
     total += value;
     sum_squares += square;
@@ -162,29 +167,28 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
   // `given_order`: the values' stable sort order, known already (a pair's share of its target's sort).
   column.order = given_order != nullptr ? std::move(*given_order) : stable_argsort(values, n);
   const int32_t* order = column.order.data();
-  column.sorted.resize(n);
-  double* sorted = column.sorted.data();
-  for (int64_t p = 0; p < n; ++p) sorted[p] = v[order[p]];
   // distanceRowSums and averageRanks in sorted order, scattered by index.
   column.row_sums.resize(n);
   column.twice_ranks.resize(n);
-  if (with_positions) column.positioned.resize(n);
+  if (with_positions) column.positions.resize(n);
   double* row_sums = column.row_sums.data();
   uint32_t* twice_ranks = column.twice_ranks.data();
-  PositionedValue* positioned = column.positioned.data();
+  int32_t* positions = column.positions.data();
   double below = 0;
   for (int64_t start = 0; start < n;) {
     int64_t end = start + 1;
-    // Equal values standardise equally: the values (a random read) are compared only where the standardised ones tie.
-    while (end < n && sorted[end] == sorted[start] && values[order[end]] == values[order[start]]) ++end;
+    // A run of equal values (equal values standardise equally, so this is the reference's run of equal
+    // standardised values that are equal values).
+    const double run_value = values[order[start]];
+    while (end < n && values[order[end]] == run_value) ++end;
     const uint32_t twice_rank = static_cast<uint32_t>(start + end + 1);  // ≤ 2n < 2^32
     for (int64_t p = start; p < end; ++p) {
-      const double value = sorted[p];
-      const double a = value * static_cast<double>(p), b = value * static_cast<double>(n - p - 1);
       const int32_t index = order[p];
+      const double value = column.standardised(index);
+      const double a = value * static_cast<double>(p), b = value * static_cast<double>(n - p - 1);
       row_sums[index] = a - below + (total - below - value) - b;
       twice_ranks[index] = twice_rank;
-      if (with_positions) positioned[index] = {value, static_cast<int32_t>(p)};
+      if (with_positions) positions[index] = static_cast<int32_t>(p);
       below += value;
     }
     start = end;
@@ -197,11 +201,7 @@ std::optional<Column> prepare_column(const double* values, int64_t n, bool with_
   }
   const double sum = total;
   column.total = total;
-  if (with_positions) {  // the target: `positioned` holds all that the measures read of it
-    Buffer<double>().swap(column.standardised);
-    Buffer<double>().swap(column.sorted);
-    Buffer<int32_t>().swap(column.order);
-  }
+  if (with_positions) Buffer<int32_t>().swap(column.order);  // the target: its positions stand for it
   const double two_n_squares = 2 * count * sum_squares, two_sum_sum = 2 * sum * sum;
   const double squared_distances = two_n_squares - two_sum_sum;
   const double nn = count * count, nnn = nn * count, nnnn = nnn * count;
@@ -237,27 +237,33 @@ constexpr int64_t kLeafSize = 8;
 constexpr int64_t kParallelBlock = int64_t{1} << 15;
 
 /**
- * A point of a block: v, u, their product (the same in every block, so computed once) and its position in
- * u order, a whole number held as a double (exact below 2^53). 32 bytes: one AVX2 register.
+ * A point of a block: v, u and its position in u order. 20 bytes (packed: 16 of values, 4 of position),
+ * where v, u, their product and the position as a double took 32: the product u·v is computed again where
+ * it is read (the same rounded product each time, so every sum is the same), and positions are below
+ * 2^31 (n < 2^31, as the orders' int32 indices).
  */
-struct alignas(32) Point {
-  double v, u, uv, position;
+#pragma pack(push, 4)
+struct Point {
+  double v, u;
+  int32_t position;
 };
+#pragma pack(pop)
+static_assert(sizeof(Point) == 20, "a block's point is 20 bytes");
 
 /**
  * The points (n) and the spare half (n / 2) that a block's split borrows: a block is split in place, its
- * lower half going to the spare and back (see split_and_sum_across), so the scratch is 48 bytes a row,
- * not the 64 of two whole buffers. A block of size s borrows s / 2 spare points from its own offset
+ * lower half going to the spare and back (see split_and_sum_across), so the scratch is 30 bytes a row,
+ * not the 40 of two whole buffers. A block of size s borrows s / 2 spare points from its own offset
  * there; its halves borrow (s / 2) / 2 and (s − s / 2) / 2, side by side in the same room, so two threads
- * can sum them at once.
+ * can sum them at once. The spare is allocated only once the points are built (distance_product_sum), so
+ * that the feature's order can be freed first.
  */
 struct BlockScratch {
-  std::unique_ptr<Point[]> points, spare;
+  Buffer<Point> points, spare;
   bool avx2;
-  BlockScratch(int64_t n, bool avx2)
-      : points(new Point[std::max<int64_t>(n, 1)]), spare(new Point[std::max<int64_t>(n / 2, 1)]), avx2(avx2) {}
-  Point* at(int64_t from) { return points.get() + from; }
-  Point* spare_at(int64_t from) { return spare.get() + from; }
+  explicit BlockScratch(bool avx2) : avx2(avx2) {}
+  Point* at(int64_t from) { return points.data() + from; }
+  Point* spare_at(int64_t from) { return spare.data() + from; }
 };
 
 /**
@@ -302,20 +308,20 @@ MILENS_NOINLINE double leaf_discordant_sum(const Point* block, int64_t size) {
  * and so does an upper point's term before any lower point (every product in it is ±0).
  */
 MILENS_NOINLINE double split_and_sum_across(Point* block, Point* spare, int64_t size, int64_t lower, int64_t split) {
-  const double split_position = static_cast<double>(split);
   int64_t next_lower = lower, next_upper = size;
   double sum_v = 0, sum_u = 0, sum_uv = 0, lowers_after = 0, across = 0;
   for (int64_t q = size - 1; q >= 0; --q) {
     const Point point = block[q];
-    const bool is_lower = point.position < split_position;
+    const bool is_lower = point.position < split;
     next_lower -= is_lower;
     next_upper -= !is_lower;
     *(is_lower ? spare + next_lower : block + next_upper) = point;
+    const double uv = point.u * point.v;
     const double lower_weight = static_cast<double>(is_lower), upper_weight = 1 - lower_weight;
-    const double a = point.u * sum_v, b = point.uv * lowers_after, d = point.v * sum_u;
+    const double a = point.u * sum_v, b = uv * lowers_after, d = point.v * sum_u;
     const double term = a - b - sum_uv + d;
     const double weighted_term = term * upper_weight, weighted_v = point.v * lower_weight, weighted_u = point.u * lower_weight,
-                 weighted_uv = point.uv * lower_weight;
+                 weighted_uv = uv * lower_weight;
     across += weighted_term;
     sum_v += weighted_v;
     sum_u += weighted_u;
@@ -328,27 +334,28 @@ MILENS_NOINLINE double split_and_sum_across(Point* block, Point* spare, int64_t 
 
 #ifdef MILENS_X86_DISPATCH
 /**
- * split_and_sum_across with a point in one AVX2 register: the sums (SV, SU, SUV, c) are one register, to
- * which (v, u, uv, 1) or zeros are added, and the term's products (u·SV, uv·c, 1·SUV, v·SU) are one
- * multiplication, zeroed for a lower point. Each lane does the scalar loop's arithmetic (1·SUV = SUV, and
- * adding +0 leaves a sum as it is), and the term is summed in the same order, so the result is the same.
+ * split_and_sum_across with the running sums in one AVX2 register: the sums (SV, SU, SUV, c) are one
+ * register, to which (v, u, uv, 1) or zeros are added, and the term's products (u·SV, uv·c, 1·SUV, v·SU)
+ * are one multiplication, zeroed for a lower point. Each lane does the scalar loop's arithmetic (uv is
+ * the same rounded product, 1·SUV = SUV, and adding +0 leaves a sum as it is), and the term is summed in
+ * the same order, so the result is the same.
  */
 __attribute__((target("avx2"))) MILENS_NOINLINE double split_and_sum_across_avx2(Point* block, Point* spare, int64_t size, int64_t lower,
                                                                                   int64_t split) {
-  const __m256d split_position = _mm256_set1_pd(static_cast<double>(split));
-  const __m256d one_last = _mm256_setr_pd(0, 0, 0, 1);
+  const __m128d one = _mm_set_sd(1);
   int64_t next_lower = lower, next_upper = size;
   __m256d sums = _mm256_setzero_pd();  // SV, SU, SUV, c
   double across = 0;
   for (int64_t q = size - 1; q >= 0; --q) {
-    const __m256d point = _mm256_load_pd(&block[q].v);
-    const __m256d position = _mm256_permute4x64_pd(point, 0xFF);
-    const __m256d lower_mask = _mm256_cmp_pd(position, split_position, _CMP_LT_OQ);
-    const int64_t is_lower = _mm256_movemask_pd(lower_mask) & 1;
+    const Point point = block[q];
+    const int64_t is_lower = point.position < split;
     next_lower -= is_lower;
     next_upper -= 1 - is_lower;
-    _mm256_store_pd(&(is_lower ? spare + next_lower : block + next_upper)->v, point);
-    const __m256d values = _mm256_blend_pd(point, one_last, 0x8);                // v, u, uv, 1
+    *(is_lower ? spare + next_lower : block + next_upper) = point;
+    const __m128d vu = _mm_set_pd(point.u, point.v);                           // v, u
+    const __m128d uv = _mm_mul_sd(vu, _mm_unpackhi_pd(vu, vu));                  // v·u (= u·v) in the low lane
+    const __m256d values = _mm256_insertf128_pd(_mm256_castpd128_pd256(vu), _mm_unpacklo_pd(uv, one), 1);  // v, u, uv, 1
+    const __m256d lower_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(-is_lower));
     const __m256d factors = _mm256_permute4x64_pd(values, _MM_SHUFFLE(0, 3, 2, 1));  // u, uv, 1, v
     const __m256d paired = _mm256_permute4x64_pd(sums, _MM_SHUFFLE(1, 2, 3, 0));     // SV, c, SUV, SU
     const __m256d products = _mm256_andnot_pd(lower_mask, _mm256_mul_pd(factors, paired));
@@ -400,18 +407,24 @@ double block_discordant_sum(BlockScratch& scratch, int64_t from, int64_t spare_f
 }
 
 /**
- * Σ_ij |u_i − u_j||v_i − v_j| with u = by_position's values (its `positioned` points) and v = by_order's;
- * `threads` > 1 splits the work (the result does not depend on it). scratch holds n points. sum_uv is
- * Σ u_i·v_i in index order (measures_of's product sum: the same products in the same order), and Σ u_i,
- * Σ v_i are the columns' totals (the same sums in the same order as the reference's loop here).
+ * Σ_ij |u_i − u_j||v_i − v_j| with u = by_position's standardised values (through its positions) and v =
+ * by_order's; `threads` > 1 splits the work (the result does not depend on it). sum_uv is Σ u_i·v_i in
+ * index order (linear_sums' product sum: the same products in the same order), and Σ u_i, Σ v_i are the
+ * columns' totals (the same sums in the same order as the reference's loop here). With `release_order`,
+ * by_order's order is freed once the points are built, before the spare is allocated.
  */
-double distance_product_sum(const Column& by_order, const Column& by_position, int64_t n, double sum_uv, BlockScratch& scratch, int threads) {
+double distance_product_sum(Column& by_order, const Column& by_position, int64_t n, double sum_uv, BlockScratch& scratch, int threads,
+                            bool release_order) {
+  scratch.points.resize(std::max<int64_t>(n, 1));
   Point* points = scratch.at(0);
+  const int32_t* order = by_order.order.data();
+  const int32_t* positions = by_position.positions.data();
   for (int64_t q = 0; q < n; ++q) {
-    const PositionedValue point = by_position.positioned[by_order.order[q]];  // one random read per point
-    const double value = by_order.sorted[q];
-    points[q] = {value, point.value, point.value * value, static_cast<double>(point.position)};
+    const int32_t index = order[q];  // random reads of the two columns and the positions, at one index
+    points[q] = {by_order.standardised(index), by_position.standardised(index), positions[index]};
   }
+  if (release_order) Buffer<int32_t>().swap(by_order.order);
+  scratch.spare.resize(std::max<int64_t>(n / 2, 1));
   const double sum_u = by_position.total, sum_v = by_order.total;
   const double n_sum_uv = static_cast<double>(n) * sum_uv, sums = sum_u * sum_v;
   const double signed_sum = n_sum_uv - sums;
@@ -420,42 +433,49 @@ double distance_product_sum(const Column& by_order, const Column& by_position, i
   return 2 * (signed_sum + twice_discordant);
 }
 
-/** What the measures of one target need besides the columns: its positions and scratch for n points. */
+/** What the measures of one target need besides the columns: scratch for n points and the threads it may use. */
 struct PairScratch {
   BlockScratch blocks;
   int threads;
 };
 
-/**
- * correlationsOf() of the reference: [pearson, spearman, dcor] of a feature (a) and the target (b), NaN for
- * null. The distance sum comes last, so that with `release_feature` the feature's ranks, row sums and
- * standardised values (20 bytes a row) are freed before its scratch is filled; every sum is the same, in
- * the same order.
- */
-void measures_of(Column& a, const Column& b, int64_t n, PairScratch& scratch, bool release_feature, double* out) {
-  const double count = static_cast<double>(n);
-  double product = 0;
+/** The measures' O(n) sums over a feature (a) and the target (b), and the two that need nothing else. */
+struct LinearSums {
+  double product = 0;       // Σ u_i v_i in index order
+  double row_products = 0;  // Σ a.row_sums[i] · b.row_sums[i]
+  double a_total = 0, b_total = 0;
+  double pearson = 0, spearman = 0;
+};
+
+LinearSums linear_sums(const Column& a, const Column& b, int64_t n) {
+  LinearSums sums;
   for (int64_t i = 0; i < n; ++i) {
-    const double p = b.positioned[i].value * a.standardised[i];  // u·v, as the distance sum's Σ u_i v_i
-    product += p;
+    const double p = b.standardised(i) * a.standardised(i);  // u·v, as the distance sum's Σ u_i v_i
+    sums.product += p;
   }
-  double row_products = 0, a_total = 0, b_total = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double p = a.row_sums[i] * b.row_sums[i];
-    row_products += p;
-    a_total += a.row_sums[i];
-    b_total += b.row_sums[i];
+    sums.row_products += p;
+    sums.a_total += a.row_sums[i];
+    sums.b_total += b.row_sums[i];
   }
-  out[0] = clamp_unit(product / count);
-  out[1] = pearson_of_ranks(a.twice_ranks.data(), b.twice_ranks.data(), n);
-  if (release_feature) {
-    Buffer<uint32_t>().swap(a.twice_ranks);
-    Buffer<double>().swap(a.row_sums);
-    Buffer<double>().swap(a.standardised);
-  }
-  const double products = distance_product_sum(a, b, n, product, scratch.blocks, scratch.threads);
+  sums.pearson = clamp_unit(sums.product / static_cast<double>(n));
+  sums.spearman = pearson_of_ranks(a.twice_ranks.data(), b.twice_ranks.data(), n);
+  return sums;
+}
+
+/**
+ * The distance sum of a feature (a, its order present) and the target (b, its positions), then
+ * [pearson, spearman, dcor] from it and the O(n) sums, NaN for null. With `release_order` a's order is
+ * freed before the sum's spare is allocated.
+ */
+void finish_measures(Column& a, const Column& b, const LinearSums& sums, int64_t n, PairScratch& scratch, bool release_order, double* out) {
+  const double count = static_cast<double>(n);
+  out[0] = sums.pearson;
+  out[1] = sums.spearman;
+  const double products = distance_product_sum(a, b, n, sums.product, scratch.blocks, scratch.threads, release_order);
   const double nn = count * count, nnn = nn * count, nnnn = nnn * count;
-  const double two_rows = 2 * row_products, totals = a_total * b_total;
+  const double two_rows = 2 * sums.row_products, totals = sums.a_total * sums.b_total;
   const double covariance = products / nn - two_rows / nnn + totals / nnnn;
   double dcor_squared = std::numeric_limits<double>::quiet_NaN();
   if (a.distance_variance > 0 && b.distance_variance > 0) {
@@ -465,51 +485,88 @@ void measures_of(Column& a, const Column& b, int64_t n, PairScratch& scratch, bo
   out[2] = dcor_squared == dcor_squared ? std::sqrt(std::max(0.0, std::min(1.0, dcor_squared))) : std::numeric_limits<double>::quiet_NaN();
 }
 
+void set_null(double* out) { out[0] = out[1] = out[2] = std::numeric_limits<double>::quiet_NaN(); }
+
+/**
+ * correlationsOf() of the reference: [pearson, spearman, dcor] of a feature (a) and the target (b), NaN for
+ * null. The distance sum comes last, so that with `release` the feature's ranks and row sums (12 bytes a
+ * row) are freed before its scratch is filled, and its order once the points are built; every sum is the
+ * same, in the same order.
+ */
 void measures_with_target(std::optional<Column>& feature, const std::optional<Column>& target, int64_t n, PairScratch& scratch, double* out,
-                          bool release_feature = false) {
-  if (!feature || !target) {
-    out[0] = out[1] = out[2] = std::numeric_limits<double>::quiet_NaN();
-    return;
-  }
-  measures_of(*feature, *target, n, scratch, release_feature, out);
+                          bool release = false) {
+  if (!feature || !target) return set_null(out);
+  const LinearSums sums = linear_sums(*feature, *target, n);
+  if (release) feature->release_sums();
+  finish_measures(*feature, *target, sums, n, scratch, release, out);
 }
 
 /** Above this many rows, correlation_measures takes one feature at a time to bound its memory. */
 constexpr int64_t kFeaturesPerThreadMaxPoints = int64_t{1} << 20;
+
+/**
+ * A tall table: one feature at a time with every thread on its distance sum, so that one feature's
+ * working copies and one scratch are held, not one of each per thread. First every feature's O(n) sums
+ * (its sort, ranks and row sums, then freed), so that the target's ranks and row sums (12 bytes a row)
+ * are freed before any distance sum; then each feature's distance sum, from its order sorted again (the
+ * last feature's order is kept from the first pass and its sum taken first: one sort fewer). Each
+ * feature's measures are the same as in one pass, the same sums in the same order.
+ */
+void tall_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, bool avx2, double* measures) {
+  std::optional<Column> target_column = prepare_column(target, n, true);
+  if (!target_column) {
+    for (int64_t f = 0; f < feature_count; ++f) set_null(measures + 3 * f);
+    return;
+  }
+  std::vector<std::optional<Column>> columns(feature_count);
+  std::vector<LinearSums> sums(feature_count);
+  for (int64_t f = 0; f < feature_count; ++f) {
+    columns[f] = prepare_column(features[f], n, false);
+    if (!columns[f]) continue;
+    sums[f] = linear_sums(*columns[f], *target_column, n);
+    columns[f]->release_sums();
+    if (f != feature_count - 1) Buffer<int32_t>().swap(columns[f]->order);
+  }
+  target_column->release_sums();
+  for (int64_t step = 0; step < feature_count; ++step) {
+    const int64_t f = step == 0 ? feature_count - 1 : step - 1;
+    double* out = measures + 3 * f;
+    if (!columns[f]) {
+      set_null(out);
+      continue;
+    }
+    if (f != feature_count - 1) columns[f]->order = stable_argsort(features[f], n);  // as prepare_column sorted it
+    PairScratch scratch{BlockScratch(avx2), hardware_threads()};
+    finish_measures(*columns[f], *target_column, sums[f], n, scratch, true, out);
+    columns[f].reset();
+  }
+}
 
 }  // namespace
 
 void correlation_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, double* measures) {
   if (feature_count == 0) return;
   const bool avx2 = use_avx2();
-  std::optional<Column> target_column;
   if (feature_count == 1) {
-    std::optional<Column> feature_column;
+    std::optional<Column> target_column, feature_column;
     parallel_for(0, 2, 1, [&](int, int64_t from, int64_t to) {
       for (int64_t task = from; task < to; ++task) {
         if (task == 0) target_column = prepare_column(target, n, true);
         else feature_column = prepare_column(features[0], n, false);
       }
     });
-    PairScratch scratch{BlockScratch(n, avx2), hardware_threads()};
-    measures_with_target(feature_column, target_column, n, scratch, measures, true);
+    if (!feature_column || !target_column) return set_null(measures);
+    const LinearSums sums = linear_sums(*feature_column, *target_column, n);
+    feature_column->release_sums();
+    target_column->release_sums();  // the one feature's O(n) sums are taken: the target needs only its positions
+    PairScratch scratch{BlockScratch(avx2), hardware_threads()};
+    finish_measures(*feature_column, *target_column, sums, n, scratch, true, measures);
     return;
   }
-  target_column = prepare_column(target, n, true);
-  if (n > kFeaturesPerThreadMaxPoints) {
-    // A tall table: one feature at a time with every thread on its distance sum, so that one feature's
-    // column (32 bytes a row, 12 at its distance sum) and one scratch (48 bytes a row) are held, not one
-    // of each per thread. The
-    // scratch is the feature's own, freed before the next feature's column (and its sort) is prepared.
-    for (int64_t f = 0; f < feature_count; ++f) {
-      std::optional<Column> feature = prepare_column(features[f], n, false);
-      PairScratch scratch{BlockScratch(n, avx2), hardware_threads()};
-      measures_with_target(feature, target_column, n, scratch, measures + 3 * f, true);
-    }
-    return;
-  }
+  if (n > kFeaturesPerThreadMaxPoints) return tall_measures(target, n, features, feature_count, avx2, measures);
+  const std::optional<Column> target_column = prepare_column(target, n, true);
   parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-    PairScratch scratch{BlockScratch(n, avx2), 1};  // one per thread, reused by its features
+    PairScratch scratch{BlockScratch(avx2), 1};  // one per thread, reused by its features
     for (int64_t f = from; f < to; ++f) {
       std::optional<Column> feature = prepare_column(features[f], n, false);
       measures_with_target(feature, target_column, n, scratch, measures + 3 * f);
@@ -529,38 +586,44 @@ void correlation_measures_on_complete_rows(const double* target, int64_t n, cons
   if (feature_count == 0) return;
   const bool avx2 = use_avx2();
   // A single pair sorts its own target rows, beside its feature.
-  const Buffer<int32_t> target_rows_in_order = feature_count > 1 ? finite_rows_in_order(target, n) : Buffer<int32_t>();
-  auto pair_measures = [&](int64_t f, PairScratch* shared_scratch, bool release_feature) {
-    CompletePair pair = pick_complete_pair(target, features[f], n, feature_count > 1 ? &target_rows_in_order : nullptr);
-    rows_kept[f] = pair.rows;
-    std::optional<Column> target_column, feature_column;
-    Buffer<int32_t>* known_order = feature_count > 1 ? &pair.y_order : nullptr;
-    // Pairs side by side on the threads: each prepares its two columns in turn; one pair at a time (a
-    // tall table, or a single feature): its two columns side by side.
-    parallel_for(0, shared_scratch != nullptr ? 1 : 2, 1, [&](int, int64_t from, int64_t to) {
-      for (int64_t task = from; task < to; ++task) {
-        if (task == 0) target_column = prepare_column(pair.y.data(), pair.rows, true, known_order);
-        else feature_column = prepare_column(pair.x.data(), pair.rows, false);
-      }
-    });
-    if (shared_scratch != nullptr) feature_column = prepare_column(pair.x.data(), pair.rows, false);
-    Buffer<double>().swap(pair.x);
-    Buffer<double>().swap(pair.y);
-    if (shared_scratch != nullptr) {
-      measures_with_target(feature_column, target_column, pair.rows, *shared_scratch, measures + 3 * f, release_feature);
+  const bool shared_sort = feature_count > 1;
+  const Buffer<int32_t> target_rows_in_order = shared_sort ? finite_rows_in_order(target, n) : Buffer<int32_t>();
+  // The pair's columns read its picked values (Column keeps a pointer to them), so `pair` outlives them.
+  auto pair_measures = [&](int64_t f, PairScratch* thread_scratch) {
+    CompletePair pair = pick_complete_pair(target, features[f], n, shared_sort ? &target_rows_in_order : nullptr);
+    const int64_t rows = pair.rows;
+    rows_kept[f] = rows;
+    double* out = measures + 3 * f;
+    Buffer<int32_t>* known_order = shared_sort ? &pair.y_order : nullptr;
+    if (thread_scratch != nullptr) {  // pairs side by side on the threads, as correlation_measures' features
+      const std::optional<Column> target_column = prepare_column(pair.y.data(), rows, true, known_order);
+      std::optional<Column> feature_column = prepare_column(pair.x.data(), rows, false);
+      measures_with_target(feature_column, target_column, rows, *thread_scratch, out);
       return;
     }
-    PairScratch scratch{BlockScratch(pair.rows, avx2), hardware_threads()};
-    measures_with_target(feature_column, target_column, pair.rows, scratch, measures + 3 * f, release_feature);
+    // One pair at a time (a single feature, or a tall table), as correlation_measures' single feature.
+    std::optional<Column> target_column, feature_column;
+    parallel_for(0, 2, 1, [&](int, int64_t from, int64_t to) {
+      for (int64_t task = from; task < to; ++task) {
+        if (task == 0) target_column = prepare_column(pair.y.data(), rows, true, known_order);
+        else feature_column = prepare_column(pair.x.data(), rows, false);
+      }
+    });
+    if (!feature_column || !target_column) return set_null(out);
+    const LinearSums sums = linear_sums(*feature_column, *target_column, rows);
+    feature_column->release_sums();
+    target_column->release_sums();
+    PairScratch scratch{BlockScratch(avx2), hardware_threads()};
+    finish_measures(*feature_column, *target_column, sums, rows, scratch, true, out);
   };
   if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
     parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-      PairScratch scratch{BlockScratch(n, avx2), 1};  // one per thread, reused by its pairs (each ≤ n rows)
-      for (int64_t f = from; f < to; ++f) pair_measures(f, &scratch, false);
+      PairScratch scratch{BlockScratch(avx2), 1};  // one per thread, reused by its pairs
+      for (int64_t f = from; f < to; ++f) pair_measures(f, &scratch);
     });
     return;
   }
-  for (int64_t f = 0; f < feature_count; ++f) pair_measures(f, nullptr, true);
+  for (int64_t f = 0; f < feature_count; ++f) pair_measures(f, nullptr);
 }
 
 }  // namespace milens::cpu

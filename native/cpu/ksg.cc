@@ -177,9 +177,11 @@ struct SharedTarget {
   // a row, where the value, rank and row side by side took 16.
   Buffer<int32_t> ranks;
   /** Point i's value, rank and grid row. */
-  TargetPoint point(int64_t i) const {
+  TargetPoint point(int64_t i) const { return point(i, marginal.sorted[ranks[i]]); }
+  /** The same, with its value `y` read from the target column itself (the sorted copy freed). */
+  TargetPoint point(int64_t i, double y) const {
     const int32_t rank = ranks[i];
-    return TargetPoint{marginal.sorted[rank], rank, static_cast<int32_t>(cuts.part_of(rank))};
+    return TargetPoint{y, rank, static_cast<int32_t>(cuts.part_of(rank))};
   }
 };
 
@@ -202,12 +204,22 @@ int64_t grid_size(int64_t n) {
  * sorted by row within the column, where the column's slice of the arrays stays in cache. Columns are
  * independent, so they are split across threads when `threaded`. Within a cell the points come in x order
  * (the order within a cell does not change any eps: each is the k-th smallest of the same distances).
+ * With `x_values` and `y_values` (the columns themselves), the values are read from them through the
+ * order instead of from the sorted copies, which may then be freed: the same doubles (sorted[p] is
+ * x_values[order[p]], and the target's sorted value at point i's rank is y_values[i]).
  */
-void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget& target, bool threaded, Grid& grid) {
+void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget& target, bool threaded, Grid& grid,
+                const double* x_values = nullptr, const double* y_values = nullptr) {
   grid.size = target.cuts.parts;
   const int64_t size = grid.size;
   const QuantileCuts cuts{n, size};
-  run_extremes(x_marginal.sorted, cuts, grid.column_low, grid.column_high);
+  auto x_at = [&](int64_t p) { return x_values ? x_values[x_marginal.order[p]] : x_marginal.sorted[p]; };
+  grid.column_low.resize(size);
+  grid.column_high.resize(size);
+  for (int64_t c = 0; c < size; ++c) {  // run_extremes of the sorted x
+    grid.column_low[c] = x_at(cuts.start(c));
+    grid.column_high[c] = x_at(cuts.start(c + 1) - 1);
+  }
   grid.cell_start.resize(size * size + 1);
   grid.cell_start[size * size] = static_cast<int32_t>(n);
   grid.xs.resize(n);
@@ -221,7 +233,8 @@ void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget&
       column_points.resize(last - first);
       std::fill(fill.begin(), fill.end(), 0);
       for (int64_t p = first; p < last; ++p) {
-        const TargetPoint point = target.point(x_marginal.order[p]);
+        const int32_t i = x_marginal.order[p];
+        const TargetPoint point = y_values ? target.point(i, y_values[i]) : target.point(i);
         column_points[p - first] = point;
         ++fill[point.row];
       }
@@ -235,7 +248,7 @@ void build_grid(int64_t n, const SortedMarginal& x_marginal, const SharedTarget&
       for (int64_t p = first; p < last; ++p) {
         const TargetPoint point = column_points[p - first];
         const int64_t q = fill[point.row]++;
-        grid.xs[q] = x_marginal.sorted[p];
+        grid.xs[q] = x_at(p);
         grid.ys[q] = point.y;
         grid.x_ranks[q] = static_cast<int32_t>(p);
       }
@@ -727,7 +740,7 @@ void kd_tree_counts(const double* x, const double* target, const Buffer<double>&
   else body(0, 0, n);
 }
 
-/** sorted[p] = values[order[p]] again, after release_sorted (the same values sort_marginal gathered). */
+/** sorted[p] = values[order[p]] again, after one_feature_tall freed them (the same values sort_marginal gathered). */
 void refill_sorted(const double* values, SortedMarginal& marginal, int64_t n, bool threaded) {
   marginal.sorted.resize(n);
   auto gather = [&](int, int64_t from, int64_t to) {
@@ -738,25 +751,78 @@ void refill_sorted(const double* values, SortedMarginal& marginal, int64_t n, bo
 }
 
 /**
- * The counts of one feature. With `release_sorted` (a tall table's features, one at a time, the target and
- * the marginal this call's own), the sorted values of x and y are freed while the grid is searched (it
- * holds its own copies and the searches read neither) and gathered again from x and y for the counts: 16
- * bytes a row less at the grid's peak, for one gather pass of each.
+ * The counts of one feature of a tall table (the target and the marginal this call's own, one feature at
+ * a time, every thread on it), holding as little per row as the steps allow. The sorted copies of x and
+ * y and the target's order are freed before the grid is built (it reads the columns through the orders:
+ * the same values), and x's order and the target's ranks once it is built (the search reads only the
+ * grid and the rows' extremes), so the search holds the grid (22 bytes a row with its cell starts) and
+ * the eps by x rank (8). Then x's order is sorted again (the same stable sort, so the same order), x
+ * counted (its sorted values gathered again) and each point's eps moved from its x rank to its index,
+ * x's share freed; then the target's order sorted again, the eps by y rank gathered, y counted. Two more
+ * sorts a feature, for ~16 bytes a row less at the peak (~38 bytes a row before, with the two count
+ * arrays' 8, at 11 M points; ~32 now). The target's order and ranks are left as prepare_target made them
+ * (its sorted values freed, as ksg_counts leaves them), for the next feature. Every count is the one the
+ * single-pass steps give.
+ */
+void one_feature_tall(const double* x, const double* y, int64_t n, int32_t k, SharedTarget& target, bool avx2, int32_t* out_x, int32_t* out_y,
+                      SortedMarginal& x_marginal) {
+  Buffer<double>().swap(x_marginal.sorted);
+  Buffer<int32_t>().swap(target.marginal.order);
+  Buffer<double> eps_by_x_rank;  // every x rank gets its point's eps
+  {
+    Grid grid;
+    build_grid(n, x_marginal, target, true, grid, x, y);
+    Buffer<int32_t>().swap(x_marginal.order);
+    Buffer<int32_t>().swap(target.ranks);
+    eps_by_x_rank.resize(n);
+    parallel_for(0, n, 2048, [&](int, int64_t from, int64_t to) { grid_eps(grid, target, k, avx2, from, to, eps_by_x_rank.data()); });
+  }
+  // x first: its order sorted again, its sorted values gathered again, its counts; then each point's eps
+  // by index, and x's share freed.
+  x_marginal.order = stable_argsort(x, n);  // as sort_marginal sorted it
+  refill_sorted(x, x_marginal, n, true);
+  parallel_for(0, n, 2048, [&](int, int64_t from, int64_t to) { marginal_counts(x_marginal, eps_by_x_rank.data(), n, avx2, from, to, out_x); });
+  Buffer<double>().swap(x_marginal.sorted);
+  Buffer<double> eps_by_index(n);
+  parallel_for(0, n, 1 << 16, [&](int, int64_t from, int64_t to) {
+    for (int64_t p = from; p < to; ++p) eps_by_index[x_marginal.order[p]] = eps_by_x_rank[p];
+  });
+  Buffer<double>().swap(eps_by_x_rank);
+  Buffer<int32_t>().swap(x_marginal.order);
+  // Then y: the target's order sorted again (as prepare_target sorted it), the eps by y rank, its counts.
+  target.marginal.order = stable_argsort(y, n);
+  Buffer<double> eps_by_y_rank(n);
+  parallel_for(0, n, 1 << 16, [&](int, int64_t from, int64_t to) {
+    for (int64_t p = from; p < to; ++p) eps_by_y_rank[p] = eps_by_index[target.marginal.order[p]];
+  });
+  Buffer<double>().swap(eps_by_index);
+  refill_sorted(y, target.marginal, n, true);
+  parallel_for(0, n, 2048, [&](int, int64_t from, int64_t to) { marginal_counts(target.marginal, eps_by_y_rank.data(), n, avx2, from, to, out_y); });
+  Buffer<double>().swap(eps_by_y_rank);
+  Buffer<double>().swap(target.marginal.sorted);  // as ksg_counts left it (one_feature gathers it again where needed)
+  target.ranks.resize(n);
+  parallel_for(0, n, 1 << 16, [&](int, int64_t from, int64_t to) {
+    for (int64_t p = from; p < to; ++p) target.ranks[target.marginal.order[p]] = static_cast<int32_t>(p);
+  });
+}
+
+/**
+ * The counts of one feature. With `tall` (a tall table's features, one at a time, the target and the
+ * marginal this call's own), one_feature_tall's steps, which hold less at once; the same counts.
  */
 void one_feature(const double* x, const double* y, int64_t n, int32_t k, SharedTarget& target, bool avx2, bool threaded, int32_t* out_x,
-                 int32_t* out_y, SortedMarginal& x_marginal, bool release_sorted = false) {
+                 int32_t* out_y, SortedMarginal& x_marginal, bool tall = false) {
   if (x_marginal.longest_tie_run > kMaxTieRun || target.marginal.longest_tie_run > kMaxTieRun) {
+    if (target.marginal.sorted.empty()) refill_sorted(y, target.marginal, n, threaded);  // freed on a tall table
     kd_tree_counts(x, y, x_marginal.sorted, target.marginal.sorted, n, k, threaded, out_x, out_y);
+    if (tall) Buffer<double>().swap(target.marginal.sorted);
     return;
   }
+  if (tall) return one_feature_tall(x, y, n, k, target, avx2, out_x, out_y, x_marginal);
   Buffer<double> eps_by_x_rank(n);  // every x rank gets its point's eps
   {
     Grid grid;
     build_grid(n, x_marginal, target, threaded, grid);
-    if (release_sorted) {
-      Buffer<double>().swap(x_marginal.sorted);
-      Buffer<double>().swap(target.marginal.sorted);
-    }
     auto search = [&](int, int64_t from, int64_t to) { grid_eps(grid, target, k, avx2, from, to, eps_by_x_rank.data()); };
     if (threaded) parallel_for(0, n, 2048, search);
     else search(0, 0, n);
@@ -769,10 +835,6 @@ void one_feature(const double* x, const double* y, int64_t n, int32_t k, SharedT
   };
   if (threaded) parallel_for(0, n, 2048, by_y_rank);
   else by_y_rank(0, 0, n);
-  if (release_sorted) {
-    refill_sorted(x, x_marginal, n, threaded);
-    refill_sorted(y, target.marginal, n, threaded);
-  }
   auto count = [&](int, int64_t from, int64_t to) {
     marginal_counts(x_marginal, eps_by_x_rank.data(), n, avx2, from, to, out_x);
     marginal_counts(target.marginal, eps_by_y_rank.data(), n, avx2, from, to, out_y);
@@ -805,17 +867,27 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
     });
     return;
   }
-  // Few features: each is split across the threads; the target and the first feature sort side by side.
+  // Few features: each is split across the threads; the target and the first feature sort side by side,
+  // except on a tall table, where one after the other holds one sort's scratch (20 bytes a row), not two.
+  const bool tall = n > kFeaturesPerThreadMaxPoints;
   SortedMarginal first;
-  parallel_for(0, 2, 1, [&](int, int64_t from, int64_t to) {
-    for (int64_t task = from; task < to; ++task) {
-      if (task == 0) prepare_target(target, n, shared);
-      else first = sort_marginal(features[0], n);
-    }
-  });
+  if (tall) {
+    prepare_target(target, n, shared);
+    // Its sorted values are gathered again where they are read (one_feature), so that the features' sorts
+    // do not take room beside them: 8 bytes a row less at the first sort, the run's peak before this.
+    Buffer<double>().swap(shared.marginal.sorted);
+    first = sort_marginal(features[0], n);
+  } else {
+    parallel_for(0, 2, 1, [&](int, int64_t from, int64_t to) {
+      for (int64_t task = from; task < to; ++task) {
+        if (task == 0) prepare_target(target, n, shared);
+        else first = sort_marginal(features[0], n);
+      }
+    });
+  }
   for (int64_t f = 0; f < feature_count; ++f) {
     SortedMarginal marginal = f == 0 ? std::move(first) : sort_marginal(features[f], n);
-    one_feature(features[f], target, n, k, shared, avx2, true, count_x + f * n, count_y + f * n, marginal, n > kFeaturesPerThreadMaxPoints);
+    one_feature(features[f], target, n, k, shared, avx2, true, count_x + f * n, count_y + f * n, marginal, tall);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../cpu/buffer.h"
 #include "../cpu/cmi.h"
 #include "../cpu/cpu_kernels.h"
 #include "../cpu/digamma.h"
@@ -181,10 +182,24 @@ class KsgWorker : public KernelWorker, public KsgCountOutputs {
   int32_t k_ = 1;
   std::vector<const double*> features_;
   std::vector<double> mean_digamma_;  // per feature: mean ψ(countX + 1), mean ψ(countY + 1)
+  // Means only (the caller passed counts = false): the counts go to this worker's own buffer, freed when
+  // Run ends, instead of arrays handed to JavaScript, which the garbage collector frees some time after
+  // the caller drops them (8 bytes a row a feature, held into the next call of a tall table's run).
+  bool means_only_ = false;
 
  protected:
   void Run() override {
     const int64_t feature_count = static_cast<int64_t>(features_.size());
+    cpu::Buffer<int32_t> own_counts;  // left uninitialised: its pages are touched only as the kernel writes them
+    if (means_only_) {
+      own_counts.resize(2 * static_cast<size_t>(feature_count) * static_cast<size_t>(n_));
+      count_x_data_ = own_counts.data();
+      count_y_data_ = own_counts.data() + static_cast<size_t>(feature_count) * static_cast<size_t>(n_);
+    }
+    run_kernel(feature_count);
+    if (means_only_) count_x_data_ = count_y_data_ = nullptr;  // own_counts goes with this scope
+  }
+  void run_kernel(int64_t feature_count) {
     backend_.ksg_counts(target_, n_, features_.data(), feature_count, k_, count_x_data_, count_y_data_);
     // The estimator's digamma means, here on the worker threads instead of the JavaScript thread.
     mean_digamma_.assign(2 * feature_count, 0);
@@ -197,7 +212,16 @@ class KsgWorker : public KernelWorker, public KsgCountOutputs {
     });
   }
   Napi::Value Result(Napi::Env env) override {
-    Napi::Array result = split_counts(env, {{"countX", count_x_.Value()}, {"countY", count_y_.Value()}}, static_cast<int64_t>(features_.size()), n_);
+    Napi::Array result = means_only_ ? Napi::Array::New(env, features_.size())
+                                     : split_counts(env, {{"countX", count_x_.Value()}, {"countY", count_y_.Value()}}, static_cast<int64_t>(features_.size()), n_);
+    if (means_only_) {
+      for (size_t f = 0; f < features_.size(); ++f) {
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("countX", Napi::Int32Array::New(env, 0));
+        entry.Set("countY", Napi::Int32Array::New(env, 0));
+        result.Set(static_cast<uint32_t>(f), entry);
+      }
+    }
     for (size_t f = 0; f < features_.size() && n_ > 0; ++f) {
       Napi::Object entry = result.Get(static_cast<uint32_t>(f)).As<Napi::Object>();
       entry.Set("meanDigammaX", Napi::Number::New(env, mean_digamma_[2 * f]));
@@ -209,7 +233,9 @@ class KsgWorker : public KernelWorker, public KsgCountOutputs {
 
 Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 4) throw Napi::TypeError::New(env, "ksgCounts expects 4 arguments but received " + std::to_string(info.Length()));
+  if (info.Length() != 4 && info.Length() != 5) {
+    throw Napi::TypeError::New(env, "ksgCounts expects 4 or 5 arguments but received " + std::to_string(info.Length()));
+  }
   const Backend& backend = backend_for(env, backend_argument(info));
   Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
   const int64_t n = static_cast<int64_t>(target.ElementLength());
@@ -222,13 +248,18 @@ Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
       throw_range(env, "k", "an integer from 1 to " + std::to_string(n - 1) + " (one less than the number of points)", info[3]);
     }
     worker->k_ = static_cast<int32_t>(k);
+    // The fifth argument, `counts`: false asks for the digamma means only (empty count arrays).
+    if (info.Length() == 5 && !info[4].IsUndefined()) {
+      if (!info[4].IsBoolean()) throw_type(env, "counts", "a boolean", info[4]);
+      worker->means_only_ = !info[4].As<Napi::Boolean>().Value();
+    }
   } catch (...) {
     delete worker;  // never queued: nothing else owns it
     throw;
   }
-  worker->allocate(env, worker->features_.size() * static_cast<size_t>(n));
   worker->target_ = target.Data();
   worker->n_ = n;
+  if (!worker->means_only_) worker->allocate(env, worker->features_.size() * static_cast<size_t>(n));
   worker->Keep(target);
   return worker->Queue();
 }
@@ -871,7 +902,9 @@ class TieRuleWorker : public KernelWorker {
 
 Napi::Value PrepareContinuous(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 2) throw Napi::TypeError::New(env, "prepareContinuous expects 2 arguments but received " + std::to_string(info.Length()));
+  if (info.Length() != 2 && info.Length() != 3) {
+    throw Napi::TypeError::New(env, "prepareContinuous expects 2 or 3 arguments but received " + std::to_string(info.Length()));
+  }
   if (!info[0].IsArray()) throw_type(env, "columns", "an array of Float64Array", info[0]);
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) throw_type(env, "seeds", "a Uint32Array", info[1]);
   Napi::Array array = info[0].As<Napi::Array>();
@@ -894,7 +927,21 @@ Napi::Value PrepareContinuous(const Napi::CallbackInfo& info) {
     delete worker;  // never queued: nothing else owns it
     throw;
   }
-  Napi::Float64Array prepared = Napi::Float64Array::New(env, worker->columns_.size() * static_cast<size_t>(worker->n_));
+  // The third argument, `into`: a Float64Array of columns × n values written over (a tall run hands back
+  // the previous feature's, so that a new column is not allocated while the old one awaits the garbage
+  // collector); otherwise a new one.
+  const size_t total = worker->columns_.size() * static_cast<size_t>(worker->n_);
+  Napi::Float64Array prepared;
+  if (info.Length() == 3 && !info[2].IsUndefined()) {
+    if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        info[2].As<Napi::Float64Array>().ElementLength() != total) {
+      delete worker;
+      throw_type(env, "into", "a Float64Array of " + std::to_string(total) + " values (columns × rows)", info[2]);
+    }
+    prepared = info[2].As<Napi::Float64Array>();
+  } else {
+    prepared = Napi::Float64Array::New(env, total);
+  }
   worker->prepared_ = Napi::Persistent(prepared);
   worker->prepared_data_ = prepared.Data();
   return worker->Queue();

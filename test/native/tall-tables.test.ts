@@ -41,6 +41,23 @@ describe.skipIf(!cpuAvailable)('native kernels on a tall table', () => {
     expect(both[0]!.meanDigammaX).not.toBe(both[1]!.meanDigammaX); // two different features
   });
 
+  it('KSG counts of the tall path equal the TypeScript reference', { timeout: 600_000 }, async () => {
+    // The tall path frees the sorted copies and the target's order while the grid is built and searched,
+    // and counts x before y: the counts must be exactly the reference's.
+    const cpu = await getBackend('cpu');
+    const { y, a } = tallColumns();
+    const [target, first] = [y, a].map((column, index) => prepareContinuous(column, 7 + index).values);
+    // A second feature with runs of more than 32 tied values takes the kd-tree, which reads the target's
+    // sorted values that the tall path frees between features.
+    const tied = a.map((value) => Math.round(value * 10));
+    const native = await cpu.ksgCounts(target!, [first!, tied], 3);
+    const reference = await getReferenceBackend().ksgCounts(target!, [first!, tied], 3);
+    for (let f = 0; f < 2; f++) {
+      expect(native[f]!.countX).toEqual(reference[f]!.countX);
+      expect(native[f]!.countY).toEqual(reference[f]!.countY);
+    }
+  });
+
   it('correlations of two features equal the TypeScript reference', { timeout: 600_000 }, async () => {
     const cpu = await getBackend('cpu');
     const { y, a, b } = tallColumns();
