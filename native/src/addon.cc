@@ -264,6 +264,34 @@ Napi::Value KsgCounts(const Napi::CallbackInfo& info) {
   return worker->Queue();
 }
 
+/**
+ * The common head of the complete-rows bindings: (backend, target, features with missing cells allowed,
+ * then the binding's own arguments, read by `read_more`). Returns a new Worker with its target and
+ * features set and kept, or throws with nothing queued and nothing leaked.
+ */
+template <class Worker, class ReadMore>
+Worker* complete_rows_worker(const Napi::CallbackInfo& info, const std::string& name, size_t arguments, ReadMore&& read_more) {
+  Napi::Env env = info.Env();
+  if (info.Length() != arguments) {
+    throw Napi::TypeError::New(env, name + " expects " + std::to_string(arguments) + " arguments but received " + std::to_string(info.Length()));
+  }
+  backend_for(env, backend_argument(info));
+  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
+  const int64_t n = static_cast<int64_t>(target.ElementLength());
+  auto* worker = new Worker(env);
+  try {
+    worker->features_ = feature_pointers(info, 2, n, worker, false);
+    read_more(*worker);
+  } catch (...) {
+    delete worker;  // never queued: nothing else owns it
+    throw;
+  }
+  worker->target_ = target.Data();
+  worker->n_ = n;
+  worker->Keep(target);
+  return worker;
+}
+
 // KSG counts of pairs with missing cells (native/cpu/ksg.cc, ksg_counts_on_complete_rows): computed on
 // the CPU whichever backend is named (the name is still checked). ksgCountsOnCompleteRows(backend,
 // target, features, k) takes columns with NaN or ±Infinity where a cell is missing and resolves to one
@@ -317,23 +345,10 @@ class KsgCompleteRowsWorker : public KernelWorker, public KsgCountOutputs {
 };
 
 Napi::Value KsgCountsOnCompleteRows(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 4) throw Napi::TypeError::New(env, "ksgCountsOnCompleteRows expects 4 arguments but received " + std::to_string(info.Length()));
-  backend_for(env, backend_argument(info));
-  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
-  const int64_t n = static_cast<int64_t>(target.ElementLength());
-  auto* worker = new KsgCompleteRowsWorker(env);
-  try {
-    worker->features_ = feature_pointers(info, 2, n, worker, false);
-    worker->k_ = static_cast<int32_t>(integer_argument(info, 3, "k", 1, INT32_MAX));
-  } catch (...) {
-    delete worker;  // never queued: nothing else owns it
-    throw;
-  }
-  worker->allocate(env, worker->features_.size() * static_cast<size_t>(n));
-  worker->target_ = target.Data();
-  worker->n_ = n;
-  worker->Keep(target);
+  auto* worker = complete_rows_worker<KsgCompleteRowsWorker>(info, "ksgCountsOnCompleteRows", 4, [&](KsgCompleteRowsWorker& ksg) {
+    ksg.k_ = static_cast<int32_t>(integer_argument(info, 3, "k", 1, INT32_MAX));
+  });
+  worker->allocate(info.Env(), worker->features_.size() * static_cast<size_t>(worker->n_));
   return worker->Queue();
 }
 
@@ -407,24 +422,10 @@ class CorrelationCompleteRowsWorker : public KernelWorker {
 };
 
 Napi::Value CorrelationsOnCompleteRows(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 3) throw Napi::TypeError::New(env, "correlationsOnCompleteRows expects 3 arguments but received " + std::to_string(info.Length()));
-  backend_for(env, backend_argument(info));
-  Napi::Float64Array target = typed_argument<double>(info, 1, "target", napi_float64_array, "Float64Array");
-  const int64_t n = static_cast<int64_t>(target.ElementLength());
-  auto* worker = new CorrelationCompleteRowsWorker(env);
-  try {
-    worker->features_ = feature_pointers(info, 2, n, worker, false);
-  } catch (...) {
-    delete worker;  // never queued: nothing else owns it
-    throw;
-  }
-  Napi::Float64Array measures = Napi::Float64Array::New(env, worker->features_.size() * 3);
-  worker->target_ = target.Data();
-  worker->n_ = n;
+  auto* worker = complete_rows_worker<CorrelationCompleteRowsWorker>(info, "correlationsOnCompleteRows", 3, [](CorrelationCompleteRowsWorker&) {});
+  Napi::Float64Array measures = Napi::Float64Array::New(info.Env(), worker->features_.size() * 3);
   worker->measures_ = Napi::Persistent(measures);
   worker->measures_data_ = measures.Data();
-  worker->Keep(target);
   return worker->Queue();
 }
 
