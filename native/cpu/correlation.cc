@@ -17,8 +17,6 @@
 #include <optional>
 #include <vector>
 
-#include "simd_dispatch.h"
-
 #include "buffer.h"
 #include "complete_rows.h"
 #include "cpu_kernels.h"
@@ -260,8 +258,6 @@ static_assert(sizeof(Point) == 20, "a block's point is 20 bytes");
  */
 struct BlockScratch {
   Buffer<Point> points, spare;
-  bool avx2;
-  explicit BlockScratch(bool avx2) : avx2(avx2) {}
   Point* at(int64_t from) { return points.data() + from; }
   Point* spare_at(int64_t from) { return spare.data() + from; }
 };
@@ -300,22 +296,27 @@ MILENS_NOINLINE double leaf_discordant_sum(const Point* block, int64_t size) {
 /**
  * Splits a block's points (in v order) stably into those at positions below `split` (block[0..lower),
  * by way of spare[0..lower)) and the rest (block[lower..size)), and returns the D of the pairs across the
- * halves. The pass runs backwards and has no branches (the halves are random): each point goes to the
- * last free slot of its half (an upper point to the block itself: its slot is never before the point
- * being read, so nothing unread is overwritten; a lower one to the spare), and
- * its values are weighted by 1 or 0, so that an upper point's term, and a lower point's values, are added
- * to their sums or a zero is. Adding a zero leaves a sum as it is (the sums start at +0, so are never −0),
- * and so does an upper point's term before any lower point (every product in it is ±0).
+ * halves. The pass runs backwards and has no branches (the halves are random): each point is written to
+ * the last free slot of both halves (the spare's for a lower point, the block's own for an upper one: that
+ * slot is never before the point being read, so nothing unread is overwritten), and only its own half's
+ * slot is then taken; the other copy is overwritten by a later point, by the final copy of the lower half
+ * into the block, or (once the spare is full) lands in `overflow`. Storing to both costs less than one
+ * store to an address chosen by the point (about a fifth of the pass). Its values are weighted by 1 or 0,
+ * so that an upper point's term, and a lower point's values, are added to their sums or a zero is. Adding
+ * a zero leaves a sum as it is (the sums start at +0, so are never −0), and so does an upper point's term
+ * before any lower point (every product in it is ±0).
  */
 MILENS_NOINLINE double split_and_sum_across(Point* block, Point* spare, int64_t size, int64_t lower, int64_t split) {
   int64_t next_lower = lower, next_upper = size;
   double sum_v = 0, sum_u = 0, sum_uv = 0, lowers_after = 0, across = 0;
+  Point overflow;
   for (int64_t q = size - 1; q >= 0; --q) {
     const Point point = block[q];
     const bool is_lower = point.position < split;
+    *(next_lower > 0 ? spare + next_lower - 1 : &overflow) = point;
+    block[next_upper - 1] = point;
     next_lower -= is_lower;
     next_upper -= !is_lower;
-    *(is_lower ? spare + next_lower : block + next_upper) = point;
     const double uv = point.u * point.v;
     const double lower_weight = static_cast<double>(is_lower), upper_weight = 1 - lower_weight;
     const double a = point.u * sum_v, b = uv * lowers_after, d = point.v * sum_u;
@@ -332,52 +333,10 @@ MILENS_NOINLINE double split_and_sum_across(Point* block, Point* spare, int64_t 
   return across;
 }
 
-#ifdef MILENS_X86_DISPATCH
-/**
- * split_and_sum_across with the running sums in one AVX2 register: the sums (SV, SU, SUV, c) are one
- * register, to which (v, u, uv, 1) or zeros are added, and the term's products (u·SV, uv·c, 1·SUV, v·SU)
- * are one multiplication, zeroed for a lower point. Each lane does the scalar loop's arithmetic (uv is
- * the same rounded product, 1·SUV = SUV, and adding +0 leaves a sum as it is), and the term is summed in
- * the same order, so the result is the same.
- */
-__attribute__((target("avx2"))) MILENS_NOINLINE double split_and_sum_across_avx2(Point* block, Point* spare, int64_t size, int64_t lower,
-                                                                                  int64_t split) {
-  const __m128d one = _mm_set_sd(1);
-  int64_t next_lower = lower, next_upper = size;
-  __m256d sums = _mm256_setzero_pd();  // SV, SU, SUV, c
-  double across = 0;
-  for (int64_t q = size - 1; q >= 0; --q) {
-    const Point point = block[q];
-    const int64_t is_lower = point.position < split;
-    next_lower -= is_lower;
-    next_upper -= 1 - is_lower;
-    *(is_lower ? spare + next_lower : block + next_upper) = point;
-    const __m128d vu = _mm_set_pd(point.u, point.v);                           // v, u
-    const __m128d uv = _mm_mul_sd(vu, _mm_unpackhi_pd(vu, vu));                  // v·u (= u·v) in the low lane
-    const __m256d values = _mm256_insertf128_pd(_mm256_castpd128_pd256(vu), _mm_unpacklo_pd(uv, one), 1);  // v, u, uv, 1
-    const __m256d lower_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(-is_lower));
-    const __m256d factors = _mm256_permute4x64_pd(values, _MM_SHUFFLE(0, 3, 2, 1));  // u, uv, 1, v
-    const __m256d paired = _mm256_permute4x64_pd(sums, _MM_SHUFFLE(1, 2, 3, 0));     // SV, c, SUV, SU
-    const __m256d products = _mm256_andnot_pd(lower_mask, _mm256_mul_pd(factors, paired));
-    sums = _mm256_add_pd(sums, _mm256_and_pd(values, lower_mask));
-    const __m128d low = _mm256_castpd256_pd128(products), high = _mm256_extractf128_pd(products, 1);
-    const double a = _mm_cvtsd_f64(low), b = _mm_cvtsd_f64(_mm_unpackhi_pd(low, low));
-    const double c = _mm_cvtsd_f64(high), d = _mm_cvtsd_f64(_mm_unpackhi_pd(high, high));
-    const double term = a - b - c + d;
-    across += term;
-  }
-  std::memcpy(static_cast<void*>(block), spare, static_cast<size_t>(lower) * sizeof(Point));
-  return across;
-}
-
-#endif
 
 double split_and_sum_across(BlockScratch& scratch, int64_t from, int64_t spare_from, int64_t size, int64_t lower, int64_t split) {
   Point* block = scratch.at(from);
   Point* spare = scratch.spare_at(spare_from);
-#ifdef MILENS_X86_DISPATCH
-  if (scratch.avx2) return split_and_sum_across_avx2(block, spare, size, lower, split);
-#endif
   return split_and_sum_across(block, spare, size, lower, split);
 }
 
@@ -512,7 +471,7 @@ constexpr int64_t kFeaturesPerThreadMaxPoints = int64_t{1} << 20;
  * last feature's order is kept from the first pass and its sum taken first: one sort fewer). Each
  * feature's measures are the same as in one pass, the same sums in the same order.
  */
-void tall_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, bool avx2, double* measures) {
+void tall_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, double* measures) {
   std::optional<Column> target_column = prepare_column(target, n, true);
   if (!target_column) {
     for (int64_t f = 0; f < feature_count; ++f) set_null(measures + 3 * f);
@@ -536,7 +495,7 @@ void tall_measures(const double* target, int64_t n, const double* const* feature
       continue;
     }
     if (f != feature_count - 1) columns[f]->order = stable_argsort(features[f], n);  // as prepare_column sorted it
-    PairScratch scratch{BlockScratch(avx2), hardware_threads()};
+    PairScratch scratch{BlockScratch(), hardware_threads()};
     finish_measures(*columns[f], *target_column, sums[f], n, scratch, true, out);
     columns[f].reset();
   }
@@ -546,7 +505,6 @@ void tall_measures(const double* target, int64_t n, const double* const* feature
 
 void correlation_measures(const double* target, int64_t n, const double* const* features, int64_t feature_count, double* measures) {
   if (feature_count == 0) return;
-  const bool avx2 = use_avx2();
   if (feature_count == 1) {
     std::optional<Column> target_column, feature_column;
     parallel_for(0, 2, 1, [&](int, int64_t from, int64_t to) {
@@ -559,14 +517,14 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
     const LinearSums sums = linear_sums(*feature_column, *target_column, n);
     feature_column->release_sums();
     target_column->release_sums();  // the one feature's O(n) sums are taken: the target needs only its positions
-    PairScratch scratch{BlockScratch(avx2), hardware_threads()};
+    PairScratch scratch{BlockScratch(), hardware_threads()};
     finish_measures(*feature_column, *target_column, sums, n, scratch, true, measures);
     return;
   }
-  if (n > kFeaturesPerThreadMaxPoints) return tall_measures(target, n, features, feature_count, avx2, measures);
+  if (n > kFeaturesPerThreadMaxPoints) return tall_measures(target, n, features, feature_count, measures);
   const std::optional<Column> target_column = prepare_column(target, n, true);
   parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-    PairScratch scratch{BlockScratch(avx2), 1};  // one per thread, reused by its features
+    PairScratch scratch{BlockScratch(), 1};  // one per thread, reused by its features
     for (int64_t f = from; f < to; ++f) {
       std::optional<Column> feature = prepare_column(features[f], n, false);
       measures_with_target(feature, target_column, n, scratch, measures + 3 * f);
@@ -584,7 +542,6 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
 void correlation_measures_on_complete_rows(const double* target, int64_t n, const double* const* features, int64_t feature_count,
                                            double* measures, int64_t* rows_kept) {
   if (feature_count == 0) return;
-  const bool avx2 = use_avx2();
   // A single pair sorts its own target rows, beside its feature.
   const bool shared_sort = feature_count > 1;
   const Buffer<int32_t> target_rows_in_order = shared_sort ? finite_rows_in_order(target, n) : Buffer<int32_t>();
@@ -613,12 +570,12 @@ void correlation_measures_on_complete_rows(const double* target, int64_t n, cons
     const LinearSums sums = linear_sums(*feature_column, *target_column, rows);
     feature_column->release_sums();
     target_column->release_sums();
-    PairScratch scratch{BlockScratch(avx2), hardware_threads()};
+    PairScratch scratch{BlockScratch(), hardware_threads()};
     finish_measures(*feature_column, *target_column, sums, rows, scratch, true, out);
   };
   if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
     parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-      PairScratch scratch{BlockScratch(avx2), 1};  // one per thread, reused by its pairs
+      PairScratch scratch{BlockScratch(), 1};  // one per thread, reused by its pairs
       for (int64_t f = from; f < to; ++f) pair_measures(f, &scratch);
     });
     return;
