@@ -173,11 +173,11 @@ export interface NativeAddon {
   numericCsvBytesRead?(): number;
   /**
    * Second pass: every data line parsed into `columns` (each as long as the plan's rows added up), a
-   * missing cell (empty or a missing word) as NaN; resolves to one flag per column, 1 where it received a
-   * NaN. Null when a line is not all plain numbers and missing cells or the file no longer matches the
-   * plan (the columns are then unspecified).
+   * missing cell (empty or a missing word) as NaN; resolves to each column's count of NaNs (of values
+   * that are not finite: numbers out of range are declined). Null when a line is not all plain numbers
+   * and missing cells or the file no longer matches the plan (the columns are then unspecified).
    */
-  parseNumericCsvFile?(path: string, plan: NativeCsvPlan, columns: Float64Array[], delimiter: string): Promise<Uint8Array | null>;
+  parseNumericCsvFile?(path: string, plan: NativeCsvPlan, columns: Float64Array[], delimiter: string): Promise<Float64Array | null>;
   /**
    * The MI engine's tie rule (native/cpu/tie_rule.cc), bit-identical to main/mi/tie-rule.ts: per column,
    * the prepared values with prepareContinuous's tiedRows and rankFallback, or null for a constant

@@ -42,7 +42,8 @@ export function toEngineVariable(column: TableColumn, kind: ColumnKind, seed: nu
   if (column.type === 'text') return discreteVariable(base, compactCodes(column.codes), null);
   const values = column.values;
   if (kind === 'discrete') return discreteVariable(base, codesOfNumbers(values), values);
-  const { missingRows, constant } = column.allFinite ? finiteColumnSummary(values) : columnSummary(values);
+  const { missingRows, constant } =
+    column.nonFiniteRows !== undefined ? countedColumnSummary(values, column.nonFiniteRows) : columnSummary(values);
   let cache: Float64Array | null = null;
   const variable: EngineVariable = {
     ...base,
@@ -92,11 +93,20 @@ function columnSummary(values: Float64Array): { missingRows: number; constant: b
   return { missingRows, constant: values.length - missingRows < 2 || minimum === maximum };
 }
 
-/** columnSummary of a column known to hold finite numbers only: stops at the first second value. */
-function finiteColumnSummary(values: Float64Array): { missingRows: number; constant: boolean } {
-  let constant = true;
-  for (let i = 1; i < values.length && constant; i++) constant = values[i] === values[0];
-  return { missingRows: 0, constant };
+/**
+ * columnSummary of a column whose reader counted its values that are not finite (`missingRows`): only
+ * the constant test is left, and it stops at the first second distinct value (on the JavaScript thread,
+ * a pass over every row of every column cost ~7 ms at 100,000 × 11).
+ */
+function countedColumnSummary(values: Float64Array, missingRows: number): { missingRows: number; constant: boolean } {
+  let first = Number.NaN;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (!(value - value === 0)) continue; // NaN (missing) and ±Infinity give NaN
+    if (Number.isNaN(first)) first = value;
+    else if (value !== first) return { missingRows, constant: false }; // −0 and 0 are one value, as min === max
+  }
+  return { missingRows, constant: true };
 }
 
 function release(): void {}

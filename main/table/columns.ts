@@ -8,10 +8,10 @@ export interface NumericColumn {
   type: 'numeric';
   values: Float64Array;
   /**
-   * True when the reader knows every value is a finite number (ColumnBuilder, or the native CSV parser
-   * where it read no missing cell into the column): consumers may then skip a scan for missing values.
+   * How many values are not finite numbers (missing cells are NaN), where the reader counted them as it
+   * read (ColumnBuilder, the native CSV parser): consumers may then skip a scan for missing values.
    */
-  allFinite?: boolean;
+  nonFiniteRows?: number;
 }
 
 /** Text or booleans as dictionary codes into `levels`; missing values are −1. */
@@ -155,7 +155,7 @@ export class ColumnBuilder {
   private levels: string[] = [];
   private levelIndex: Map<string, number> | undefined;
   private text = false;
-  private allFinite = true;
+  private nonFiniteRows = 0;
 
   /** With `decimalComma`, "1,5" reads as 1.5 (semicolon-separated files from comma-decimal locales). */
   constructor(
@@ -189,7 +189,7 @@ export class ColumnBuilder {
       return;
     }
     this.numbers.push(value);
-    this.allFinite &&= value - value === 0; // NaN (missing) and ±Infinity give NaN
+    if (!(value - value === 0)) this.nonFiniteRows++; // NaN (missing) and ±Infinity give NaN
   }
 
   /** Adds one text (or boolean) value; null and undefined are missing. */
@@ -227,7 +227,7 @@ export class ColumnBuilder {
       return { name: this.name, type: 'text', codes, levels: this.levels };
     }
     const values = this.numbers.take(into?.numbers ?? new Float64Array(this.numbers.length));
-    return { name: this.name, type: 'numeric', values, allFinite: this.allFinite };
+    return { name: this.name, type: 'numeric', values, nonFiniteRows: this.nonFiniteRows };
   }
 }
 

@@ -73,8 +73,8 @@ export async function loadCsvInTypeScript(path: string, options: CsvLoadOptions 
 /**
  * The whole file through the addon's all-numbers path, or null (addon missing, file too large or
  * unreadable, a quote, no header, or a cell that is neither a plain decimal number nor a missing cell):
- * the caller then reads it in TypeScript, which also produces every error message. A column is
- * `allFinite` unless the addon read a missing cell (NaN) into it. Only the header is read here; the addon
+ * the caller then reads it in TypeScript, which also produces every error message. Each column carries
+ * the addon's count of the missing cells (NaN) it read into it. Only the header is read here; the addon
  * reads the data lines itself, on every thread, counting rows first so that it can parse them straight
  * into the columns allocated here. `parts` fixes how many parts the file is cut into (for tests of the
  * cuts; 0 lets the addon choose).
@@ -89,7 +89,7 @@ export async function loadNumericCsvNatively(path: string, parts = 0, onProgress
   const delimiter = detectDelimiter(head.header);
   const names = headerNames(head.header.split(delimiter), path);
   const progress = nativeProgress(addon, head, onProgress);
-  let missing: unknown;
+  let nonFinite: unknown;
   let rowCount: number;
   let columns: Float64Array[];
   try {
@@ -97,16 +97,17 @@ export async function loadNumericCsvNatively(path: string, parts = 0, onProgress
     if (plan === null) return null;
     rowCount = plan.rows.reduce((sum, rows) => sum + rows, 0);
     columns = allocateColumns(Float64Array, names.length, rowCount);
-    missing = await addon.parseNumericCsvFile(path, plan, columns, delimiter);
+    nonFinite = await addon.parseNumericCsvFile(path, plan, columns, delimiter);
   } finally {
     progress.stop();
   }
-  if (!(missing instanceof Uint8Array) || missing.length !== names.length) return null; // an older build answers a boolean
+  // An older build answers a boolean, or one flag per column.
+  if (!(nonFinite instanceof Float64Array) || nonFinite.length !== names.length) return null;
   return {
     path,
     format: 'csv',
     rowCount,
-    columns: names.map((name, index) => ({ name, type: 'numeric', values: columns[index]!, allFinite: missing[index] === 0 })),
+    columns: names.map((name, index) => ({ name, type: 'numeric', values: columns[index]!, nonFiniteRows: nonFinite[index]! })),
   };
 }
 

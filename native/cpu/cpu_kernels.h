@@ -82,7 +82,7 @@ bool scan_numeric_csv(const std::string& path, int64_t offset, int64_t parts, in
  * missing words, has the wrong cell count, or the file no longer matches the plan.
  */
 bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns,
-                       uint8_t* missing);
+                       int64_t* non_finite);
 /** Bytes the two passes above have read in this process so far (every call, only rising): load progress. */
 int64_t numeric_csv_bytes_read();
 /** What the tie rule did to one column: accepted (0: constant, the slice then unspecified), whether the

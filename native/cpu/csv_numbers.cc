@@ -159,18 +159,19 @@ struct Destination {
 };
 
 /**
- * Parses the row that starts at `at` (not blank) into row `row`, setting missing[c] for each column c
- * that receives a NaN; returns the start of the next line, or nullptr when the line is declined.
- * [at, stop) ends at a newline or at the end of the file.
+ * Parses the row that starts at `at` (not blank) into row `row`, adding 1 to non_finite[c] for each
+ * column c that receives a missing cell's NaN (the only value that is not finite: a number out of range
+ * is declined, see parse_number); returns the start of the next line, or nullptr when the line is
+ * declined. [at, stop) ends at a newline or at the end of the file.
  */
-const char* parse_row(const char* at, const char* stop, const Destination& to, int64_t row, uint8_t* missing) {
+const char* parse_row(const char* at, const char* stop, const Destination& to, int64_t row, int64_t* non_finite) {
   for (int64_t c = 0;; ++c) {
     const char* end = parse_number(at, stop, to.columns[c][row]);
     if (end == nullptr) {
       end = parse_missing(at, stop, to.delimiter);
       if (end == nullptr) return nullptr;
       to.columns[c][row] = std::numeric_limits<double>::quiet_NaN();
-      missing[c] = 1;
+      ++non_finite[c];
     }
     char next = end < stop ? *end : '\n';
     if (c + 1 < to.column_count) {
@@ -186,11 +187,11 @@ const char* parse_row(const char* at, const char* stop, const Destination& to, i
 
 /**
  * Parses the lines of [at, stop) that start before `limit` into rows row, row + 1, … below end_row
- * (missing as in parse_row); returns where it stopped (a line start, or stop), or nullptr when a line is
+ * (non_finite as in parse_row); returns where it stopped (a line start, or stop), or nullptr when a line is
  * declined or there are more rows than counted. [at, stop) ends at a newline or at the end of the file.
  */
 const char* parse_lines(const char* at, const char* stop, const char* limit, const Destination& to, int64_t& row, int64_t end_row,
-                        uint8_t* missing) {
+                        int64_t* non_finite) {
   while (at < stop && at < limit) {
     if (*at == '\n') {
       ++at;
@@ -198,7 +199,7 @@ const char* parse_lines(const char* at, const char* stop, const char* limit, con
       at = std::min(at + 2, stop);  // a blank CRLF line
     } else {
       if (row == end_row) return nullptr;
-      at = parse_row(at, stop, to, row++, missing);
+      at = parse_row(at, stop, to, row++, non_finite);
       if (at == nullptr) return nullptr;
     }
   }
@@ -263,12 +264,12 @@ int64_t first_line_start(PartReader& reader, int64_t from) {
 }
 
 /**
- * Parses the non-blank lines that start in [from, to) into rows [row, end_row) of the columns, setting
- * missing[c] where column c receives a NaN; false when one is declined, the count differs, or the file
- * cannot be read as it was.
+ * Parses the non-blank lines that start in [from, to) into rows [row, end_row) of the columns, counting
+ * each column's values that are not finite in non_finite (as parse_row); false when one is declined, the
+ * count differs, or the file cannot be read as it was.
  */
 bool parse_part(const PositionalFile& file, int64_t size, int64_t from, int64_t to, bool from_is_line_start, const Destination& destination,
-                int64_t row, int64_t end_row, char* buffer, uint8_t* missing) {
+                int64_t row, int64_t end_row, char* buffer, int64_t* non_finite) {
   if (from == to) return row == end_row;  // no line can start in an empty range
   PartReader reader(file, size, to, buffer, from_is_line_start ? from : from - 1);
   int64_t line = from_is_line_start ? from : first_line_start(reader, from);
@@ -286,7 +287,7 @@ bool parse_part(const PositionalFile& file, int64_t size, int64_t from, int64_t 
       stop = last + 1;
     }
     const char* limit = reader.at(std::min(to, reader.end()));
-    const char* next = parse_lines(begin, stop, limit, destination, row, end_row, missing);
+    const char* next = parse_lines(begin, stop, limit, destination, row, end_row, non_finite);
     if (next == nullptr) return false;
     line = reader.base() + (next - reader.at(reader.base()));
     if (line >= to || (reader.at_end_of_file() && next == reader.at(reader.end()))) break;
@@ -317,7 +318,7 @@ bool scan_numeric_csv(const std::string& path, int64_t offset, int64_t parts, in
 }
 
 bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t column_count, char delimiter, double* const* columns,
-                       uint8_t* missing) {
+                       int64_t* non_finite) {
   const PositionalFile file(path);
   if (column_count < 1 || file.size() != plan.size) return false;
   const int64_t parts = static_cast<int64_t>(plan.rows.size());
@@ -325,19 +326,20 @@ bool parse_numeric_csv(const std::string& path, const CsvPlan& plan, int64_t col
   for (int64_t p = 0; p < parts; ++p) first_row[p + 1] = first_row[p] + plan.rows[p];
   const Destination destination{columns, column_count, delimiter};
   Buffers buffers(kLineMaxBytes);
-  // Per worker thread, the columns that received a NaN (no two threads write one byte), merged at the end.
-  std::vector<uint8_t> worker_missing(static_cast<size_t>(hardware_threads() * column_count), 0);
+  // Per worker thread, each column's count of values that are not finite (no two threads write one
+  // count), summed at the end.
+  std::vector<int64_t> worker_non_finite(static_cast<size_t>(hardware_threads() * column_count), 0);
   std::atomic<bool> declined{false};
   parallel_tasks(parts, [&](int worker, int64_t p) {
     if (declined) return;
     if (!parse_part(file, plan.size, plan.cuts[p], plan.cuts[p + 1], p == 0, destination, first_row[p], first_row[p + 1], buffers.get(worker),
-                    worker_missing.data() + worker * column_count)) {
+                    worker_non_finite.data() + worker * column_count)) {
       declined = true;
     }
   });
   if (declined || file.size() != plan.size) return false;
-  std::fill(missing, missing + column_count, uint8_t{0});
-  for (size_t at = 0; at < worker_missing.size(); ++at) missing[at % column_count] |= worker_missing[at];
+  std::fill(non_finite, non_finite + column_count, int64_t{0});
+  for (size_t at = 0; at < worker_non_finite.size(); ++at) non_finite[at % column_count] += worker_non_finite[at];
   return true;
 }
 

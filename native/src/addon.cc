@@ -728,7 +728,8 @@ Napi::Value PickCompleteCodeRows(const Napi::CallbackInfo& info) {
 // The CSV reader's all-numbers fast path (native/cpu/csv_numbers.cc); not a backend kernel, so it takes
 // no backend name. scanNumericCsv counts each part's rows; the caller allocates the columns, and
 // parseNumericCsvFile parses every part straight into them on the worker threads (no copy afterwards),
-// resolving to which columns received a missing cell (NaN), or null when it declines.
+// resolving to each column's count of values that are not finite numbers (missing cells are NaN), or
+// null when it declines.
 class CsvScanWorker : public KernelWorker {
  public:
   explicit CsvScanWorker(Napi::Env env) : KernelWorker(env, "milens.scanNumericCsv") {}
@@ -778,19 +779,19 @@ class CsvParseWorker : public KernelWorker {
   std::vector<double*> columns_;  // raw pointers: no N-API calls off the main thread
   char delimiter_ = ',';
   bool accepted_ = false;
-  std::vector<uint8_t> missing_;
+  std::vector<int64_t> non_finite_;
 
  protected:
   void Run() override {
-    missing_.assign(columns_.size(), 0);
-    accepted_ = cpu::parse_numeric_csv(path_, plan_, static_cast<int64_t>(columns_.size()), delimiter_, columns_.data(), missing_.data());
+    non_finite_.assign(columns_.size(), 0);
+    accepted_ = cpu::parse_numeric_csv(path_, plan_, static_cast<int64_t>(columns_.size()), delimiter_, columns_.data(), non_finite_.data());
   }
-  /** Per column, 1 where a missing cell was read as NaN; null when the file was declined. */
+  /** Per column, how many of its values are not finite (a missing cell's NaN, ±Infinity); null when the file was declined. */
   Napi::Value Result(Napi::Env env) override {
     if (!accepted_) return env.Null();
-    Napi::Uint8Array missing = Napi::Uint8Array::New(env, missing_.size());
-    std::copy(missing_.begin(), missing_.end(), missing.Data());
-    return missing;
+    Napi::Float64Array non_finite = Napi::Float64Array::New(env, non_finite_.size());
+    std::copy(non_finite_.begin(), non_finite_.end(), non_finite.Data());
+    return non_finite;
   }
 };
 
