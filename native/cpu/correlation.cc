@@ -4,8 +4,8 @@
 // sets no -march, and each product is rounded before it is added, as in JavaScript).
 //
 // The target's share (its positions, average ranks, distance row sums and variance; standardised values
-// are computed again from the columns where they are read) is computed once; features are then split
-// across threads, each feature on one thread. With a single feature, or on a tall table (one feature at
+// are computed again from the columns where they are read) is computed once; features are then handed
+// out to the threads one at a time, each feature on one thread. With a single feature, or on a tall table (one feature at
 // a time, after every feature's O(n) sums: see tall_measures), the distance sum's large blocks are split
 // across threads (summed in the same order as on one thread, so the result is the same on any machine).
 #include <algorithm>
@@ -523,12 +523,12 @@ void correlation_measures(const double* target, int64_t n, const double* const* 
   }
   if (n > kFeaturesPerThreadMaxPoints) return tall_measures(target, n, features, feature_count, measures);
   const std::optional<Column> target_column = prepare_column(target, n, true);
-  parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-    PairScratch scratch{BlockScratch(), 1};  // one per thread, reused by its features
-    for (int64_t f = from; f < to; ++f) {
-      std::optional<Column> feature = prepare_column(features[f], n, false);
-      measures_with_target(feature, target_column, n, scratch, measures + 3 * f);
-    }
+  // Features handed out one at a time (their costs differ: ties, sort runs), each thread's scratch
+  // reused by the features it takes.
+  std::vector<PairScratch> scratches(hardware_threads(), PairScratch{BlockScratch(), 1});
+  parallel_tasks(feature_count, [&](int worker, int64_t f) {
+    std::optional<Column> feature = prepare_column(features[f], n, false);
+    measures_with_target(feature, target_column, n, scratches[worker], measures + 3 * f);
   });
 }
 
@@ -574,10 +574,8 @@ void correlation_measures_on_complete_rows(const double* target, int64_t n, cons
     finish_measures(*feature_column, *target_column, sums, rows, scratch, true, out);
   };
   if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
-    parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-      PairScratch scratch{BlockScratch(), 1};  // one per thread, reused by its pairs
-      for (int64_t f = from; f < to; ++f) pair_measures(f, &scratch);
-    });
+    std::vector<PairScratch> scratches(hardware_threads(), PairScratch{BlockScratch(), 1});  // one per thread
+    parallel_tasks(feature_count, [&](int worker, int64_t f) { pair_measures(f, &scratches[worker]); });
     return;
   }
   for (int64_t f = 0; f < feature_count; ++f) pair_measures(f, nullptr);

@@ -858,12 +858,12 @@ void ksg_counts(const double* target, int64_t n, const double* const* features, 
   // the threads (the same counts either way), so a tall table's peak is that of one feature.
   if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
     prepare_target(target, n, shared);
-    // Whole features per thread: the sorts and the grid build run in parallel too.
-    parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-      for (int64_t f = from; f < to; ++f) {
-        SortedMarginal marginal = sort_marginal(features[f], n);
-        one_feature(features[f], target, n, k, shared, avx2, false, count_x + f * n, count_y + f * n, marginal);
-      }
+    // Whole features per thread, handed out one at a time (features differ in cost: a dependent one
+    // has more crowded cells), so that no thread waits on another's last feature; the sorts and the
+    // grid build run in parallel too.
+    parallel_tasks(feature_count, [&](int, int64_t f) {
+      SortedMarginal marginal = sort_marginal(features[f], n);
+      one_feature(features[f], target, n, k, shared, avx2, false, count_x + f * n, count_y + f * n, marginal);
     });
     return;
   }
@@ -952,11 +952,10 @@ void ksg_counts_on_complete_rows(const double* target, int64_t n, const double* 
   auto pair = [&](int64_t f, bool threaded) {
     rows_kept[f] = complete_pair_counts(target, features[f], n, shared_order, k, avx2, threaded, count_x + f * n, count_y + f * n);
   };
-  // As ksg_counts: whole features per thread on a table of modest height, else one at a time, threaded.
+  // As ksg_counts: whole features per thread (handed out one at a time) on a table of modest height,
+  // else one at a time, threaded.
   if (feature_count >= hardware_threads() && n <= kFeaturesPerThreadMaxPoints) {
-    parallel_for(0, feature_count, 1, [&](int, int64_t from, int64_t to) {
-      for (int64_t f = from; f < to; ++f) pair(f, false);
-    });
+    parallel_tasks(feature_count, [&](int, int64_t f) { pair(f, false); });
     return;
   }
   for (int64_t f = 0; f < feature_count; ++f) pair(f, true);
