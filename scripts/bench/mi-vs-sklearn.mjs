@@ -2,7 +2,9 @@
 // Times `milens mi` against scikit-learn's mutual_info_regression on the same CSV, whole process
 // against whole process (start-up, CSV parsing and estimation on both sides), alternating runs, for
 // several data shapes and sizes in one session, and prints one row per (size, shape): the median
-// times, their ratio and the largest MI difference.
+// times, the ratio and the largest MI difference. The ratio is the median of the runs' own ratios
+// (each scikit-learn run over the milens run beside it): on a shared machine whose speed drifts
+// within a session, a pair measures both tools at the same speed.
 //
 //   node scripts/bench/mi-vs-sklearn.mjs [--sizes 100000x10,1000000x1] [--shapes digits17,digits9,digits4,integers,missing]
 //                                        [--runs 3] [--keep]
@@ -108,6 +110,11 @@ function reportExtraCaCertificates() {
   );
 }
 
+/** The median over runs of slower[run] / faster[run]: each run's pair timed side by side. */
+function pairedRatio(slower, faster) {
+  return median(slower.map((seconds, run) => seconds / faster[run]));
+}
+
 /** One (size, shape): alternating runs of both tools on the same file; returns the row to print. */
 function measure(folder, rows, features, shape) {
   const csv = path.join(folder, `bench-${rows}x${features}-${shape}.csv`);
@@ -163,9 +170,12 @@ function measure(folder, rows, features, shape) {
     milensRuns: milensTimes.map((t) => t.toFixed(3)).join(' '),
     sklearn: s.toFixed(3),
     sklearnEstimate: median(sklearnEstimate).toFixed(3),
-    ratio: `${(s / m).toFixed(1)}×`,
+    ratio: `${pairedRatio(sklearnTimes, milensTimes).toFixed(1)}×`,
     ...(withoutExtraCa !== null
-      ? { milensWithoutExtraCa: withoutExtraCa.toFixed(3), ratioWithoutExtraCa: `${(s / withoutExtraCa).toFixed(1)}×` }
+      ? {
+          milensWithoutExtraCa: withoutExtraCa.toFixed(3),
+          ratioWithoutExtraCa: `${pairedRatio(sklearnTimes, milensTimesWithoutExtraCa).toFixed(1)}×`,
+        }
       : {}),
     largestDifference: largest.toExponential(1),
   };
