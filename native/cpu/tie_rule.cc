@@ -2,9 +2,10 @@
 // scale by the standard deviation without centring (values near overflow brought near 1 first), spread
 // exact ties over bands of a quarter of the gap to the nearest other distinct value (dense ranks first
 // where a band is too narrow for float64), then noise of scikit-learn's scale, 1e-10 · max(1, mean|x|)
-// · U(−1, 1). A column without ties (proved by a hash pass) skips straight to the noise; a tied one is
-// radix-sorted once (radix_sort.h) and its blocks of equal values give every tied row its band. Constant
-// columns are declined (the caller reports them without preparing anything).
+// · U(−1, 1). A column without ties (proved by a hash pass) skips straight to the noise; one with a few
+// collisions (at most 256 distinct tied values and n / 64 repeated rows, named by the hash pass) finds
+// their bands in one pass over the rows; any other is radix-sorted once (radix_sort.h) and its blocks of
+// equal values give every tied row its band. Constant columns are declined (the caller reports them without preparing anything).
 //
 // Bit-identical to the TypeScript, which stays the oracle (test/main/mi/tie-rule-native.test.ts): the sums
 // run in the same order (row order), the generator is the same xoshiro128** seeded through splitmix32
@@ -15,6 +16,8 @@
 #include <cstring>
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "cpu_kernels.h"
@@ -38,53 +41,97 @@ inline uint64_t value_hash(double value) {
   return bits * kGolden;
 }
 
-/** True when two of the hashes are equal: open addressing in a table twice their number. */
-bool has_duplicate_hashes(const uint64_t* hashes, int64_t count, std::vector<uint64_t>& slots) {
+/** The inverse of kGolden modulo 2^64 (Newton's iteration, each step doubling the correct low bits). */
+constexpr uint64_t golden_inverse() {
+  uint64_t inverse = kGolden;  // correct to 3 bits (an odd number is its own inverse modulo 8)
+  for (int step = 0; step < 5; ++step) inverse *= 2 - kGolden * inverse;
+  return inverse;
+}
+static_assert(kGolden * golden_inverse() == 1, "the hash is a bijection");
+
+/** The value a hash was made of (+0 for a zero). */
+inline double value_of_hash(uint64_t hash) {
+  const uint64_t bits = hash * golden_inverse();
+  double value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+/** What tied_values looks for, and stops looking past. */
+struct TieLimits {
+  size_t values;    // distinct tied values
+  int64_t repeats;  // rows beyond the first of each tied value
+};
+
+/**
+ * Adds to `tied` each hash that occurs more than once among `count` hashes, once (open addressing in a
+ * table twice their number, a flag per slot for a hash already added), and to `repeats` the rows beyond
+ * a hash's first; stops once either passes its limit.
+ */
+void add_repeated_hashes(const uint64_t* hashes, int64_t count, const TieLimits& limits, std::vector<uint64_t>& slots, std::vector<uint8_t>& added,
+                         std::vector<uint64_t>& tied, int64_t& repeats) {
   uint64_t capacity = 16;
   while (capacity < static_cast<uint64_t>(2 * count)) capacity *= 2;
   slots.assign(capacity, kNoValue);
+  added.assign(capacity, 0);
   const uint64_t mask = capacity - 1;
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = 0; i < count && tied.size() <= limits.values && repeats <= limits.repeats; ++i) {
     const uint64_t hash = hashes[i];
     for (uint64_t slot = (hash >> 20) & mask;; slot = (slot + 1) & mask) {
       if (slots[slot] == kNoValue) {
         slots[slot] = hash;
         break;
       }
-      if (slots[slot] == hash) return true;
+      if (slots[slot] == hash) {
+        if (!added[slot]) tied.push_back(hash);
+        added[slot] = 1;
+        ++repeats;
+        break;
+      }
     }
   }
-  return false;
 }
 
 /**
- * True when two present (non-NaN) values are equal (−0 equals +0). The hashes are first partitioned by
- * their top bits into parts of about 4,096, and each part is checked in its own small table: one table
- * for a million values (16 MB) missed the cache on nearly every probe and took several times longer.
+ * The distinct present (non-NaN) values that occur more than once (−0 and +0 one value, given as +0),
+ * ascending; empty when the column has no ties, nullopt when it has more of them than the limits allow
+ * (found without reading the rest). The hashes are first partitioned by their top bits into parts of about
+ * 4,096, and each part is checked in its own small table: one table for a million values (16 MB) missed
+ * the cache on nearly every probe and took several times longer. Equal hashes share their top bits, so
+ * they land in the same part.
  */
-bool has_duplicate_values(const double* values, int64_t n) {
+std::optional<std::vector<double>> tied_values(const double* values, int64_t n, const TieLimits& limits) {
   std::vector<uint64_t> hashes;
   hashes.reserve(n);
   for (int64_t i = 0; i < n; ++i) {
     if (values[i] == values[i]) hashes.push_back(value_hash(values[i]));
   }
   const int64_t count = static_cast<int64_t>(hashes.size());
-  std::vector<uint64_t> slots;
+  std::vector<uint64_t> slots, tied;
+  std::vector<uint8_t> added;
+  int64_t repeats = 0;
+  auto within_limits = [&] { return tied.size() <= limits.values && repeats <= limits.repeats; };
   int bits = 0;  // parts = 2^bits
   while (bits < 16 && (count >> bits) > 4096) ++bits;
-  if (bits == 0) return has_duplicate_hashes(hashes.data(), count, slots);
-  // Equal hashes share their top bits, so they land in the same part.
-  const int shift = 64 - bits;
-  std::vector<int64_t> part_start((int64_t{1} << bits) + 1, 0);
-  for (const uint64_t hash : hashes) ++part_start[(hash >> shift) + 1];
-  for (size_t p = 1; p < part_start.size(); ++p) part_start[p] += part_start[p - 1];
-  std::vector<int64_t> fill(part_start.begin(), part_start.end() - 1);
-  std::vector<uint64_t> partitioned(count);
-  for (const uint64_t hash : hashes) partitioned[fill[hash >> shift]++] = hash;
-  for (size_t p = 0; p + 1 < part_start.size(); ++p) {
-    if (has_duplicate_hashes(partitioned.data() + part_start[p], part_start[p + 1] - part_start[p], slots)) return true;
+  if (bits == 0) {
+    add_repeated_hashes(hashes.data(), count, limits, slots, added, tied, repeats);
+  } else {
+    const int shift = 64 - bits;
+    std::vector<int64_t> part_start((int64_t{1} << bits) + 1, 0);
+    for (const uint64_t hash : hashes) ++part_start[(hash >> shift) + 1];
+    for (size_t p = 1; p < part_start.size(); ++p) part_start[p] += part_start[p - 1];
+    std::vector<int64_t> fill(part_start.begin(), part_start.end() - 1);
+    std::vector<uint64_t> partitioned(count);
+    for (const uint64_t hash : hashes) partitioned[fill[hash >> shift]++] = hash;
+    for (size_t p = 0; p + 1 < part_start.size() && within_limits(); ++p) {
+      add_repeated_hashes(partitioned.data() + part_start[p], part_start[p + 1] - part_start[p], limits, slots, added, tied, repeats);
+    }
   }
-  return false;
+  if (!within_limits()) return std::nullopt;
+  std::vector<double> ascending(tied.size());
+  for (size_t t = 0; t < tied.size(); ++t) ascending[t] = value_of_hash(tied[t]);
+  std::sort(ascending.begin(), ascending.end());
+  return ascending;
 }
 
 /** Relative float64 resolution a band must leave between neighbouring spread values (tie-rule.ts). */
@@ -176,6 +223,76 @@ bool spread_ties(double* values, int64_t n, const SortedBlocks& sorted, SeededRa
   return true;
 }
 
+/**
+ * spread_few_ties takes a column with at most this many distinct tied values (a binary search among
+ * them for every row) and repeated rows (where most rows are tied, the sort is quick: its passes skip
+ * the digits every key shares, and a run of one value is left as it is).
+ */
+constexpr size_t kFewTiedValues = 256;
+inline int64_t few_repeated_rows(int64_t n) { return n / 64; }
+
+/** std::lower_bound's index of `value` in `ascending` (not empty), without branches (the rows come in no order). */
+inline int64_t lower_bound_of(const std::vector<double>& ascending, double value) {
+  const double* base = ascending.data();
+  for (size_t length = ascending.size(); length > 1;) {
+    const size_t half = length / 2;
+    base = base[half - 1] < value ? base + half : base;
+    length -= half;
+  }
+  return (base - ascending.data()) + (*base < value);
+}
+
+/**
+ * spread_ties (not forced) for a column with few distinct tied values (`tied`, ascending, from
+ * tied_values), without sorting the column: one pass finds each tied value's rows and its nearest
+ * other distinct values below and above (the neighbours in sorted order that band_half_width reads),
+ * so every band, check and draw is the one spread_ties makes. 9 significant digits at 10^5 rows have a
+ * handful of collisions a column, for which the full sort cost more than the rest of the tie rule.
+ * Returns false, before any value changes or any number is drawn, where a band is too narrow.
+ */
+bool spread_few_ties(double* values, int64_t n, const std::vector<double>& tied, SeededRandom& random, int64_t& tied_rows) {
+  const int64_t count = static_cast<int64_t>(tied.size());
+  std::vector<double> nearest_below(count, -std::numeric_limits<double>::infinity());
+  std::vector<double> nearest_above(count, std::numeric_limits<double>::infinity());
+  std::vector<int64_t> rows_of(count, 0);
+  std::vector<std::pair<int64_t, int32_t>> tied_at;  // (row, tied value), in row order
+  for (int64_t i = 0; i < n; ++i) {
+    const double value = values[i];
+    if (value != value) continue;  // missing
+    const int64_t j = lower_bound_of(tied, value);
+    if (j < count && tied[j] == value) {  // == : −0 is the tied +0
+      ++rows_of[j];
+      tied_at.emplace_back(i, static_cast<int32_t>(j));
+      continue;
+    }
+    if (j < count) nearest_below[j] = std::max(nearest_below[j], value);  // tied[j] > value
+    if (j > 0) nearest_above[j - 1] = std::min(nearest_above[j - 1], value);  // tied[j − 1] < value
+  }
+  for (int64_t j = 0; j + 1 < count; ++j) {  // tied values are each other's neighbours too
+    nearest_above[j] = std::min(nearest_above[j], tied[j + 1]);
+    nearest_below[j + 1] = std::max(nearest_below[j + 1], tied[j]);
+  }
+  std::vector<double> width(count);
+  for (int64_t j = 0; j < count; ++j) {
+    // band_half_width: the block's value minus its neighbours (+0 stands for a block of −0 rows: the
+    // differences are the same), infinity where there is none.
+    const double value = tied[j];
+    const double below = nearest_below[j] > -std::numeric_limits<double>::infinity() ? value - nearest_below[j] : std::numeric_limits<double>::infinity();
+    const double above = nearest_above[j] < std::numeric_limits<double>::infinity() ? nearest_above[j] - value : std::numeric_limits<double>::infinity();
+    width[j] = std::min(below, above) / 4;
+    const double spacing = (2 * width[j]) / static_cast<double>(rows_of[j]);
+    const double needed = kMinRelativeSpacing * (std::fabs(value) + width[j]);
+    if (!(spacing > needed)) return false;
+  }
+  tied_rows = static_cast<int64_t>(tied_at.size());
+  for (const auto& [row, j] : tied_at) {
+    const double unit = 2 * random.next_float() - 1;
+    const double noise = width[j] * unit;
+    values[row] = values[row] + noise;
+  }
+  return true;
+}
+
 /** toDenseRanks then rescaleToUnitDeviation: each present value becomes its block's index / deviation. */
 void to_scaled_dense_ranks(double* values, int64_t n, const SortedBlocks& sorted, int64_t present) {
   for (int64_t b = 0; b < sorted.blocks(); ++b) {
@@ -241,11 +358,17 @@ bool prepare_one(const double* raw, int64_t n, uint32_t seed, double* out, int64
   const double deviation = std::sqrt(variance / count);
   for (int64_t i = 0; i < n; ++i) out[i] = out[i] / deviation;
   SeededRandom random(seed);
-  if (!has_duplicate_values(out, n)) {
+  const std::optional<std::vector<double>> tied = tied_values(out, n, TieLimits{kFewTiedValues, few_repeated_rows(n)});
+  if (tied && tied->empty()) {
     add_distance_tie_noise(out, n, present, random);
     return true;
   }
-  // Ties (step 2, and step 3 where a band is too narrow).
+  // Ties (step 2, and step 3 where a band is too narrow): few tied values without a sort, else (or
+  // where a band is too narrow, which spread_ties then finds again) through the sorted column.
+  if (tied && spread_few_ties(out, n, *tied, random, tied_rows)) {
+    add_distance_tie_noise(out, n, present, random);
+    return true;
+  }
   SortedBlocks sorted = sorted_blocks(out, n, present);
   std::vector<double> half_width;
   if (!spread_ties(out, n, sorted, random, false, half_width, tied_rows)) {

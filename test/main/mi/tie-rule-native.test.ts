@@ -150,6 +150,72 @@ describe.skipIf(!addonLoaded)('native tie rule', () => {
     }
   });
 
+  // A few collisions (at most 256 distinct tied values and n / 64 repeated rows) take a path of their own
+  // (tie_rule.cc: spread_few_ties, no sort of the column): each tied value's neighbours are found in one
+  // pass, so the cases below put them where that pass could get them wrong, and on both sides of each
+  // limit.
+  const distinctNormals = (seed: number, length: number) => column(seed, length, (random) => random.nextNormal());
+  const fewTied: Array<[string, Float64Array]> = [
+    [
+      'the smallest and the largest value tied (one neighbour each)',
+      (() => {
+        const values = distinctNormals(31, 5000);
+        const sorted = Float64Array.from(values).sort();
+        values[10] = values[20] = sorted[0]!;
+        values[30] = values[40] = values[50] = sorted[4999]!;
+        return values;
+      })(),
+    ],
+    [
+      'two tied values next to each other (each the other one’s nearest neighbour)',
+      (() => {
+        const values = distinctNormals(32, 5000);
+        values[1] = values[2] = 0.25;
+        values[3] = values[4] = 0.25 + 1e-9;
+        return values;
+      })(),
+    ],
+    [
+      '−0 and +0 tied, missing rows around',
+      column(33, 5000, (random, i) => (i % 11 === 0 ? Number.NaN : i % 500 === 0 ? (i % 1000 === 0 ? -0 : 0) : random.nextNormal())),
+    ],
+    ['every row tied, three values (sorted instead: most rows repeat)', column(34, 3000, (random) => [1, 2, 4][random.nextInt(3)]!)],
+    // 20,000 rows: 312 repeated rows at most. One value 313 times repeats 312 rows, 314 times 313.
+    ['312 repeated rows', column(39, 20_000, (random, i) => (i < 313 ? 0.125 : random.nextNormal()))],
+    ['313 repeated rows (sorted instead)', column(40, 20_000, (random, i) => (i < 314 ? 0.125 : random.nextNormal()))],
+    [
+      'a tie among values near overflow (rescaled first)',
+      (() => {
+        const values = column(35, 2000, (random) => 1e300 * random.nextNormal());
+        values[7] = values[8];
+        return values;
+      })(),
+    ],
+    ['256 distinct tied values', column(36, 20_000, (random, i) => (i < 512 ? Math.floor(i / 2) + 0.5 : 1000 + random.nextNormal()))],
+    [
+      '257 distinct tied values (sorted instead)',
+      column(37, 20_000, (random, i) => (i < 514 ? Math.floor(i / 2) + 0.5 : 1000 + random.nextNormal())),
+    ],
+    [
+      'a band too narrow among few tied values (dense ranks)',
+      (() => {
+        const values = distinctNormals(38, 4000);
+        values[0] = values[1] = 7;
+        values[2] = values[3] = 7 + 2e-15;
+        return values;
+      })(),
+    ],
+  ];
+
+  it.each(fewTied)('few tied values: %s, bit for bit as prepareContinuous', async (_, values) => {
+    const reference = prepareContinuous(values, 77);
+    expect(reference.tiedRows).toBeGreaterThan(0);
+    const [native] = await prepareContinuousNatively([values], [77]);
+    expect(native!.tiedRows).toBe(reference.tiedRows);
+    expect(native!.rankFallback).toBe(reference.rankFallback);
+    expect(firstDifference(native!.values, reference.values)).toBe(-1);
+  });
+
   it.each(constants)('declines %s', async (_, values) => {
     expect(prepareContinuous(values, 42).constant).toBe(true);
     expect(await prepareContinuousNatively([values], [42])).toEqual([null]);
