@@ -3,7 +3,7 @@
 // exact ties over bands of a quarter of the gap to the nearest other distinct value (dense ranks first
 // where a band is too narrow for float64), then noise of scikit-learn's scale, 1e-10 · max(1, mean|x|)
 // · U(−1, 1). A column without ties (proved by a hash pass) skips straight to the noise; one with a few
-// collisions (at most 256 distinct tied values and n / 64 repeated rows, named by the hash pass) finds
+// collisions (at most 1,024 distinct tied values and n / 64 repeated rows, named by the hash pass) finds
 // their bands in one pass over the rows; any other is radix-sorted once (radix_sort.h) and its blocks of
 // equal values give every tied row its band. Constant columns are declined (the caller reports them without preparing anything).
 //
@@ -66,16 +66,16 @@ struct TieLimits {
 /**
  * Adds to `tied` each hash that occurs more than once among `count` hashes, once (open addressing in a
  * table twice their number, a flag per slot for a hash already added), and to `repeats` the rows beyond
- * a hash's first; stops once either passes its limit.
+ * a hash's first; stops, returning false, once either passes its limit.
  */
-void add_repeated_hashes(const uint64_t* hashes, int64_t count, const TieLimits& limits, std::vector<uint64_t>& slots, std::vector<uint8_t>& added,
+bool add_repeated_hashes(const uint64_t* hashes, int64_t count, const TieLimits& limits, std::vector<uint64_t>& slots, std::vector<uint8_t>& added,
                          std::vector<uint64_t>& tied, int64_t& repeats) {
   uint64_t capacity = 16;
   while (capacity < static_cast<uint64_t>(2 * count)) capacity *= 2;
   slots.assign(capacity, kNoValue);
-  added.assign(capacity, 0);
+  added.clear();  // sized at the part's first repeat: most columns have none
   const uint64_t mask = capacity - 1;
-  for (int64_t i = 0; i < count && tied.size() <= limits.values && repeats <= limits.repeats; ++i) {
+  for (int64_t i = 0; i < count; ++i) {
     const uint64_t hash = hashes[i];
     for (uint64_t slot = (hash >> 20) & mask;; slot = (slot + 1) & mask) {
       if (slots[slot] == kNoValue) {
@@ -83,13 +83,15 @@ void add_repeated_hashes(const uint64_t* hashes, int64_t count, const TieLimits&
         break;
       }
       if (slots[slot] == hash) {
+        if (added.empty()) added.assign(capacity, 0);
         if (!added[slot]) tied.push_back(hash);
         added[slot] = 1;
-        ++repeats;
+        if (++repeats > limits.repeats || tied.size() > limits.values) return false;
         break;
       }
     }
   }
+  return true;
 }
 
 /**
@@ -110,11 +112,11 @@ std::optional<std::vector<double>> tied_values(const double* values, int64_t n, 
   std::vector<uint64_t> slots, tied;
   std::vector<uint8_t> added;
   int64_t repeats = 0;
-  auto within_limits = [&] { return tied.size() <= limits.values && repeats <= limits.repeats; };
+  bool within_limits = true;
   int bits = 0;  // parts = 2^bits
   while (bits < 16 && (count >> bits) > 4096) ++bits;
   if (bits == 0) {
-    add_repeated_hashes(hashes.data(), count, limits, slots, added, tied, repeats);
+    within_limits = add_repeated_hashes(hashes.data(), count, limits, slots, added, tied, repeats);
   } else {
     const int shift = 64 - bits;
     std::vector<int64_t> part_start((int64_t{1} << bits) + 1, 0);
@@ -123,11 +125,11 @@ std::optional<std::vector<double>> tied_values(const double* values, int64_t n, 
     std::vector<int64_t> fill(part_start.begin(), part_start.end() - 1);
     std::vector<uint64_t> partitioned(count);
     for (const uint64_t hash : hashes) partitioned[fill[hash >> shift]++] = hash;
-    for (size_t p = 0; p + 1 < part_start.size() && within_limits(); ++p) {
-      add_repeated_hashes(partitioned.data() + part_start[p], part_start[p + 1] - part_start[p], limits, slots, added, tied, repeats);
+    for (size_t p = 0; p + 1 < part_start.size() && within_limits; ++p) {
+      within_limits = add_repeated_hashes(partitioned.data() + part_start[p], part_start[p + 1] - part_start[p], limits, slots, added, tied, repeats);
     }
   }
-  if (!within_limits()) return std::nullopt;
+  if (!within_limits) return std::nullopt;
   std::vector<double> ascending(tied.size());
   for (size_t t = 0; t < tied.size(); ++t) ascending[t] = value_of_hash(tied[t]);
   std::sort(ascending.begin(), ascending.end());
@@ -228,7 +230,7 @@ bool spread_ties(double* values, int64_t n, const SortedBlocks& sorted, SeededRa
  * them for every row) and repeated rows (where most rows are tied, the sort is quick: its passes skip
  * the digits every key shares, and a run of one value is left as it is).
  */
-constexpr size_t kFewTiedValues = 256;
+constexpr size_t kFewTiedValues = 1024;
 inline int64_t few_repeated_rows(int64_t n) { return n / 64; }
 
 /** std::lower_bound's index of `value` in `ascending` (not empty), without branches (the rows come in no order). */
@@ -236,7 +238,7 @@ inline int64_t lower_bound_of(const std::vector<double>& ascending, double value
   const double* base = ascending.data();
   for (size_t length = ascending.size(); length > 1;) {
     const size_t half = length / 2;
-    base = base[half - 1] < value ? base + half : base;
+    base += half & (size_t{0} - static_cast<size_t>(base[half - 1] < value));  // a mask: GCC made a select a branch
     length -= half;
   }
   return (base - ascending.data()) + (*base < value);

@@ -150,7 +150,7 @@ describe.skipIf(!addonLoaded)('native tie rule', () => {
     }
   });
 
-  // A few collisions (at most 256 distinct tied values and n / 64 repeated rows) take a path of their own
+  // A few collisions (at most 1,024 distinct tied values and n / 64 repeated rows) take a path of their own
   // (tie_rule.cc: spread_few_ties, no sort of the column): each tied value's neighbours are found in one
   // pass, so the cases below put them where that pass could get them wrong, and on both sides of each
   // limit.
@@ -191,10 +191,11 @@ describe.skipIf(!addonLoaded)('native tie rule', () => {
         return values;
       })(),
     ],
-    ['256 distinct tied values', column(36, 20_000, (random, i) => (i < 512 ? Math.floor(i / 2) + 0.5 : 1000 + random.nextNormal()))],
+    // 80,000 rows: 1,250 repeated rows at most, so the limit on distinct tied values is the one reached.
+    ['1,024 distinct tied values', column(36, 80_000, (random, i) => (i < 2048 ? Math.floor(i / 2) + 0.5 : 2000 + random.nextNormal()))],
     [
-      '257 distinct tied values (sorted instead)',
-      column(37, 20_000, (random, i) => (i < 514 ? Math.floor(i / 2) + 0.5 : 1000 + random.nextNormal())),
+      '1,025 distinct tied values (sorted instead)',
+      column(37, 80_000, (random, i) => (i < 2050 ? Math.floor(i / 2) + 0.5 : 2000 + random.nextNormal())),
     ],
     [
       'a band too narrow among few tied values (dense ranks)',
