@@ -154,26 +154,29 @@ describe.skipIf(!addonLoaded)('native tie rule', () => {
   // (tie_rule.cc: spread_few_ties, no sort of the column): each tied value's neighbours are found in one
   // pass, so the cases below put them where that pass could get them wrong, and on both sides of each
   // limit.
-  const distinctNormals = (seed: number, length: number) => column(seed, length, (random) => random.nextNormal());
+  /** Distinct normal draws but for the rows given, which get the values given (rows listed with one value tie). */
+  const normalsWith = (seed: number, length: number, values: Array<[number[], number]>) => {
+    const drawn = column(seed, length, (random) => random.nextNormal());
+    for (const [rows, value] of values) for (const row of rows) drawn[row] = value;
+    return drawn;
+  };
   const fewTied: Array<[string, Float64Array]> = [
     [
       'the smallest and the largest value tied (one neighbour each)',
       (() => {
-        const values = distinctNormals(31, 5000);
-        const sorted = Float64Array.from(values).sort();
-        values[10] = values[20] = sorted[0]!;
-        values[30] = values[40] = values[50] = sorted[4999]!;
-        return values;
+        const sorted = normalsWith(31, 5000, []).sort();
+        return normalsWith(31, 5000, [
+          [[10, 20], sorted[0]!],
+          [[30, 40, 50], sorted[4999]!],
+        ]);
       })(),
     ],
     [
       'two tied values next to each other (each the other one’s nearest neighbour)',
-      (() => {
-        const values = distinctNormals(32, 5000);
-        values[1] = values[2] = 0.25;
-        values[3] = values[4] = 0.25 + 1e-9;
-        return values;
-      })(),
+      normalsWith(32, 5000, [
+        [[1, 2], 0.25],
+        [[3, 4], 0.25 + 1e-9],
+      ]),
     ],
     [
       '−0 and +0 tied, missing rows around',
@@ -199,12 +202,10 @@ describe.skipIf(!addonLoaded)('native tie rule', () => {
     ],
     [
       'a band too narrow among few tied values (dense ranks)',
-      (() => {
-        const values = distinctNormals(38, 4000);
-        values[0] = values[1] = 7;
-        values[2] = values[3] = 7 + 2e-15;
-        return values;
-      })(),
+      normalsWith(38, 4000, [
+        [[0, 1], 7],
+        [[2, 3], 7 + 2e-15],
+      ]),
     ],
   ];
 
