@@ -5,9 +5,10 @@
 //
 // The target's share (its positions, average ranks, distance row sums and variance; standardised values
 // are computed again from the columns where they are read) is computed once; features are then handed
-// out to the threads one at a time, each feature on one thread. With a single feature, or on a tall table (one feature at
-// a time, after every feature's O(n) sums: see tall_measures), the distance sum's large blocks are split
-// across threads (summed in the same order as on one thread, so the result is the same on any machine).
+// out to the threads one at a time, each feature on one thread. With a single feature, or on a tall
+// table (one feature at a time, after every feature's O(n) sums: see tall_measures), the distance sum's
+// large blocks are split across threads (summed in the same order as on one thread, so the result is
+// the same on any machine).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -301,7 +302,7 @@ MILENS_NOINLINE double leaf_discordant_sum(const Point* block, int64_t size) {
  * slot is never before the point being read, so nothing unread is overwritten), and only its own half's
  * slot is then taken; the other copy is overwritten by a later point, by the final copy of the lower half
  * into the block, or (once the spare is full) lands in `overflow`. Storing to both costs less than one
- * store to an address chosen by the point (about a fifth of the pass). Its values are weighted by 1 or 0,
+ * store to an address chosen by the point (6.6 → 3.6 ns a point and level, standalone). Its values are weighted by 1 or 0,
  * so that an upper point's term, and a lower point's values, are added to their sums or a zero is. Adding
  * a zero leaves a sum as it is (the sums start at +0, so are never −0), and so does an upper point's term
  * before any lower point (every product in it is ±0).

@@ -5,7 +5,8 @@
 // · U(−1, 1). A column without ties (proved by a hash pass) skips straight to the noise; one with a few
 // collisions (at most 1,024 distinct tied values and n / 64 repeated rows, named by the hash pass) finds
 // their bands in one pass over the rows; any other is radix-sorted once (radix_sort.h) and its blocks of
-// equal values give every tied row its band. Constant columns are declined (the caller reports them without preparing anything).
+// equal values give every tied row its band. Constant columns are declined (the caller reports them
+// without preparing anything).
 //
 // Bit-identical to the TypeScript, which stays the oracle (test/main/mi/tie-rule-native.test.ts): the sums
 // run in the same order (row order), the generator is the same xoshiro128** seeded through splitmix32
