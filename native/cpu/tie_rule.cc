@@ -275,13 +275,14 @@ bool spread_few_ties(double* values, int64_t n, const std::vector<double>& tied,
     nearest_above[j] = std::min(nearest_above[j], tied[j + 1]);
     nearest_below[j + 1] = std::max(nearest_below[j + 1], tied[j]);
   }
+  constexpr double kNone = std::numeric_limits<double>::infinity();
   std::vector<double> width(count);
   for (int64_t j = 0; j < count; ++j) {
     // band_half_width: the block's value minus its neighbours (+0 stands for a block of −0 rows: the
     // differences are the same), infinity where there is none.
     const double value = tied[j];
-    const double below = nearest_below[j] > -std::numeric_limits<double>::infinity() ? value - nearest_below[j] : std::numeric_limits<double>::infinity();
-    const double above = nearest_above[j] < std::numeric_limits<double>::infinity() ? nearest_above[j] - value : std::numeric_limits<double>::infinity();
+    const double below = nearest_below[j] > -kNone ? value - nearest_below[j] : kNone;
+    const double above = nearest_above[j] < kNone ? nearest_above[j] - value : kNone;
     width[j] = std::min(below, above) / 4;
     const double spacing = (2 * width[j]) / static_cast<double>(rows_of[j]);
     const double needed = kMinRelativeSpacing * (std::fabs(value) + width[j]);
