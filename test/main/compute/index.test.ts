@@ -1,6 +1,7 @@
 // The compute façade: backend listing, the choice of backend (MILENS_BACKEND or the best available),
 // and the loader's report when the addon is missing.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +89,27 @@ describe('the addon loader', () => {
     expect(findPackageRoot()).toBe(repositoryRoot);
     expect(findPackageRoot(join(repositoryRoot, 'dist', 'main', 'compute'))).toBe(repositoryRoot);
     expect(findPackageRoot(tmpdir())).toBeUndefined();
+  });
+
+  const localBuild = join(repositoryRoot, 'build', 'Release', 'milens_compute.node');
+  it.skipIf(!existsSync(localBuild))('loads a local build directly, the file node-gyp-build would choose', () => {
+    const result = loadAddonFrom(repositoryRoot);
+    const path = 'error' in result ? result.error : result.path;
+    expect(path).toBe(localBuild);
+    const nodeGypBuild = createRequire(join(repositoryRoot, 'package.json'))('node-gyp-build') as { resolve: (root: string) => string };
+    expect(path).toBe(nodeGypBuild.resolve(repositoryRoot));
+  });
+
+  it.skipIf(!existsSync(localBuild))('leaves the choice to node-gyp-build where MILENS_PREBUILD points elsewhere', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'milens-prebuild-'));
+    process.env.MILENS_PREBUILD = elsewhere;
+    try {
+      const result = loadAddonFrom(repositoryRoot);
+      expect('error' in result).toBe(true); // nothing built there: the local build was not taken
+    } finally {
+      delete process.env.MILENS_PREBUILD;
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('explains a missing addon: where it looked and how to build it', () => {
